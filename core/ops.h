@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+// The public functional API. Every op validates its arguments (always, also in Release) and throws
+// imram::Error naming the op and the shapes, dispatches to the kernel of its inputs' device, and,
+// when an input requires grad and grad mode is on, records its backward on the tape.
+//
+//   Tensor x = randn({4, 3}, /*seed=*/1).set_requires_grad();
+//   Tensor loss = sum(l2norm(x));
+//   loss.backward();            // x.grad() now holds d loss / d x
+//
+// Conventions: inputs of one op share device and dtype (floating ops take f32 or f64); "dim" may be
+// negative; broadcasting follows NumPy; results are new contiguous tensors unless documented as views.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace imram {
+
+// ---- elementwise, broadcasting
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+/// Scalar right-hand side (a 0-d tensor of a's dtype and device is broadcast).
+Tensor add(const Tensor& a, double b);
+Tensor mul(const Tensor& a, double b);
+Tensor scalar_like(const Tensor& like, double v);
+
+// ---- elementwise, unary
+Tensor neg(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+/// x^p for a scalar p (x > 0 unless p is an integer).
+Tensor pow(const Tensor& x, double p);
+/// min(max(x, lo), hi); the gradient passes where lo <= x <= hi.
+Tensor clamp(const Tensor& x, double lo, double hi);
+
+// ---- selection (cond: Bool, broadcast with a and b)
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+/// x where mask is false, `value` where mask is true (mask: Bool broadcastable to x).
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
+
+// ---- reductions
+/// Sum over `dims` (all dims when empty).
+Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
+Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
+struct MaxResult {
+    Tensor values;
+    Tensor indices;  // i64, first maximum on ties
+};
+MaxResult max(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// Euclidean norm along `dim`; its gradient at a zero vector is taken as 0.
+Tensor norm(const Tensor& x, std::int64_t dim, bool keepdim = false);
+
+// ---- products
+/// (..., M, K) @ (K, N) -> (..., M, N), or (M, K) @ (K, N).
+Tensor matmul(const Tensor& a, const Tensor& b);
+/// (B, M, K) @ (B, K, N) -> (B, M, N).
+Tensor bmm(const Tensor& a, const Tensor& b);
+/// x (..., K), weight (N, K), bias (N) or undefined -> x W^T + b (..., N).
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+
+// ---- shape and layout (transpose, permute, expand, slice, and reshape of a contiguous tensor are views)
+Tensor transpose(const Tensor& x, std::int64_t d0, std::int64_t d1);
+Tensor permute(const Tensor& x, const std::vector<std::int64_t>& dims);
+/// One size may be -1. Copies when x is not contiguous.
+Tensor reshape(const Tensor& x, const Shape& shape);
+/// Broadcast view to `shape` (sizes of 1 are repeated with stride 0; new leading dims allowed).
+Tensor expand(const Tensor& x, const Shape& shape);
+Tensor contiguous(const Tensor& x);
+/// A differentiable copy.
+Tensor clone(const Tensor& x);
+/// x[..., start:end:step, ...] along `dim` (end is clamped to the size; step > 0).
+Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1);
+Tensor cat(const std::vector<Tensor>& xs, std::int64_t dim);
+Tensor stack(const std::vector<Tensor>& xs, std::int64_t dim);
+Tensor unsqueeze(const Tensor& x, std::int64_t dim);
+Tensor squeeze(const Tensor& x, std::int64_t dim);
+
+// ---- indexing (indices: i32 or i64)
+/// idx (n) -> x with size n along dim: out[.., j, ..] = x[.., idx[j], ..].
+Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& idx);
+/// idx has x's shape except along dim: out[.., j, ..] = x[.., idx[.., j, ..], ..].
+Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& idx);
+/// weight (V, D), ids (...) -> (..., D); the backward scatter-adds into the rows used.
+Tensor embedding(const Tensor& weight, const Tensor& ids);
+
+// ---- normalisation
+/// Softmax along dim over the positions where `valid` (Bool, x's shape or broadcastable) is true.
+/// Excluded positions give 0, and a row with no valid position gives all zeros (not NaN).
+Tensor softmax(const Tensor& x, std::int64_t dim, const Tensor& valid = Tensor());
+/// log of softmax over the valid positions; excluded positions give 0 (and receive no gradient).
+Tensor log_softmax(const Tensor& x, std::int64_t dim, const Tensor& valid = Tensor());
+/// x / (||x||_2 + eps) along the last dim (eps is added to the norm, not inside the sqrt).
+Tensor l2norm(const Tensor& x, double eps = 1e-8);
+/// <a, b> / max(|a| |b|, eps) along the last dim; a and b of the same shape (..., D) -> (...).
+Tensor cosine_similarity(const Tensor& a, const Tensor& b, double eps = 1e-8);
+
+}  // namespace imram

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+#include "core/ops/common.h"
+
+namespace imram::detail {
+
+Strided layout_of(const Tensor& t, const char* op) {
+    IMRAM_CHECK(t.dim() <= kMaxDims, op, ": at most ", kMaxDims, " dims are supported, got ", t.describe());
+    Strided l;
+    l.ndim = t.dim();
+    for (int i = 0; i < t.dim(); ++i) {
+        l.shape[i] = t.shape()[i];
+        l.stride[i] = t.strides()[i];
+    }
+    return l;
+}
+
+Strided broadcast_layout(const Tensor& t, const Shape& out, const char* op) {
+    IMRAM_CHECK(static_cast<int>(out.size()) <= kMaxDims, op, ": at most ", kMaxDims, " dims are supported, got ",
+                out);
+    IMRAM_CHECK(t.dim() <= static_cast<int>(out.size()), op, ": cannot broadcast ", t.shape(), " to ", out);
+    Strided l;
+    l.ndim = static_cast<int>(out.size());
+    const int lead = l.ndim - t.dim();
+    for (int i = 0; i < l.ndim; ++i) {
+        l.shape[i] = out[i];
+        if (i < lead) {
+            l.stride[i] = 0;
+        } else {
+            const std::int64_t s = t.shape()[i - lead];
+            IMRAM_CHECK(s == out[i] || s == 1, op, ": cannot broadcast ", t.shape(), " to ", out);
+            l.stride[i] = (s == 1 && out[i] != 1) ? 0 : t.strides()[i - lead];
+        }
+    }
+    return l;
+}
+
+void check_same(const char* op, const Tensor& ref, const std::vector<Tensor>& others) {
+    for (const Tensor& t : others) {
+        if (!t.defined()) continue;
+        IMRAM_CHECK(t.device() == ref.device(), op, ": all inputs must be on one device, got ", ref.describe(),
+                    " and ", t.describe());
+        IMRAM_CHECK(t.dtype() == ref.dtype(), op, ": all inputs must have one dtype, got ", ref.describe(), " and ",
+                    t.describe());
+    }
+}
+
+void check_floating(const char* op, const Tensor& t) {
+    IMRAM_CHECK(t.defined(), op, ": got an undefined tensor");
+    IMRAM_CHECK(is_floating(t.dtype()), op, ": expected a floating tensor (f32 or f64), got ", t.describe());
+}
+
+Tensor sum_to(const Tensor& g, const Shape& shape) {
+    if (g.shape() == shape) return g;
+    const int lead = g.dim() - static_cast<int>(shape.size());
+    std::vector<std::int64_t> dims;
+    for (int i = 0; i < g.dim(); ++i)
+        if (i < lead || (shape[i - lead] == 1 && g.shape()[i] != 1)) dims.push_back(i);
+    Tensor s = dims.empty() ? g : sum(g, dims, /*keepdim=*/true);
+    return reshape(s, shape);
+}
+
+Tensor checked_indices(const char* op, const Tensor& idx, std::int64_t bound) {
+    IMRAM_CHECK(idx.defined() && is_integral(idx.dtype()), op, ": indices must be i32 or i64, got ", idx.describe());
+    IMRAM_CHECK(idx.device().is_host(), op, ": indices on ", idx.device(), " are not supported in this build");
+    Tensor i64 = idx.to(DType::I64).contiguous();
+    const std::int64_t* p = i64.data<std::int64_t>();
+    for (std::int64_t i = 0; i < i64.numel(); ++i)
+        IMRAM_CHECK(p[i] >= 0 && p[i] < bound, op, ": index ", p[i], " at position ", i, " is out of range [0, ",
+                    bound, ")");
+    return i64;
+}
+
+OuterRInner split_at(const Shape& shape, int dim) {
+    OuterRInner s;
+    for (int i = 0; i < static_cast<int>(shape.size()); ++i) {
+        if (i < dim) s.O *= shape[i];
+        else if (i == dim) s.R = shape[i];
+        else s.I *= shape[i];
+    }
+    return s;
+}
+
+void copy_into(const Tensor& dst, const Tensor& src) {
+    IMRAM_CHECK(dst.shape() == src.shape() && dst.dtype() == src.dtype(), "copy: ", src.describe(), " into ",
+                dst.describe());
+    const Strided ls = layout_of(src, "copy"), ld = layout_of(dst, "copy");
+    switch (dst.dtype()) {
+        case DType::F32: IMRAM_DISPATCH(dst.device(), copy_strided, (CopyArgs<float>{src.data<float>(), ls, dst.data<float>(), ld})); break;
+        case DType::F64: IMRAM_DISPATCH(dst.device(), copy_strided, (CopyArgs<double>{src.data<double>(), ls, dst.data<double>(), ld})); break;
+        case DType::I32: IMRAM_DISPATCH(dst.device(), copy_strided, (CopyArgs<std::int32_t>{src.data<std::int32_t>(), ls, dst.data<std::int32_t>(), ld})); break;
+        case DType::I64: IMRAM_DISPATCH(dst.device(), copy_strided, (CopyArgs<std::int64_t>{src.data<std::int64_t>(), ls, dst.data<std::int64_t>(), ld})); break;
+        case DType::Bool: IMRAM_DISPATCH(dst.device(), copy_strided, (CopyArgs<std::uint8_t>{src.data<std::uint8_t>(), ls, dst.data<std::uint8_t>(), ld})); break;
+    }
+}
+
+}  // namespace imram::detail

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+#include "core/storage.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "core/check.h"
+
+namespace imram {
+namespace {
+constexpr std::size_t kHostAlign = 64;
+std::atomic<std::int64_t> g_in_use{0}, g_peak{0}, g_raw{0};
+
+void note_alloc(std::int64_t b) {
+    const std::int64_t now = g_in_use.fetch_add(b) + b;
+    std::int64_t peak = g_peak.load();
+    while (now > peak && !g_peak.compare_exchange_weak(peak, now)) {
+    }
+    g_raw.fetch_add(1);
+}
+}  // namespace
+
+Storage::Storage(std::size_t bytes, Device dev) : bytes_(bytes), device_(dev) {
+    IMRAM_CHECK(dev.is_host(), "Storage: device ", dev, " has no allocator in this build");
+    // aligned_alloc needs a size that is a multiple of the alignment; never request 0 bytes.
+    const std::size_t rounded = ((bytes + kHostAlign - 1) / kHostAlign) * kHostAlign;
+    data_ = std::aligned_alloc(kHostAlign, rounded == 0 ? kHostAlign : rounded);
+    if (!data_) throw std::bad_alloc();
+    note_alloc(static_cast<std::int64_t>(bytes_));
+    release_ = [](void* p) { std::free(p); };
+    counted_ = true;
+}
+
+Storage::Storage(void* data, std::size_t bytes, Device dev, std::function<void(void*)> release)
+    : data_(data), bytes_(bytes), device_(dev), release_(std::move(release)) {}
+
+Storage::~Storage() {
+    if (release_) {
+        release_(data_);
+        if (counted_) g_in_use.fetch_sub(static_cast<std::int64_t>(bytes_));
+    }
+}
+
+AllocStats host_alloc_stats() { return {g_in_use.load(), g_peak.load(), g_raw.load()}; }
+void host_alloc_reset_peak() { g_peak.store(g_in_use.load()); }
+
+}  // namespace imram

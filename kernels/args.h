@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+// Plain argument structs shared by every backend (ref, cpu, and later cuda). No owning types: the op
+// front-ends in core/ops/ validate shapes and allocate outputs, kernels only compute.
+// Layout letters: O outer, R reduced/indexed axis, I inner (a tensor viewed as (O, R, I) row-major).
+#pragma once
+
+#include <cstdint>
+
+namespace imram {
+
+constexpr int kMaxDims = 8;
+
+/// A strided view: shape and element strides, outermost first (stride 0 = broadcast).
+struct Strided {
+    int ndim = 0;
+    std::int64_t shape[kMaxDims] = {};
+    std::int64_t stride[kMaxDims] = {};
+};
+
+/// dst[i] = src[i] over a common shape; both sides may be arbitrarily strided.
+template <class T>
+struct CopyArgs {
+    const T* src;
+    Strided src_layout;
+    T* dst;
+    Strided dst_layout;
+};
+
+enum class BinaryOp : std::uint8_t { Add, Sub, Mul, Div };
+
+/// out (contiguous, shape = la.shape) = a op b; a and b are strided views broadcast to out's shape.
+template <class T>
+struct BinaryArgs {
+    BinaryOp op;
+    const T* a;
+    Strided la;
+    const T* b;
+    Strided lb;
+    T* out;
+};
+
+/// out = cond ? a : b, all three strided and broadcast to out's shape (lc.shape); out contiguous.
+template <class T>
+struct WhereArgs {
+    const std::uint8_t* cond;
+    Strided lc;
+    const T* a;
+    Strided la;
+    const T* b;
+    Strided lb;
+    T* out;
+};
+
+enum class UnaryOp : std::uint8_t { Neg, Exp, Log, Sqrt, Tanh, Sigmoid, Relu, LeakyRelu, Pow, Clamp };
+
+/// y = f(x) elementwise over n contiguous elements. p0, p1: slope (LeakyRelu), exponent (Pow), lo/hi (Clamp).
+template <class T>
+struct UnaryArgs {
+    UnaryOp op;
+    const T* x;
+    T* y;
+    std::int64_t n;
+    T p0, p1;
+};
+
+/// dx = dy * f'(x) (using y = f(x) where cheaper).
+template <class T>
+struct UnaryBwdArgs {
+    UnaryOp op;
+    const T* x;
+    const T* y;
+    const T* dy;
+    T* dx;
+    std::int64_t n;
+    T p0, p1;
+};
+
+enum class ReduceOp : std::uint8_t { Sum, Mean, Max, Norm };
+
+/// y[o, i] = reduce_r x[o, r, i]; for Max also idx[o, i] = argmax (first on ties). x contiguous (O, R, I).
+template <class T>
+struct ReduceArgs {
+    ReduceOp op;
+    const T* x;
+    T* y;
+    std::int64_t* idx;  // Max only
+    std::int64_t O, R, I;
+};
+
+/// dx[o, r, i] = dy[o, i] * d y[o, i] / d x[o, r, i] (written, not accumulated).
+template <class T>
+struct ReduceBwdArgs {
+    ReduceOp op;
+    const T* x;               // Norm
+    const T* y;               // Norm
+    const std::int64_t* idx;  // Max
+    const T* dy;
+    T* dx;
+    std::int64_t O, R, I;
+};
+
+/// Row-major batched GEMM: C_b = alpha * op(A_b) op(B_b) + beta * C_b, b < batch.
+/// op(A) is (M, K): A is stored (M, K) with row stride lda, or (K, M) when trans_a. Same for B (K, N).
+template <class T>
+struct GemmArgs {
+    bool trans_a, trans_b;
+    std::int64_t M, N, K;
+    T alpha;
+    const T* A;
+    std::int64_t lda, stride_a;
+    const T* B;
+    std::int64_t ldb, stride_b;
+    T beta;
+    T* C;
+    std::int64_t ldc, stride_c;
+    std::int64_t batch;
+};
+
+/// index_select: y[o, j, i] = x[o, idx[j], i] with x (O, R, I), idx (n), y (O, n, I).
+/// index_add (backward): x[o, idx[j], i] += y[o, j, i].
+template <class T>
+struct IndexArgs {
+    const T* x;
+    T* x_mut;
+    const std::int64_t* idx;
+    const T* y;
+    T* y_mut;
+    std::int64_t O, R, n, I;
+};
+
+/// gather: y[o, j, i] = x[o, idx[o, j, i], i] with x (O, R, I), idx and y (O, n, I).
+/// scatter_add (backward): x[o, idx[o, j, i], i] += y[o, j, i].
+template <class T>
+struct GatherArgs {
+    const T* x;
+    T* x_mut;
+    const std::int64_t* idx;
+    const T* y;
+    T* y_mut;
+    std::int64_t O, R, n, I;
+};
+
+/// (log_)softmax over R of x (O, R, I), skipping positions where valid == 0 (valid may be null).
+/// Excluded positions and fully excluded rows give 0.
+template <class T>
+struct SoftmaxArgs {
+    const T* x;
+    const std::uint8_t* valid;
+    T* y;
+    std::int64_t O, R, I;
+    bool log;
+};
+
+template <class T>
+struct SoftmaxBwdArgs {
+    const T* y;
+    const std::uint8_t* valid;
+    const T* dy;
+    T* dx;
+    std::int64_t O, R, I;
+    bool log;
+};
+
+/// y = x / (||x|| + eps) per row of (N, D); norm (N) saved for backward.
+template <class T>
+struct L2NormArgs {
+    const T* x;
+    T* y;
+    T* norm;
+    std::int64_t N, D;
+    T eps;
+};
+
+template <class T>
+struct L2NormBwdArgs {
+    const T* dy;
+    const T* y;
+    const T* norm;
+    T* dx;
+    std::int64_t N, D;
+    T eps;
+};
+
+/// y[n] = <a_n, b_n> / max(|a_n| |b_n|, eps) over rows of (N, D).
+template <class T>
+struct CosineArgs {
+    const T* a;
+    const T* b;
+    T* y;
+    std::int64_t N, D;
+    T eps;
+};
+
+template <class T>
+struct CosineBwdArgs {
+    const T* a;
+    const T* b;
+    const T* dy;
+    T* da;
+    T* db;
+    std::int64_t N, D;
+    T eps;
+};
+
+}  // namespace imram

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The project's one test command: dependency check, then configure + build + ctest for
+#   (a) a Release build (tests + benchmarks, -Werror) in build/release
+#   (b) an AddressSanitizer + UBSan build (tests, -Werror) in build/asan
+#
+#   scripts/test.sh [--release-only | --asan-only] [--jobs N]
+#
+# Environment: IMRAM_CUDA=AUTO|ON|OFF (default AUTO) is passed to both configures.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+usage() {
+    cat <<USAGE
+usage: $(basename "$0") [--release-only | --asan-only] [--jobs N]
+  --release-only  only the Release build and tests (build/release)
+  --asan-only     only the address;undefined sanitizer build and tests (build/asan)
+  --jobs N, -j N  parallel build and ctest jobs (default: nproc = $(nproc))
+  -h, --help      this help
+Environment: IMRAM_CUDA=AUTO|ON|OFF (default AUTO)
+USAGE
+}
+
+run_release=1
+run_asan=1
+jobs=$(nproc)
+while (($#)); do
+    case "$1" in
+        --release-only)
+            run_release=1
+            run_asan=0
+            ;;
+        --asan-only)
+            run_release=0
+            run_asan=1
+            ;;
+        --jobs | -j)
+            if (($# < 2)); then
+                echo "test.sh: $1 needs a value" >&2
+                exit 2
+            fi
+            jobs=$2
+            shift
+            ;;
+        --jobs=*) jobs=${1#--jobs=} ;;
+        -j[0-9]*) jobs=${1#-j} ;;
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        *)
+            echo "test.sh: unknown option: $1" >&2
+            usage >&2
+            exit 2
+            ;;
+    esac
+    shift
+done
+if ! [[ "$jobs" =~ ^[1-9][0-9]*$ ]]; then
+    echo "test.sh: --jobs wants a positive integer, got '$jobs'" >&2
+    exit 2
+fi
+if ((run_release == 0 && run_asan == 0)); then
+    echo "test.sh: nothing to do" >&2
+    exit 2
+fi
+
+CUDA_MODE=${IMRAM_CUDA:-AUTO}
+current_phase=""
+summary=()
+
+on_exit() {
+    local rc=$?
+    if ((rc != 0)) && [[ -n "$current_phase" ]]; then
+        echo "" >&2
+        echo "==== FAILED: $current_phase (exit $rc) after $((SECONDS - phase_start))s ====" >&2
+    fi
+}
+trap on_exit EXIT
+
+phase_begin() {
+    current_phase=$1
+    phase_start=$SECONDS
+    echo ""
+    echo "==== $current_phase ===="
+}
+
+phase_end() {
+    local elapsed=$((SECONDS - phase_start))
+    echo "==== done: $current_phase (${elapsed}s) ===="
+    summary+=("$(printf '%-48s %5ds' "$current_phase" "$elapsed")")
+    current_phase=""
+}
+
+# A build directory configured with another generator cannot be reused with -G Ninja: drop its cache.
+reset_if_other_generator() {
+    local dir=$1
+    if [[ -f "$dir/CMakeCache.txt" ]] && ! grep -qx 'CMAKE_GENERATOR:INTERNAL=Ninja' "$dir/CMakeCache.txt"; then
+        echo "test.sh: $dir was configured with another generator; removing its CMake cache" >&2
+        rm -rf "$dir/CMakeCache.txt" "$dir/CMakeFiles"
+    fi
+}
+
+# build_and_test DIR [cmake args...]: configure, build and ctest one build tree.
+build_and_test() {
+    local dir=$1
+    shift
+    reset_if_other_generator "$dir"
+    echo "-- configure $dir"
+    cmake -S . -B "$dir" -G Ninja -DIMRAM_CUDA="$CUDA_MODE" "$@"
+    echo "-- build $dir (-j$jobs)"
+    cmake --build "$dir" -j"$jobs"
+    echo "-- test $dir (-j$jobs)"
+    ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+}
+
+total_start=$SECONDS
+
+phase_begin "setup: dependency check"
+bash "$ROOT/scripts/setup.sh"
+phase_end
+
+if ((run_release)); then
+    phase_begin "release: build/release (Release, tests+bench)"
+    build_and_test build/release \
+        -DCMAKE_BUILD_TYPE=Release \
+        -DIMRAM_WERROR=ON \
+        -DIMRAM_BUILD_TESTS=ON \
+        -DIMRAM_BUILD_BENCH=ON
+    phase_end
+fi
+
+if ((run_asan)); then
+    phase_begin "asan: build/asan (address;undefined)"
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    build_and_test build/asan \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        '-DIMRAM_SANITIZE=address;undefined' \
+        -DIMRAM_WERROR=ON \
+        -DIMRAM_BUILD_TESTS=ON \
+        -DIMRAM_BUILD_BENCH=OFF
+    unset ASAN_OPTIONS UBSAN_OPTIONS
+    phase_end
+fi
+
+echo ""
+echo "==== summary ===="
+for line in "${summary[@]}"; do
+    echo "  $line"
+done
+echo "  all passed in $((SECONDS - total_start))s"
