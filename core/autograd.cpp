@@ -39,9 +39,15 @@ void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
 
 }  // namespace
 
-bool grad_enabled() { return t_grad_enabled; }
-NoGradGuard::NoGradGuard() : prev_(t_grad_enabled) { t_grad_enabled = false; }
-NoGradGuard::~NoGradGuard() { t_grad_enabled = prev_; }
+bool grad_enabled() {
+    return t_grad_enabled;
+}
+NoGradGuard::NoGradGuard() : prev_(t_grad_enabled) {
+    t_grad_enabled = false;
+}
+NoGradGuard::~NoGradGuard() {
+    t_grad_enabled = prev_;
+}
 
 bool any_requires_grad(const std::vector<Tensor>& inputs) {
     if (!t_grad_enabled) return false;
@@ -69,8 +75,7 @@ void record(const char* name, const std::vector<Tensor>& inputs, const std::vect
 }
 
 void backward(const Tensor& root, const Tensor& seed_in, bool retain_graph) {
-    IMRAM_CHECK(root.requires_grad(),
-                "backward: the tensor ", root.describe(),
+    IMRAM_CHECK(root.requires_grad(), "backward: the tensor ", root.describe(),
                 " does not require grad; did you call set_requires_grad() on a parameter, or compute it under "
                 "NoGradGuard?");
     Tensor seed = seed_in;
@@ -87,8 +92,7 @@ void backward(const Tensor& root, const Tensor& seed_in, bool retain_graph) {
         return;
     }
     const std::shared_ptr<Node> start = root.impl().grad_fn;
-    IMRAM_CHECK(!start->released, "backward: trying to backward through the graph a second time (node '",
-                start->name,
+    IMRAM_CHECK(!start->released, "backward: trying to backward through the graph a second time (node '", start->name,
                 "'); its saved tensors were freed by the first backward. Pass retain_graph=true to the first call.");
     std::unordered_map<std::uint64_t, Tensor> grads;
     grads.emplace(root.impl().id, seed);

@@ -25,8 +25,8 @@ std::string cat(const A&... a) {
 
 }  // namespace imram
 
-#define IMRAM_CHECK(cond, ...)                                                                     \
-    do {                                                                                           \
+#define IMRAM_CHECK(cond, ...)                                                                            \
+    do {                                                                                                  \
         if (!(cond)) ::imram::detail::fail(__FILE__, __LINE__, #cond, ::imram::detail::cat(__VA_ARGS__)); \
     } while (0)
 

@@ -29,8 +29,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
     for (std::size_t i = 0; i < n; ++i) {
         const std::int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
         const std::int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
-        IMRAM_CHECK(da == db || da == 1 || db == 1, op, ": shapes ", a, " and ", b, " do not broadcast (dim ", i,
-                    ": ", da, " vs ", db, ")");
+        IMRAM_CHECK(da == db || da == 1 || db == 1, op, ": shapes ", a, " and ", b, " do not broadcast (dim ", i, ": ",
+                    da, " vs ", db, ")");
         out[i] = da == 1 ? db : da;
     }
     return out;
@@ -49,21 +49,30 @@ std::ostream& operator<<(std::ostream& os, const Shape& s) {
 
 const char* dtype_name(DType t) {
     switch (t) {
-        case DType::F32: return "f32";
-        case DType::F64: return "f64";
-        case DType::I32: return "i32";
-        case DType::I64: return "i64";
-        case DType::Bool: return "bool";
+        case DType::F32:
+            return "f32";
+        case DType::F64:
+            return "f64";
+        case DType::I32:
+            return "i32";
+        case DType::I64:
+            return "i64";
+        case DType::Bool:
+            return "bool";
     }
     return "?";
 }
 
 const char* device_type_name(DeviceType t) {
     switch (t) {
-        case DeviceType::Ref: return "ref";
-        case DeviceType::CPU: return "cpu";
-        case DeviceType::CUDA: return "cuda";
-        case DeviceType::CUDAEmulated: return "cuda_emulated";
+        case DeviceType::Ref:
+            return "ref";
+        case DeviceType::CPU:
+            return "cpu";
+        case DeviceType::CUDA:
+            return "cuda";
+        case DeviceType::CUDAEmulated:
+            return "cuda_emulated";
     }
     return "?";
 }

@@ -42,7 +42,11 @@ Storage::~Storage() {
     }
 }
 
-AllocStats host_alloc_stats() { return {g_in_use.load(), g_peak.load(), g_raw.load()}; }
-void host_alloc_reset_peak() { g_peak.store(g_in_use.load()); }
+AllocStats host_alloc_stats() {
+    return {g_in_use.load(), g_peak.load(), g_raw.load()};
+}
+void host_alloc_reset_peak() {
+    g_peak.store(g_in_use.load());
+}
 
 }  // namespace imram

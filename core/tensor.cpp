@@ -16,11 +16,21 @@ std::atomic<std::uint64_t> g_next_id{1};
 template <class F>
 void visit_dtype(DType t, F&& f) {
     switch (t) {
-        case DType::F32: f(float{}); break;
-        case DType::F64: f(double{}); break;
-        case DType::I32: f(std::int32_t{}); break;
-        case DType::I64: f(std::int64_t{}); break;
-        case DType::Bool: f(std::uint8_t{}); break;
+        case DType::F32:
+            f(float{});
+            break;
+        case DType::F64:
+            f(double{});
+            break;
+        case DType::I32:
+            f(std::int32_t{});
+            break;
+        case DType::I64:
+            f(std::int64_t{});
+            break;
+        case DType::Bool:
+            f(std::uint8_t{});
+            break;
     }
 }
 
@@ -59,9 +69,13 @@ Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, s
     return Tensor(std::move(impl));
 }
 
-std::int64_t Tensor::size(std::int64_t d) const { return shape()[wrap_dim(d, dim(), "size")]; }
+std::int64_t Tensor::size(std::int64_t d) const {
+    return shape()[wrap_dim(d, dim(), "size")];
+}
 
-bool Tensor::is_contiguous() const { return strides() == contiguous_strides(shape()) || numel() <= 1; }
+bool Tensor::is_contiguous() const {
+    return strides() == contiguous_strides(shape()) || numel() <= 1;
+}
 
 std::string Tensor::describe() const {
     if (!defined()) return "undefined";
@@ -109,17 +123,24 @@ Tensor& Tensor::set_requires_grad(bool on) {
     return *this;
 }
 
-Tensor Tensor::grad() const { return impl().grad ? Tensor(impl().grad) : Tensor(); }
-void Tensor::zero_grad() { impl().grad.reset(); }
+Tensor Tensor::grad() const {
+    return impl().grad ? Tensor(impl().grad) : Tensor();
+}
+void Tensor::zero_grad() {
+    impl().grad.reset();
+}
 
-void Tensor::backward(const Tensor& seed, bool retain_graph) const { autograd::backward(*this, seed, retain_graph); }
+void Tensor::backward(const Tensor& seed, bool retain_graph) const {
+    autograd::backward(*this, seed, retain_graph);
+}
 
-Tensor Tensor::detach() const { return make_view(*this, shape(), strides(), offset()); }
+Tensor Tensor::detach() const {
+    return make_view(*this, shape(), strides(), offset());
+}
 
 Tensor Tensor::to(Device d) const {
     if (d == device()) return *this;
-    IMRAM_CHECK(d.is_host() && device().is_host(), "to(): no copy path from ", device(), " to ", d,
-                " in this build");
+    IMRAM_CHECK(d.is_host() && device().is_host(), "to(): no copy path from ", device(), " to ", d, " in this build");
     Tensor src = imram::contiguous(*this);
     Tensor out = empty(shape(), dtype(), d);
     std::memcpy(out.raw_data(), src.raw_data(), nbytes());
@@ -152,8 +173,12 @@ Tensor Tensor::to(DType t) const {
     return out;
 }
 
-Tensor Tensor::contiguous() const { return imram::contiguous(*this); }
-Tensor Tensor::clone() const { return imram::clone(*this); }
+Tensor Tensor::contiguous() const {
+    return imram::contiguous(*this);
+}
+Tensor Tensor::clone() const {
+    return imram::clone(*this);
+}
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) {
     os << "Tensor(" << t.describe();
@@ -188,9 +213,15 @@ Tensor zeros(const Shape& shape, DType dtype, Device dev) {
     std::memset(t.raw_data(), 0, t.nbytes());
     return t;
 }
-Tensor ones(const Shape& shape, DType dtype, Device dev) { return full(shape, 1.0, dtype, dev); }
-Tensor empty_like(const Tensor& t) { return empty(t.shape(), t.dtype(), t.device()); }
-Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype(), t.device()); }
+Tensor ones(const Shape& shape, DType dtype, Device dev) {
+    return full(shape, 1.0, dtype, dev);
+}
+Tensor empty_like(const Tensor& t) {
+    return empty(t.shape(), t.dtype(), t.device());
+}
+Tensor zeros_like(const Tensor& t) {
+    return zeros(t.shape(), t.dtype(), t.device());
+}
 
 Tensor arange(std::int64_t n, DType dtype, Device dev) {
     Tensor t = empty({n}, dtype, dev);
@@ -228,9 +259,9 @@ Tensor randn(const Shape& shape, std::uint64_t seed, std::uint64_t offset, DType
     return t.to(dtype);
 }
 
-#define IMRAM_INSTANTIATE(T)                                                                  \
-    template T Tensor::item<T>() const;                                                       \
-    template std::vector<T> Tensor::to_vector<T>() const;                                     \
+#define IMRAM_INSTANTIATE(T)                              \
+    template T Tensor::item<T>() const;                   \
+    template std::vector<T> Tensor::to_vector<T>() const; \
     template Tensor from_vector<T>(const std::vector<T>&, const Shape&, Device);
 IMRAM_INSTANTIATE(float)
 IMRAM_INSTANTIATE(double)

@@ -29,9 +29,9 @@ struct TensorImpl {
     Device device{};
     // autograd
     bool requires_grad = false;
-    std::shared_ptr<TensorImpl> grad;          // leaves only
-    std::shared_ptr<autograd::Node> grad_fn;   // non-leaves: the node that produced this tensor
-    std::uint64_t id = 0;                      // unique per impl; keys gradients during backward
+    std::shared_ptr<TensorImpl> grad;         // leaves only
+    std::shared_ptr<autograd::Node> grad_fn;  // non-leaves: the node that produced this tensor
+    std::uint64_t id = 0;                     // unique per impl; keys gradients during backward
 };
 
 class Tensor {

@@ -202,4 +202,27 @@ struct CosineBwdArgs {
     T eps;
 };
 
+/// One Adam step (PyTorch semantics, no weight decay) over n contiguous elements, in place:
+///   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+///   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+/// `grad_scale` multiplies g first (global-norm clipping folds in here).
+template <class T>
+struct AdamArgs {
+    T* param;
+    const T* grad;
+    T* m;
+    T* v;
+    std::int64_t n;
+    double lr, beta1, beta2, eps, grad_scale;
+    std::int64_t step;  // t >= 1, after increment
+};
+
+/// Sum of squares of n contiguous elements, accumulated in double (for global-norm clipping).
+template <class T>
+struct SumSquaresArgs {
+    const T* x;
+    std::int64_t n;
+    double* out;
+};
+
 }  // namespace imram

@@ -5,25 +5,47 @@
 
 #include "kernels/args.h"
 
-#define IMRAM_HOST_KERNEL_DECLS                                  \
-    template <class T> void copy_strided(const CopyArgs<T>&);    \
-    template <class T> void binary(const BinaryArgs<T>&);        \
-    template <class T> void where(const WhereArgs<T>&);          \
-    template <class T> void unary_fwd(const UnaryArgs<T>&);      \
-    template <class T> void unary_bwd(const UnaryBwdArgs<T>&);   \
-    template <class T> void reduce_fwd(const ReduceArgs<T>&);    \
-    template <class T> void reduce_bwd(const ReduceBwdArgs<T>&); \
-    template <class T> void gemm(const GemmArgs<T>&);            \
-    template <class T> void index_select(const IndexArgs<T>&);   \
-    template <class T> void index_add(const IndexArgs<T>&);      \
-    template <class T> void gather(const GatherArgs<T>&);        \
-    template <class T> void scatter_add(const GatherArgs<T>&);   \
-    template <class T> void softmax_fwd(const SoftmaxArgs<T>&);  \
-    template <class T> void softmax_bwd(const SoftmaxBwdArgs<T>&); \
-    template <class T> void l2norm_fwd(const L2NormArgs<T>&);    \
-    template <class T> void l2norm_bwd(const L2NormBwdArgs<T>&); \
-    template <class T> void cosine_fwd(const CosineArgs<T>&);    \
-    template <class T> void cosine_bwd(const CosineBwdArgs<T>&);
+#define IMRAM_HOST_KERNEL_DECLS                 \
+    template <class T>                          \
+    void copy_strided(const CopyArgs<T>&);      \
+    template <class T>                          \
+    void binary(const BinaryArgs<T>&);          \
+    template <class T>                          \
+    void where(const WhereArgs<T>&);            \
+    template <class T>                          \
+    void unary_fwd(const UnaryArgs<T>&);        \
+    template <class T>                          \
+    void unary_bwd(const UnaryBwdArgs<T>&);     \
+    template <class T>                          \
+    void reduce_fwd(const ReduceArgs<T>&);      \
+    template <class T>                          \
+    void reduce_bwd(const ReduceBwdArgs<T>&);   \
+    template <class T>                          \
+    void gemm(const GemmArgs<T>&);              \
+    template <class T>                          \
+    void index_select(const IndexArgs<T>&);     \
+    template <class T>                          \
+    void index_add(const IndexArgs<T>&);        \
+    template <class T>                          \
+    void gather(const GatherArgs<T>&);          \
+    template <class T>                          \
+    void scatter_add(const GatherArgs<T>&);     \
+    template <class T>                          \
+    void softmax_fwd(const SoftmaxArgs<T>&);    \
+    template <class T>                          \
+    void softmax_bwd(const SoftmaxBwdArgs<T>&); \
+    template <class T>                          \
+    void l2norm_fwd(const L2NormArgs<T>&);      \
+    template <class T>                          \
+    void l2norm_bwd(const L2NormBwdArgs<T>&);   \
+    template <class T>                          \
+    void cosine_fwd(const CosineArgs<T>&);      \
+    template <class T>                          \
+    void cosine_bwd(const CosineBwdArgs<T>&);   \
+    template <class T>                          \
+    void adam_step(const AdamArgs<T>&);         \
+    template <class T>                          \
+    void sum_squares(const SumSquaresArgs<T>&);
 
 namespace imram::ref {
 IMRAM_HOST_KERNEL_DECLS

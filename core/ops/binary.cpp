@@ -17,9 +17,9 @@ Tensor binary_forward(BinaryOp op, const char* name, const Tensor& a, const Tens
     Tensor out = empty(out_shape, a.dtype(), a.device());
     const Strided la = detail::broadcast_layout(a, out_shape, name);
     const Strided lb = detail::broadcast_layout(b, out_shape, name);
-    IMRAM_FLOAT_SWITCH(a.dtype(), name, T,
-                       IMRAM_DISPATCH(a.device(), binary,
-                                      (BinaryArgs<T>{op, a.data<T>(), la, b.data<T>(), lb, out.data<T>()})));
+    IMRAM_FLOAT_SWITCH(
+        a.dtype(), name, T,
+        IMRAM_DISPATCH(a.device(), binary, (BinaryArgs<T>{op, a.data<T>(), la, b.data<T>(), lb, out.data<T>()})));
     return out;
 }
 
@@ -45,28 +45,36 @@ Tensor mul(const Tensor& a, const Tensor& b) {
     Tensor out = binary_forward(BinaryOp::Mul, "mul", a, b);
     const bool ga = a.requires_grad(), gb = b.requires_grad();
     // Save only what the other side's gradient needs.
-    record("mul", {a, b}, {out}, [sa = a.shape(), sb = b.shape(), a = gb ? a.detach() : Tensor(),
-                                  b = ga ? b.detach() : Tensor()](const std::vector<Tensor>& g) {
-        return std::vector<Tensor>{b.defined() ? sum_to(mul(g[0], b), sa) : Tensor(),
-                                   a.defined() ? sum_to(mul(g[0], a), sb) : Tensor()};
-    });
+    record("mul", {a, b}, {out},
+           [sa = a.shape(), sb = b.shape(), a = gb ? a.detach() : Tensor(),
+            b = ga ? b.detach() : Tensor()](const std::vector<Tensor>& g) {
+               return std::vector<Tensor>{b.defined() ? sum_to(mul(g[0], b), sa) : Tensor(),
+                                          a.defined() ? sum_to(mul(g[0], a), sb) : Tensor()};
+           });
     return out;
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
     Tensor out = binary_forward(BinaryOp::Div, "div", a, b);
     // d(a/b)/da = 1/b, d(a/b)/db = -out/b
-    record("div", {a, b}, {out}, [sa = a.shape(), sb = b.shape(), b = b.detach(), out = out.detach(),
-                                  gb = b.requires_grad()](const std::vector<Tensor>& g) {
-        Tensor g_over_b = div(g[0], b);
-        return std::vector<Tensor>{sum_to(g_over_b, sa), gb ? neg(sum_to(mul(g_over_b, out), sb)) : Tensor()};
-    });
+    record("div", {a, b}, {out},
+           [sa = a.shape(), sb = b.shape(), b = b.detach(), out = out.detach(),
+            gb = b.requires_grad()](const std::vector<Tensor>& g) {
+               Tensor g_over_b = div(g[0], b);
+               return std::vector<Tensor>{sum_to(g_over_b, sa), gb ? neg(sum_to(mul(g_over_b, out), sb)) : Tensor()};
+           });
     return out;
 }
 
-Tensor scalar_like(const Tensor& like, double v) { return full({}, v, like.dtype(), like.device()); }
-Tensor add(const Tensor& a, double b) { return add(a, scalar_like(a, b)); }
-Tensor mul(const Tensor& a, double b) { return mul(a, scalar_like(a, b)); }
+Tensor scalar_like(const Tensor& like, double v) {
+    return full({}, v, like.dtype(), like.device());
+}
+Tensor add(const Tensor& a, double b) {
+    return add(a, scalar_like(a, b));
+}
+Tensor mul(const Tensor& a, double b) {
+    return mul(a, scalar_like(a, b));
+}
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     IMRAM_CHECK(cond.defined() && cond.dtype() == DType::Bool, "where: cond must be a bool tensor, got ",
@@ -79,10 +87,10 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     const Strided lc = detail::broadcast_layout(cond, out_shape, "where");
     const Strided la = detail::broadcast_layout(a, out_shape, "where");
     const Strided lb = detail::broadcast_layout(b, out_shape, "where");
-    IMRAM_FLOAT_SWITCH(a.dtype(), "where", T,
-                       IMRAM_DISPATCH(a.device(), where,
-                                      (WhereArgs<T>{cond.data<std::uint8_t>(), lc, a.data<T>(), la, b.data<T>(), lb,
-                                                    out.data<T>()})));
+    IMRAM_FLOAT_SWITCH(
+        a.dtype(), "where", T,
+        IMRAM_DISPATCH(a.device(), where,
+                       (WhereArgs<T>{cond.data<std::uint8_t>(), lc, a.data<T>(), la, b.data<T>(), lb, out.data<T>()})));
     record("where", {a, b}, {out}, [cond, sa = a.shape(), sb = b.shape()](const std::vector<Tensor>& g) {
         Tensor z = scalar_like(g[0], 0.0);
         return std::vector<Tensor>{sum_to(where(cond, g[0], z), sa), sum_to(where(cond, z, g[0]), sb)};

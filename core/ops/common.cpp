@@ -15,8 +15,7 @@ Strided layout_of(const Tensor& t, const char* op) {
 }
 
 Strided broadcast_layout(const Tensor& t, const Shape& out, const char* op) {
-    IMRAM_CHECK(static_cast<int>(out.size()) <= kMaxDims, op, ": at most ", kMaxDims, " dims are supported, got ",
-                out);
+    IMRAM_CHECK(static_cast<int>(out.size()) <= kMaxDims, op, ": at most ", kMaxDims, " dims are supported, got ", out);
     IMRAM_CHECK(t.dim() <= static_cast<int>(out.size()), op, ": cannot broadcast ", t.shape(), " to ", out);
     Strided l;
     l.ndim = static_cast<int>(out.size());
@@ -37,8 +36,8 @@ Strided broadcast_layout(const Tensor& t, const Shape& out, const char* op) {
 void check_same(const char* op, const Tensor& ref, const std::vector<Tensor>& others) {
     for (const Tensor& t : others) {
         if (!t.defined()) continue;
-        IMRAM_CHECK(t.device() == ref.device(), op, ": all inputs must be on one device, got ", ref.describe(),
-                    " and ", t.describe());
+        IMRAM_CHECK(t.device() == ref.device(), op, ": all inputs must be on one device, got ", ref.describe(), " and ",
+                    t.describe());
         IMRAM_CHECK(t.dtype() == ref.dtype(), op, ": all inputs must have one dtype, got ", ref.describe(), " and ",
                     t.describe());
     }
@@ -65,17 +64,20 @@ Tensor checked_indices(const char* op, const Tensor& idx, std::int64_t bound) {
     Tensor i64 = idx.to(DType::I64).contiguous();
     const std::int64_t* p = i64.data<std::int64_t>();
     for (std::int64_t i = 0; i < i64.numel(); ++i)
-        IMRAM_CHECK(p[i] >= 0 && p[i] < bound, op, ": index ", p[i], " at position ", i, " is out of range [0, ",
-                    bound, ")");
+        IMRAM_CHECK(p[i] >= 0 && p[i] < bound, op, ": index ", p[i], " at position ", i, " is out of range [0, ", bound,
+                    ")");
     return i64;
 }
 
 OuterRInner split_at(const Shape& shape, int dim) {
     OuterRInner s;
     for (int i = 0; i < static_cast<int>(shape.size()); ++i) {
-        if (i < dim) s.O *= shape[i];
-        else if (i == dim) s.R = shape[i];
-        else s.I *= shape[i];
+        if (i < dim)
+            s.O *= shape[i];
+        else if (i == dim)
+            s.R = shape[i];
+        else
+            s.I *= shape[i];
     }
     return s;
 }
@@ -85,11 +87,25 @@ void copy_into(const Tensor& dst, const Tensor& src) {
                 dst.describe());
     const Strided ls = layout_of(src, "copy"), ld = layout_of(dst, "copy");
     switch (dst.dtype()) {
-        case DType::F32: IMRAM_DISPATCH(dst.device(), copy_strided, (CopyArgs<float>{src.data<float>(), ls, dst.data<float>(), ld})); break;
-        case DType::F64: IMRAM_DISPATCH(dst.device(), copy_strided, (CopyArgs<double>{src.data<double>(), ls, dst.data<double>(), ld})); break;
-        case DType::I32: IMRAM_DISPATCH(dst.device(), copy_strided, (CopyArgs<std::int32_t>{src.data<std::int32_t>(), ls, dst.data<std::int32_t>(), ld})); break;
-        case DType::I64: IMRAM_DISPATCH(dst.device(), copy_strided, (CopyArgs<std::int64_t>{src.data<std::int64_t>(), ls, dst.data<std::int64_t>(), ld})); break;
-        case DType::Bool: IMRAM_DISPATCH(dst.device(), copy_strided, (CopyArgs<std::uint8_t>{src.data<std::uint8_t>(), ls, dst.data<std::uint8_t>(), ld})); break;
+        case DType::F32:
+            IMRAM_DISPATCH(dst.device(), copy_strided, (CopyArgs<float>{src.data<float>(), ls, dst.data<float>(), ld}));
+            break;
+        case DType::F64:
+            IMRAM_DISPATCH(dst.device(), copy_strided,
+                           (CopyArgs<double>{src.data<double>(), ls, dst.data<double>(), ld}));
+            break;
+        case DType::I32:
+            IMRAM_DISPATCH(dst.device(), copy_strided,
+                           (CopyArgs<std::int32_t>{src.data<std::int32_t>(), ls, dst.data<std::int32_t>(), ld}));
+            break;
+        case DType::I64:
+            IMRAM_DISPATCH(dst.device(), copy_strided,
+                           (CopyArgs<std::int64_t>{src.data<std::int64_t>(), ls, dst.data<std::int64_t>(), ld}));
+            break;
+        case DType::Bool:
+            IMRAM_DISPATCH(dst.device(), copy_strided,
+                           (CopyArgs<std::uint8_t>{src.data<std::uint8_t>(), ls, dst.data<std::uint8_t>(), ld}));
+            break;
     }
 }
 

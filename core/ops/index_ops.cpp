@@ -15,15 +15,16 @@ Tensor select_rows(const char* name, const Tensor& x_in, int dim, const Tensor& 
                        IMRAM_DISPATCH(x.device(), index_select,
                                       (IndexArgs<T>{x.data<T>(), nullptr, idx.data<std::int64_t>(), nullptr,
                                                     out.data<T>(), O, R, n, I})));
-    autograd::record(name, {x_in}, {out}, [name, in_shape = x.shape(), idx, O = O, R = R, n, I = I](const std::vector<Tensor>& g) {
-        Tensor dy = g[0].contiguous();
-        Tensor dx = zeros(in_shape, dy.dtype(), dy.device());
-        IMRAM_FLOAT_SWITCH(dy.dtype(), name, T,
-                           IMRAM_DISPATCH(dy.device(), index_add,
-                                          (IndexArgs<T>{nullptr, dx.data<T>(), idx.data<std::int64_t>(), dy.data<T>(),
-                                                        nullptr, O, R, n, I})));
-        return std::vector<Tensor>{dx};
-    });
+    autograd::record(
+        name, {x_in}, {out}, [name, in_shape = x.shape(), idx, O = O, R = R, n, I = I](const std::vector<Tensor>& g) {
+            Tensor dy = g[0].contiguous();
+            Tensor dx = zeros(in_shape, dy.dtype(), dy.device());
+            IMRAM_FLOAT_SWITCH(dy.dtype(), name, T,
+                               IMRAM_DISPATCH(dy.device(), index_add,
+                                              (IndexArgs<T>{nullptr, dx.data<T>(), idx.data<std::int64_t>(),
+                                                            dy.data<T>(), nullptr, O, R, n, I})));
+            return std::vector<Tensor>{dx};
+        });
     return out;
 }
 
@@ -65,15 +66,16 @@ Tensor gather(const Tensor& x_in, std::int64_t dim_in, const Tensor& idx_in) {
                        IMRAM_DISPATCH(x.device(), gather,
                                       (GatherArgs<T>{x.data<T>(), nullptr, idx.data<std::int64_t>(), nullptr,
                                                      out.data<T>(), O, R, n, I})));
-    autograd::record("gather", {x_in}, {out}, [in_shape = x.shape(), idx, O = O, R = R, n, I = I](const std::vector<Tensor>& g) {
-        Tensor dy = g[0].contiguous();
-        Tensor dx = zeros(in_shape, dy.dtype(), dy.device());
-        IMRAM_FLOAT_SWITCH(dy.dtype(), "gather", T,
-                           IMRAM_DISPATCH(dy.device(), scatter_add,
-                                          (GatherArgs<T>{nullptr, dx.data<T>(), idx.data<std::int64_t>(), dy.data<T>(),
-                                                         nullptr, O, R, n, I})));
-        return std::vector<Tensor>{dx};
-    });
+    autograd::record(
+        "gather", {x_in}, {out}, [in_shape = x.shape(), idx, O = O, R = R, n, I = I](const std::vector<Tensor>& g) {
+            Tensor dy = g[0].contiguous();
+            Tensor dx = zeros(in_shape, dy.dtype(), dy.device());
+            IMRAM_FLOAT_SWITCH(dy.dtype(), "gather", T,
+                               IMRAM_DISPATCH(dy.device(), scatter_add,
+                                              (GatherArgs<T>{nullptr, dx.data<T>(), idx.data<std::int64_t>(),
+                                                             dy.data<T>(), nullptr, O, R, n, I})));
+            return std::vector<Tensor>{dx};
+        });
     return out;
 }
 

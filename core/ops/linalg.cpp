@@ -11,10 +11,15 @@ void gemm_into(Tensor& out, const Tensor& a, bool ta, const Tensor& b, bool tb, 
                std::int64_t N, std::int64_t K, double beta, bool batched_a = true, bool batched_b = true) {
     IMRAM_FLOAT_SWITCH(
         out.dtype(), "gemm", T,
-        IMRAM_DISPATCH(out.device(), gemm,
-                       (GemmArgs<T>{ta, tb, M, N, K, T(1), a.data<T>(), ta ? M : K, batched_a ? M * K : 0,
-                                    b.data<T>(), tb ? K : N, batched_b ? K * N : 0, static_cast<T>(beta),
-                                    out.data<T>(), N, M * N, batch})));
+        IMRAM_DISPATCH(
+            out.device(), gemm,
+            (GemmArgs<T>{ta, tb, M, N, K, T(1), a.data<T>(), ta ? M : K, batched_a ? M * K : 0, b.data<T>(), tb ? K : N,
+                         batched_b ? K * N : 0, static_cast<T>(beta), out.data<T>(), N, M * N, batch})));
+}
+
+/// Number of rows of a (..., K) tensor: the product of all but the last size (valid when K == 0).
+std::int64_t rows_of(const Tensor& t) {
+    return shape_numel(Shape(t.shape().begin(), t.shape().end() - 1));
 }
 
 void check_mm(const char* op, const Tensor& a, const Tensor& b) {
@@ -33,7 +38,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
     IMRAM_CHECK(b_in.size(0) == K, "matmul: inner dims differ: a ", a_in.shape(), " has K = ", K, " but b ",
                 b_in.shape(), " has K = ", b_in.size(0));
     const Tensor a = a_in.contiguous(), b = b_in.contiguous();
-    const std::int64_t M = a.numel() / std::max<std::int64_t>(K, 1);
+    const std::int64_t M = rows_of(a);
     Shape out_shape = a.shape();
     out_shape.back() = N;
     Tensor out = empty(out_shape, a.dtype(), a.device());
@@ -91,7 +96,7 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& bias) {
     IMRAM_CHECK(!bias.defined() || bias.shape() == Shape{N}, "linear: bias must have shape [", N, "], got ",
                 bias.shape());
     const Tensor x = x_in.contiguous(), w = w_in.contiguous();
-    const std::int64_t M = x.numel() / std::max<std::int64_t>(K, 1);
+    const std::int64_t M = rows_of(x);
     Shape out_shape = x.shape();
     out_shape.back() = N;
     Tensor out;

@@ -10,8 +10,10 @@ namespace {
 
 Shape reduced_shape(const Shape& s, int dim, bool keepdim) {
     Shape out = s;
-    if (keepdim) out[dim] = 1;
-    else out.erase(out.begin() + dim);
+    if (keepdim)
+        out[dim] = 1;
+    else
+        out.erase(out.begin() + dim);
     return out;
 }
 
@@ -25,15 +27,16 @@ Reduced reduce_dim(ReduceOp op, const char* name, const Tensor& x_in, std::int64
     const int dim = wrap_dim(dim_in, x_in.dim(), name);
     const Tensor x = x_in.contiguous();
     const auto [O, R, I] = detail::split_at(x.shape(), dim);
-    IMRAM_CHECK(R > 0 || (op != ReduceOp::Max && op != ReduceOp::Mean), name, ": reducing an empty dim ", dim,
-                " of ", x.describe());
+    IMRAM_CHECK(R > 0 || (op != ReduceOp::Max && op != ReduceOp::Mean), name, ": reducing an empty dim ", dim, " of ",
+                x.describe());
     Reduced r;
     r.y = empty(reduced_shape(x.shape(), dim, keepdim), x.dtype(), x.device());
     if (op == ReduceOp::Max) r.idx = empty(r.y.shape(), DType::I64, x.device());
-    IMRAM_FLOAT_SWITCH(x.dtype(), name, T,
-                       IMRAM_DISPATCH(x.device(), reduce_fwd,
-                                      (ReduceArgs<T>{op, x.data<T>(), r.y.data<T>(),
-                                                     r.idx.defined() ? r.idx.data<std::int64_t>() : nullptr, O, R, I})));
+    IMRAM_FLOAT_SWITCH(
+        x.dtype(), name, T,
+        IMRAM_DISPATCH(x.device(), reduce_fwd,
+                       (ReduceArgs<T>{op, x.data<T>(), r.y.data<T>(),
+                                      r.idx.defined() ? r.idx.data<std::int64_t>() : nullptr, O, R, I})));
     const bool saves_x = op == ReduceOp::Norm;
     autograd::record(name, {x_in}, {r.y},
                      [op, name, O = O, R = R, I = I, shape = x.shape(), x = saves_x ? x.detach() : Tensor(),
@@ -83,6 +86,8 @@ MaxResult max(const Tensor& x, std::int64_t dim, bool keepdim) {
     return {r.y, r.idx};
 }
 
-Tensor norm(const Tensor& x, std::int64_t dim, bool keepdim) { return reduce_dim(ReduceOp::Norm, "norm", x, dim, keepdim).y; }
+Tensor norm(const Tensor& x, std::int64_t dim, bool keepdim) {
+    return reduce_dim(ReduceOp::Norm, "norm", x, dim, keepdim).y;
+}
 
 }  // namespace imram

@@ -69,8 +69,8 @@ Tensor reshape(const Tensor& x, const Shape& shape_in) {
                     x.describe());
         shape[infer] = x.numel() / known;
     }
-    IMRAM_CHECK(shape_numel(shape) == x.numel(), "reshape: ", x.describe(), " has ", x.numel(),
-                " elements, shape ", shape_in, " needs ", shape_numel(shape));
+    IMRAM_CHECK(shape_numel(shape) == x.numel(), "reshape: ", x.describe(), " has ", x.numel(), " elements, shape ",
+                shape_in, " needs ", shape_numel(shape));
     const Tensor src = contiguous(x);
     Tensor out = make_view(src, shape, contiguous_strides(shape), src.offset());
     autograd::record("reshape", {src}, {out}, [in_shape = x.shape()](const std::vector<Tensor>& g) {
@@ -102,12 +102,11 @@ Tensor slice(const Tensor& x, std::int64_t dim_in, std::int64_t start, std::int6
     shape[dim] = (end - start + step - 1) / step;
     strides[dim] *= step;
     Tensor out = make_view(x, shape, strides, x.offset() + start * x.strides()[dim]);
-    autograd::record("slice", {x}, {out},
-                     [in_shape = x.shape(), dim, start, end, step](const std::vector<Tensor>& g) {
-                         Tensor dx = zeros(in_shape, g[0].dtype(), g[0].device());
-                         detail::copy_into(slice(dx, dim, start, end, step), g[0]);
-                         return std::vector<Tensor>{dx};
-                     });
+    autograd::record("slice", {x}, {out}, [in_shape = x.shape(), dim, start, end, step](const std::vector<Tensor>& g) {
+        Tensor dx = zeros(in_shape, g[0].dtype(), g[0].device());
+        detail::copy_into(slice(dx, dim, start, end, step), g[0]);
+        return std::vector<Tensor>{dx};
+    });
     return out;
 }
 

@@ -44,10 +44,10 @@ template void copy_strided(const CopyArgs<double>&);
 template void copy_strided(const CopyArgs<std::int32_t>&);
 template void copy_strided(const CopyArgs<std::int64_t>&);
 template void copy_strided(const CopyArgs<std::uint8_t>&);
-#define IMRAM_INST(T)                                 \
-    template void binary(const BinaryArgs<T>&);       \
-    template void where(const WhereArgs<T>&);         \
-    template void unary_fwd(const UnaryArgs<T>&);     \
+#define IMRAM_INST(T)                             \
+    template void binary(const BinaryArgs<T>&);   \
+    template void where(const WhereArgs<T>&);     \
+    template void unary_fwd(const UnaryArgs<T>&); \
     template void unary_bwd(const UnaryBwdArgs<T>&);
 IMRAM_INST(float)
 IMRAM_INST(double)

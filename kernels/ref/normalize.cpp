@@ -23,8 +23,10 @@ void softmax_fwd(const SoftmaxArgs<T>& a) {
             for (std::int64_t r = 0; r < a.R; ++r)
                 if (ok(r)) s += std::exp(a.x[at(r)] - m);
             for (std::int64_t r = 0; r < a.R; ++r) {
-                if (!ok(r)) a.y[at(r)] = 0;
-                else a.y[at(r)] = a.log ? a.x[at(r)] - m - std::log(s) : std::exp(a.x[at(r)] - m) / s;
+                if (!ok(r))
+                    a.y[at(r)] = 0;
+                else
+                    a.y[at(r)] = a.log ? a.x[at(r)] - m - std::log(s) : std::exp(a.x[at(r)] - m) / s;
             }
         }
 }
@@ -39,9 +41,12 @@ void softmax_bwd(const SoftmaxBwdArgs<T>& a) {
             for (std::int64_t r = 0; r < a.R; ++r)
                 if (ok(r)) s += a.log ? a.dy[at(r)] : a.dy[at(r)] * a.y[at(r)];
             for (std::int64_t r = 0; r < a.R; ++r) {
-                if (!ok(r)) a.dx[at(r)] = 0;
-                else if (a.log) a.dx[at(r)] = a.dy[at(r)] - std::exp(a.y[at(r)]) * s;
-                else a.dx[at(r)] = a.y[at(r)] * (a.dy[at(r)] - s);
+                if (!ok(r))
+                    a.dx[at(r)] = 0;
+                else if (a.log)
+                    a.dx[at(r)] = a.dy[at(r)] - std::exp(a.y[at(r)]) * s;
+                else
+                    a.dx[at(r)] = a.y[at(r)] * (a.dy[at(r)] - s);
             }
         }
 }
@@ -107,12 +112,12 @@ void cosine_bwd(const CosineBwdArgs<T>& c) {
     }
 }
 
-#define IMRAM_INST(T)                                   \
-    template void softmax_fwd(const SoftmaxArgs<T>&);   \
+#define IMRAM_INST(T)                                    \
+    template void softmax_fwd(const SoftmaxArgs<T>&);    \
     template void softmax_bwd(const SoftmaxBwdArgs<T>&); \
-    template void l2norm_fwd(const L2NormArgs<T>&);     \
-    template void l2norm_bwd(const L2NormBwdArgs<T>&);  \
-    template void cosine_fwd(const CosineArgs<T>&);     \
+    template void l2norm_fwd(const L2NormArgs<T>&);      \
+    template void l2norm_bwd(const L2NormBwdArgs<T>&);   \
+    template void cosine_fwd(const CosineArgs<T>&);      \
     template void cosine_bwd(const CosineBwdArgs<T>&);
 IMRAM_INST(float)
 IMRAM_INST(double)

@@ -20,7 +20,8 @@ void reduce_fwd(const ReduceArgs<T>& a) {
                     if (x[r * a.I] > acc) acc = x[r * a.I], arg = r;
                 a.idx[o * a.I + i] = arg;
             } else {
-                for (std::int64_t r = 0; r < a.R; ++r) acc += a.op == ReduceOp::Norm ? x[r * a.I] * x[r * a.I] : x[r * a.I];
+                for (std::int64_t r = 0; r < a.R; ++r)
+                    acc += a.op == ReduceOp::Norm ? x[r * a.I] * x[r * a.I] : x[r * a.I];
                 if (a.op == ReduceOp::Mean) acc /= static_cast<T>(a.R);
                 if (a.op == ReduceOp::Norm) acc = std::sqrt(acc);
             }
@@ -37,10 +38,18 @@ void reduce_bwd(const ReduceBwdArgs<T>& a) {
                 const T dy = a.dy[oi];
                 T d = 0;
                 switch (a.op) {
-                    case ReduceOp::Sum: d = dy; break;
-                    case ReduceOp::Mean: d = dy / static_cast<T>(a.R); break;
-                    case ReduceOp::Max: d = a.idx[oi] == r ? dy : T(0); break;
-                    case ReduceOp::Norm: d = a.y[oi] > T(0) ? dy * a.x[ori] / a.y[oi] : T(0); break;
+                    case ReduceOp::Sum:
+                        d = dy;
+                        break;
+                    case ReduceOp::Mean:
+                        d = dy / static_cast<T>(a.R);
+                        break;
+                    case ReduceOp::Max:
+                        d = a.idx[oi] == r ? dy : T(0);
+                        break;
+                    case ReduceOp::Norm:
+                        d = a.y[oi] > T(0) ? dy * a.x[ori] / a.y[oi] : T(0);
+                        break;
                 }
                 a.dx[ori] = d;
             }

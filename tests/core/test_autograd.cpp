@@ -18,8 +18,8 @@ TEST_CASE("autograd: gradients accumulate into leaves across backward calls", "[
 
 TEST_CASE("autograd: shared subexpressions sum their contributions", "[core][autograd]") {
     Tensor x = from_vector<double>({0.5, -1.5}, {2}, Device::ref()).set_requires_grad();
-    Tensor y = tanh(x);               // used twice
-    Tensor z = add(mul(y, y), y);     // dz/dx = (2y + 1)(1 - y^2)
+    Tensor y = tanh(x);            // used twice
+    Tensor z = add(mul(y, y), y);  // dz/dx = (2y + 1)(1 - y^2)
     sum(z).backward();
     for (int i = 0; i < 2; ++i) {
         const double yv = std::tanh(x.at(i));

@@ -30,8 +30,10 @@ TEST_CASE("errors: dims, ranges and indices", "[errors]") {
     CHECK_THROWS_WITH(sum(a, {2}), Contains("sum") && Contains("dim 2"));
     CHECK_THROWS_WITH(transpose(a, 0, 5), Contains("transpose"));
     CHECK_THROWS_WITH(slice(a, 1, 2, 1), Contains("slice"));
-    CHECK_THROWS_WITH(index_select(a, 0, from_vector<std::int64_t>({0, 2}, {2})), Contains("index_select") && Contains("index 2"));
-    CHECK_THROWS_WITH(embedding(zeros({4, 2}), from_vector<std::int64_t>({-1}, {1})), Contains("embedding") && Contains("-1"));
+    CHECK_THROWS_WITH(index_select(a, 0, from_vector<std::int64_t>({0, 2}, {2})),
+                      Contains("index_select") && Contains("index 2"));
+    CHECK_THROWS_WITH(embedding(zeros({4, 2}), from_vector<std::int64_t>({-1}, {1})),
+                      Contains("embedding") && Contains("-1"));
     CHECK_THROWS_WITH(clamp(a, 1, 0), Contains("clamp"));
     CHECK_THROWS_WITH(max(zeros({0}), 0), Contains("max") && Contains("empty"));
 }

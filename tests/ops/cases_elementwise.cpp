@@ -14,11 +14,15 @@ IMRAM_OP_CASE({"add", "same", {F({3, 5}), F({3, 5})}, [](const V& x) { return V{
 IMRAM_OP_CASE({"add", "broadcast", {F({2, 1, 4}), F({3, 1})}, [](const V& x) { return V{add(x[0], x[1])}; }});
 IMRAM_OP_CASE({"add", "scalar", {F({4, 3}), F({})}, [](const V& x) { return V{add(x[0], x[1])}; }});
 IMRAM_OP_CASE({"sub", "broadcast", {F({4, 1}), F({1, 5})}, [](const V& x) { return V{sub(x[0], x[1])}; }});
-IMRAM_OP_CASE({"sub", "transposed", {F({3, 4}), F({4, 3})}, [](const V& x) { return V{sub(x[0], transpose(x[1], 0, 1))}; }});
+IMRAM_OP_CASE({"sub", "transposed", {F({3, 4}), F({4, 3})}, [](const V& x) {
+                   return V{sub(x[0], transpose(x[1], 0, 1))};
+               }});
 IMRAM_OP_CASE({"mul", "broadcast", {F({2, 3, 4}), F({3, 1})}, [](const V& x) { return V{mul(x[0], x[1])}; }});
 IMRAM_OP_CASE({"mul", "self", {F({5})}, [](const V& x) { return V{mul(x[0], x[0])}; }});
 IMRAM_OP_CASE({"div", "broadcast", {F({3, 4}), F({4}, 0.5, 2.0)}, [](const V& x) { return V{div(x[0], x[1])}; }});
-IMRAM_OP_CASE({"div", "both", {F({2, 3}, 0.5, 2.0), F({2, 3}, 0.5, 2.0)}, [](const V& x) { return V{div(x[0], x[1])}; }});
+IMRAM_OP_CASE({"div", "both", {F({2, 3}, 0.5, 2.0), F({2, 3}, 0.5, 2.0)}, [](const V& x) {
+                   return V{div(x[0], x[1])};
+               }});
 
 // Unary ops on ragged shapes; ranges avoid kinks and domain edges so central differences are valid.
 IMRAM_OP_CASE({"neg", "ragged", {F({3, 7})}, [](const V& x) { return V{neg(x[0])}; }});
@@ -34,9 +38,12 @@ IMRAM_OP_CASE({"pow", "fractional", {F({7}, 0.3, 2)}, [](const V& x) { return V{
 IMRAM_OP_CASE({"clamp", "ragged", {F({5, 5})}, [](const V& x) { return V{clamp(x[0], -0.5, 0.4)}; }});
 IMRAM_OP_CASE({"exp", "strided input", {F({4, 3})}, [](const V& x) { return V{exp(transpose(x[0], 0, 1))}; }});
 
-IMRAM_OP_CASE({"where", "broadcast", {Mask({3, 1}), F({3, 4}), F({4})},
-               [](const V& x) { return V{where(x[0], x[1], x[2])}; }});
-IMRAM_OP_CASE({"masked_fill", "rows", {F({3, 5}), Mask({1, 5})}, [](const V& x) { return V{masked_fill(x[0], x[1], -2.5)}; }});
+IMRAM_OP_CASE({"where", "broadcast", {Mask({3, 1}), F({3, 4}), F({4})}, [](const V& x) {
+                   return V{where(x[0], x[1], x[2])};
+               }});
+IMRAM_OP_CASE({"masked_fill", "rows", {F({3, 5}), Mask({1, 5})}, [](const V& x) {
+                   return V{masked_fill(x[0], x[1], -2.5)};
+               }});
 
 TEST_CASE("binary ops: known values and broadcasting", "[op][binary]") {
     Tensor a = from_vector<float>({1, 2, 3, 4, 5, 6}, {2, 3});

@@ -11,17 +11,23 @@ using V = std::vector<Tensor>;
 
 IMRAM_OP_CASE({"softmax", "last", {F({4, 7}, -3, 3)}, [](const V& x) { return V{softmax(x[0], -1)}; }});
 IMRAM_OP_CASE({"softmax", "middle", {F({2, 5, 3}, -3, 3)}, [](const V& x) { return V{softmax(x[0], 1)}; }});
-IMRAM_OP_CASE({"softmax", "masked", {F({5, 6}, -3, 3), Mask({5, 6}, 0.5)}, [](const V& x) { return V{softmax(x[0], 1, x[1])}; }});
+IMRAM_OP_CASE({"softmax", "masked", {F({5, 6}, -3, 3), Mask({5, 6}, 0.5)}, [](const V& x) {
+                   return V{softmax(x[0], 1, x[1])};
+               }});
 IMRAM_OP_CASE({"softmax", "large logits", {F({3, 4}, 500, 520)}, [](const V& x) { return V{softmax(x[0], 1)}; }});
 IMRAM_OP_CASE({"log_softmax", "last", {F({3, 8}, -3, 3)}, [](const V& x) { return V{log_softmax(x[0], -1)}; }});
-IMRAM_OP_CASE({"log_softmax", "masked broadcast", {F({2, 3, 4}, -2, 2), Mask({1, 3, 4}, 0.6)},
-               [](const V& x) { return V{log_softmax(x[0], 2, x[1])}; }});
+IMRAM_OP_CASE({"log_softmax", "masked broadcast", {F({2, 3, 4}, -2, 2), Mask({1, 3, 4}, 0.6)}, [](const V& x) {
+                   return V{log_softmax(x[0], 2, x[1])};
+               }});
 IMRAM_OP_CASE({"l2norm", "ragged", {F({3, 2, 9})}, [](const V& x) { return V{l2norm(x[0])}; }});
 IMRAM_OP_CASE({"l2norm", "one column", {F({4, 1}, 0.5, 1)}, [](const V& x) { return V{l2norm(x[0])}; }});
-IMRAM_OP_CASE({"cosine_similarity", "rows", {F({5, 7}), F({5, 7})}, [](const V& x) { return V{cosine_similarity(x[0], x[1])}; }});
+IMRAM_OP_CASE({"cosine_similarity", "rows", {F({5, 7}), F({5, 7})}, [](const V& x) {
+                   return V{cosine_similarity(x[0], x[1])};
+               }});
 // eps larger than |a||b| exercises the clipped branch (the denominator is the constant eps there).
-IMRAM_OP_CASE({"cosine_similarity", "clipped by eps", {F({3, 4}), F({3, 4})},
-               [](const V& x) { return V{cosine_similarity(x[0], x[1], 10.0)}; }});
+IMRAM_OP_CASE({"cosine_similarity", "clipped by eps", {F({3, 4}), F({3, 4})}, [](const V& x) {
+                   return V{cosine_similarity(x[0], x[1], 10.0)};
+               }});
 
 TEST_CASE("softmax: fully masked rows give zeros, not NaN, on every backend", "[op][softmax]") {
     for (Device dev : {Device::ref(), Device::cpu()}) {

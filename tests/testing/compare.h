@@ -9,8 +9,8 @@
 namespace imram::testing {
 
 struct Diff {
-    double max_abs = 0;     // max |a - b|
-    double ref_scale = 0;   // max |b|
+    double max_abs = 0;    // max |a - b|
+    double ref_scale = 0;  // max |b|
     std::int64_t worst = -1;
     double rel() const { return max_abs / (ref_scale > 0 ? ref_scale : 1.0); }
 };

@@ -29,10 +29,18 @@ struct InputSpec {
     bool no_grad = false;
 };
 
-inline InputSpec F(Shape s, double lo = -1.0, double hi = 1.0) { return {std::move(s), InputKind::Float, lo, hi}; }
-inline InputSpec Ints(Shape s, double lo = -4, double hi = 4) { return {std::move(s), InputKind::SmallInt, lo, hi}; }
-inline InputSpec Idx(Shape s, std::int64_t bound) { return {std::move(s), InputKind::Index, 0, 0, bound}; }
-inline InputSpec Mask(Shape s, double p = 0.6) { return {std::move(s), InputKind::Mask, 0, 0, 0, p}; }
+inline InputSpec F(Shape s, double lo = -1.0, double hi = 1.0) {
+    return {std::move(s), InputKind::Float, lo, hi};
+}
+inline InputSpec Ints(Shape s, double lo = -4, double hi = 4) {
+    return {std::move(s), InputKind::SmallInt, lo, hi};
+}
+inline InputSpec Idx(Shape s, std::int64_t bound) {
+    return {std::move(s), InputKind::Index, 0, 0, bound};
+}
+inline InputSpec Mask(Shape s, double p = 0.6) {
+    return {std::move(s), InputKind::Mask, 0, 0, 0, p};
+}
 
 using OpFn = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
 

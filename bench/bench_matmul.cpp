@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// SGEMM throughput: the engine's matmul (cpu backend) next to plain Eigen and, when installed,
+// OpenBLAS cblas_sgemm, on the same shapes in the same run. Reported as GFLOP/s (2 M N K per call).
+// Note: OpenBLAS speed depends on OPENBLAS_CORETYPE (this environment sets Haswell); the value in
+// effect is printed in the benchmark context so results are never quoted without it.
+#include <benchmark/benchmark.h>
+
+#include <Eigen/Core>
+#include <cstdlib>
+
+#include "core/autograd.h"
+#include "core/ops.h"
+#ifdef IMRAM_BENCH_HAVE_CBLAS
+#include <cblas.h>
+#endif
+
+using namespace imram;
+
+namespace {
+
+void set_flops(benchmark::State& st, double M, double N, double K) {
+    st.counters["GFLOP/s"] =
+        benchmark::Counter(2.0 * M * N * K * static_cast<double>(st.iterations()) * 1e-9, benchmark::Counter::kIsRate);
+}
+
+void add_shapes(benchmark::internal::Benchmark* b) {
+    b->Args({256, 256, 256})->Args({512, 512, 512})->Args({1024, 1024, 1024});
+    // IMRAM shapes: regions x features -> embed (B*36, 2048) x (2048, 1024); words x embed.
+    b->Args({1152, 1024, 2048})->Args({448, 2048, 1024});
+    b->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+void BM_matmul_engine(benchmark::State& st) {
+    const auto M = st.range(0), N = st.range(1), K = st.range(2);
+    Tensor a = randn({M, K}, 1), b = randn({K, N}, 2);
+    NoGradGuard no_grad;
+    for (auto _ : st) benchmark::DoNotOptimize(matmul(a, b).raw_data());
+    set_flops(st, M, N, K);
+}
+
+void BM_matmul_eigen(benchmark::State& st) {
+    const auto M = st.range(0), N = st.range(1), K = st.range(2);
+    using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    Mat a = Mat::Random(M, K), b = Mat::Random(K, N), c(M, N);
+    for (auto _ : st) {
+        c.noalias() = a * b;
+        benchmark::DoNotOptimize(c.data());
+    }
+    set_flops(st, M, N, K);
+}
+
+#ifdef IMRAM_BENCH_HAVE_CBLAS
+void BM_matmul_openblas(benchmark::State& st) {
+    const auto M = st.range(0), N = st.range(1), K = st.range(2);
+    Tensor a = randn({M, K}, 1), b = randn({K, N}, 2), c = empty({M, N});
+    for (auto _ : st) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.f, a.data<float>(), K, b.data<float>(), N,
+                    0.f, c.data<float>(), N);
+        benchmark::DoNotOptimize(c.raw_data());
+    }
+    set_flops(st, M, N, K);
+    const char* core = std::getenv("OPENBLAS_CORETYPE");
+    st.SetLabel(std::string("OPENBLAS_CORETYPE=") + (core ? core : "(unset)"));
+}
+BENCHMARK(BM_matmul_openblas)->Apply(add_shapes);
+#endif
+
+BENCHMARK(BM_matmul_engine)->Apply(add_shapes);
+BENCHMARK(BM_matmul_eigen)->Apply(add_shapes);
+
+}  // namespace

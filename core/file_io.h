@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+// Whole-file reads and crash-safe writes.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace imram {
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename over
+/// `path`, fsync of the directory. A crash leaves either the old file or the new one, never a mix.
+/// Throws imram::Error naming the path and the failing step.
+void write_file_atomic(const std::string& path, std::string_view bytes);
+
+/// Reads a whole file; throws imram::Error naming the path when it cannot be opened or read.
+std::string read_file(const std::string& path);
+
+}  // namespace imram

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#include "train/optim.h"
+
+#include <cmath>
+
+#include "core/check.h"
+#include "kernels/dispatch.h"
+
+namespace imram::train {
+
+GradClip clip_grad_norm(const std::vector<Tensor*>& params, double max_norm) {
+    IMRAM_CHECK(max_norm > 0, "clip_grad_norm: max_norm must be positive, got ", max_norm);
+    double ss = 0;
+    for (const Tensor* p : params) {
+        const Tensor g = p->grad();
+        if (!g.defined()) continue;
+        const Tensor gc = g.contiguous();
+        double part = 0;
+        IMRAM_FLOAT_SWITCH(
+            gc.dtype(), "clip_grad_norm", T,
+            IMRAM_DISPATCH(gc.device(), sum_squares, (SumSquaresArgs<T>{gc.data<T>(), gc.numel(), &part})));
+        ss += part;
+    }
+    GradClip c;
+    c.total_norm = std::sqrt(ss);
+    const double coef = max_norm / (c.total_norm + 1e-6);
+    c.scale = coef < 1.0 ? coef : 1.0;
+    return c;
+}
+
+Adam::Adam(std::vector<Tensor*> params, AdamOptions opt) : params_(std::move(params)), opt_(opt) {
+    for (const Tensor* p : params_) {
+        IMRAM_CHECK(p->defined() && p->is_contiguous() && is_floating(p->dtype()),
+                    "Adam: parameters must be contiguous floating tensors, got ", p->describe());
+        m_.push_back(zeros(p->shape(), p->dtype(), p->device()));
+        v_.push_back(zeros(p->shape(), p->dtype(), p->device()));
+    }
+}
+
+void Adam::step(double grad_scale) {
+    ++step_;
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+        Tensor& p = *params_[i];
+        const Tensor g0 = p.grad();
+        if (!g0.defined()) continue;
+        const Tensor g = g0.contiguous();
+        IMRAM_CHECK(g.shape() == p.shape(), "Adam: gradient ", g.describe(), " does not match parameter ",
+                    p.describe());
+        IMRAM_FLOAT_SWITCH(
+            p.dtype(), "Adam", T,
+            IMRAM_DISPATCH(p.device(), adam_step,
+                           (AdamArgs<T>{p.data<T>(), g.data<T>(), m_[i].data<T>(), v_[i].data<T>(), p.numel(), opt_.lr,
+                                        opt_.beta1, opt_.beta2, opt_.eps, grad_scale, step_})));
+    }
+}
+
+void Adam::zero_grad() {
+    for (Tensor* p : params_) p->zero_grad();
+}
+
+double step_decay_lr(double lr0, std::int64_t epoch, std::int64_t lr_update) {
+    IMRAM_CHECK(lr_update > 0, "step_decay_lr: lr_update must be positive, got ", lr_update);
+    return lr0 * std::pow(0.1, static_cast<double>(epoch / lr_update));
+}
+
+}  // namespace imram::train
