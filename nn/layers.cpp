@@ -8,16 +8,18 @@
 
 namespace imram::nn {
 
-Linear::Linear(std::int64_t in, std::int64_t out, bool with_bias, Philox& rng, DType dtype, Device dev) {
+Linear::Linear(std::int64_t in, std::int64_t out, bool with_bias, Philox& rng, DType dtype, Device dev, Init init) {
     IMRAM_CHECK(in > 0 && out > 0, "Linear: sizes must be positive, got in ", in, " out ", out);
     weight = empty({out, in}, dtype, Device::ref());
-    linear_default_(weight, rng);
+    if (init == Init::XavierZeroBias) xavier_uniform_(weight, rng);
+    else linear_default_(weight, rng);
     weight = weight.to(dev);
     register_parameter("weight", weight);
     if (with_bias) {
         bias = empty({out}, dtype, Device::ref());
         const double r = 1.0 / std::sqrt(static_cast<double>(in));
-        uniform_(bias, -r, r, rng);
+        if (init == Init::XavierZeroBias) zeros_(bias);
+        else uniform_(bias, -r, r, rng);
         bias = bias.to(dev);
         register_parameter("bias", bias);
     }

@@ -14,8 +14,11 @@ namespace imram::nn {
 /// weight and bias ~ U(-1/sqrt(in), 1/sqrt(in)).
 class Linear : public Module {
 public:
+    /// PyTorchDefault: weight and bias ~ U(-1/sqrt(in), 1/sqrt(in)); XavierZeroBias: weight ~
+    /// U(-r, r), r = sqrt(6 / (in + out)), bias = 0 (IMRAM's image encoder).
+    enum class Init { PyTorchDefault, XavierZeroBias };
     Linear(std::int64_t in, std::int64_t out, bool bias, Philox& rng, DType dtype = DType::F32,
-           Device dev = Device::cpu());
+           Device dev = Device::cpu(), Init init = Init::PyTorchDefault);
     /// x (..., in) -> (..., out)
     Tensor forward(const Tensor& x) const;
     Tensor weight, bias;

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+#include "models/imram/config.h"
+
+#include <cstdlib>
+#include <sstream>
+
+#include "core/check.h"
+
+namespace imram::models {
+namespace {
+
+double parse_double(const std::map<std::string, std::string>& m, const std::string& key, double def,
+                    const std::string& src) {
+    auto it = m.find(key);
+    if (it == m.end()) return def;
+    char* end = nullptr;
+    const double v = std::strtod(it->second.c_str(), &end);
+    IMRAM_CHECK(end && *end == '\0' && !it->second.empty(), src, ": metadata field '", key,
+                "' must be a number, got '", it->second, "'");
+    return v;
+}
+
+std::int64_t parse_int(const std::map<std::string, std::string>& m, const std::string& key, std::int64_t def,
+                       const std::string& src) {
+    auto it = m.find(key);
+    if (it == m.end()) return def;
+    char* end = nullptr;
+    const long long v = std::strtoll(it->second.c_str(), &end, 10);
+    IMRAM_CHECK(end && *end == '\0' && !it->second.empty(), src, ": metadata field '", key,
+                "' must be an integer, got '", it->second, "'");
+    return v;
+}
+
+std::string num(double v) {
+    std::ostringstream s;
+    s.precision(17);
+    s << v;
+    return s.str();
+}
+
+}  // namespace
+
+const char* mode_name(Mode m) {
+    switch (m) {
+        case Mode::TextIMRAM: return "text_IMRAM";
+        case Mode::ImageIMRAM: return "image_IMRAM";
+        case Mode::FullIMRAM: return "full_IMRAM";
+        case Mode::ScanT2I: return "scan_t2i";
+        case Mode::ScanI2T: return "scan_i2t";
+        case Mode::VSE: return "vse";
+    }
+    return "?";
+}
+
+Mode parse_mode(const std::string& s) {
+    for (Mode m : {Mode::TextIMRAM, Mode::ImageIMRAM, Mode::FullIMRAM, Mode::ScanT2I, Mode::ScanI2T, Mode::VSE})
+        if (s == mode_name(m)) return m;
+    IMRAM_FAIL("model_mode: unknown value '", s,
+               "' (expected text_IMRAM, image_IMRAM, full_IMRAM, scan_t2i, scan_i2t or vse)");
+}
+
+void ModelConfig::validate() const {
+    IMRAM_CHECK(iteration_step >= 1 && iteration_step <= 16, "iteration_step must be in [1, 16], got ", iteration_step);
+    IMRAM_CHECK(lambda_softmax > 0, "lambda_softmax must be positive, got ", lambda_softmax);
+    IMRAM_CHECK(lambda_lse > 0, "lambda_lse must be positive, got ", lambda_lse);
+    IMRAM_CHECK(vocab_size > 4, "vocab_size must exceed the 4 special tokens, got ", vocab_size);
+    IMRAM_CHECK(word_dim > 0 && img_dim > 0 && embed_size > 0, "word_dim, img_dim and embed_size must be positive");
+    IMRAM_CHECK(margin >= 0, "margin must be >= 0, got ", margin);
+}
+
+std::map<std::string, std::string> ModelConfig::to_metadata() const {
+    return {{"model_mode", mode_name(mode)},
+            {"iteration_step", std::to_string(iteration_step)},
+            {"lambda_softmax", num(lambda_softmax)},
+            {"agg_func", agg == Agg::Mean ? "Mean" : "LogSumExp"},
+            {"lambda_lse", num(lambda_lse)},
+            {"no_IMRAM_norm", no_imram_norm ? "true" : "false"},
+            {"vocab_size", std::to_string(vocab_size)},
+            {"word_dim", std::to_string(word_dim)},
+            {"img_dim", std::to_string(img_dim)},
+            {"embed_size", std::to_string(embed_size)},
+            {"margin", num(margin)}};
+}
+
+ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>& m, const std::string& src) {
+    ModelConfig c;
+    if (auto it = m.find("model_mode"); it != m.end()) c.mode = parse_mode(it->second);
+    c.iteration_step = parse_int(m, "iteration_step", c.iteration_step, src);
+    c.lambda_softmax = parse_double(m, "lambda_softmax", c.lambda_softmax, src);
+    if (auto it = m.find("agg_func"); it != m.end()) {
+        IMRAM_CHECK(it->second == "Mean" || it->second == "LogSumExp", src, ": agg_func must be Mean or LogSumExp, got '",
+                    it->second, "'");
+        c.agg = it->second == "Mean" ? Agg::Mean : Agg::LogSumExp;
+    }
+    c.lambda_lse = parse_double(m, "lambda_lse", c.lambda_lse, src);
+    if (auto it = m.find("no_IMRAM_norm"); it != m.end()) {
+        IMRAM_CHECK(it->second == "true" || it->second == "false", src, ": no_IMRAM_norm must be true or false, got '",
+                    it->second, "'");
+        c.no_imram_norm = it->second == "true";
+    }
+    c.vocab_size = parse_int(m, "vocab_size", c.vocab_size, src);
+    c.word_dim = parse_int(m, "word_dim", c.word_dim, src);
+    c.img_dim = parse_int(m, "img_dim", c.img_dim, src);
+    c.embed_size = parse_int(m, "embed_size", c.embed_size, src);
+    c.margin = parse_double(m, "margin", c.margin, src);
+    return c;
+}
+
+}  // namespace imram::models

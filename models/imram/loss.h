@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+// VSE++ hardest-negative contrastive loss (margin m, max_violation, summed over the batch):
+//   L = sum_i max_{j != i} [m + S_ij - S_ii]_+  +  sum_j max_{i != j} [m + S_ij - S_jj]_+
+// for a square (images x captions) score matrix S whose positives are on the diagonal.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "models/imram/model.h"
+
+namespace imram::models {
+
+/// Dense form on a score matrix that carries its autograd history.
+Tensor contrastive_loss(const Tensor& scores, double margin);
+
+struct HardNegatives {
+    std::vector<std::int64_t> row_neg;  // for image i: its hardest negative caption
+    std::vector<std::int64_t> col_neg;  // for caption j: its hardest negative image
+};
+/// Hardest negatives of a square score matrix (first index on ties, as max does).
+HardNegatives hardest_negatives(const Tensor& scores);
+
+struct SparseLoss {
+    Tensor loss;          // scalar with autograd history through at most 3B scored pairs
+    Tensor dense_scores;  // (B, B) scores computed without the tape (for logging / metrics)
+    std::int64_t pairs_scored = 0;
+};
+/// The same loss with a sparse backward: all B x B pairs are scored without the tape, then only the
+/// positives and each row's and column's hardest negative are scored again with the tape. Equal to
+/// contrastive_loss(model.score_matrix(e)) in value and in gradient (up to ties).
+SparseLoss contrastive_loss_sparse(const RetrievalModel& model, const Encoded& e, double margin);
+
+}  // namespace imram::models

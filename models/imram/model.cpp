@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+// Encoders and pairwise scoring, batched over pairs with padding masks (the official code instead
+// loops over captions, slicing each to its length; the golden test checks the two agree).
+#include "models/imram/model.h"
+
+#include <algorithm>
+
+#include "core/ops.h"
+#include "models/imram/attention.h"
+#include "nn/init.h"
+
+namespace imram::models {
+namespace {
+
+Tensor index_tensor(const std::vector<std::int64_t>& v) {
+    return from_vector(v, {static_cast<std::int64_t>(v.size())}, Device::ref());
+}
+
+/// valid[p, t] = t < lengths[p]
+Tensor length_mask(const std::vector<std::int64_t>& lengths, std::int64_t L, Device dev) {
+    std::vector<std::uint8_t> m(lengths.size() * static_cast<std::size_t>(L));
+    for (std::size_t p = 0; p < lengths.size(); ++p)
+        for (std::int64_t t = 0; t < L; ++t) m[p * L + t] = t < lengths[p] ? 1 : 0;
+    return from_vector(m, {static_cast<std::int64_t>(lengths.size()), L}, dev);
+}
+
+/// Mean over the valid positions of x (P, L, D) -> (P, D).
+Tensor masked_mean(const Tensor& x, const Tensor& valid) {
+    const Tensor vf = valid.to(DType::I64).to(x.dtype());  // (P, L)
+    return div(sum(mul(x, unsqueeze(vf, 2)), {1}), unsqueeze(sum(vf, {1}), 1));
+}
+
+}  // namespace
+
+ImageEncoder::ImageEncoder(const ModelConfig& c, Philox& rng, DType dt, Device dev)
+    : fc_local(c.img_dim, c.embed_size, true, rng, dt, dev, nn::Linear::Init::XavierZeroBias) {
+    register_module("fc_local", fc_local);
+}
+
+Tensor ImageEncoder::forward(const Tensor& features) const { return l2norm(fc_local.forward(features)); }
+
+TextEncoder::TextEncoder(const ModelConfig& c, Philox& rng, DType dt, Device dev)
+    : embed(c.vocab_size, c.word_dim, rng, dt, dev), rnn(c.word_dim, c.embed_size, true, rng, dt, dev) {
+    register_module("embed", embed);
+    register_module("rnn", rnn);
+}
+
+Tensor TextEncoder::forward(const Tensor& ids, const std::vector<std::int64_t>& lengths) const {
+    return l2norm(rnn.forward(embed.forward(ids), lengths));
+}
+
+namespace {
+const ModelConfig& validated(const ModelConfig& c) {
+    c.validate();
+    return c;
+}
+}  // namespace
+
+RetrievalModel::RetrievalModel(const ModelConfig& c, std::uint64_t seed, DType dt, Device dev)
+    : cfg_(validated(c)),
+      init_rng_(seed),
+      img_enc(c, init_rng_, dt, dev),
+      txt_enc(c, init_rng_, dt, dev),
+      linear_t2i(2 * c.embed_size, c.embed_size, true, init_rng_, dt, dev),
+      gate_t2i(2 * c.embed_size, c.embed_size, true, init_rng_, dt, dev),
+      linear_i2t(2 * c.embed_size, c.embed_size, true, init_rng_, dt, dev),
+      gate_i2t(2 * c.embed_size, c.embed_size, true, init_rng_, dt, dev) {
+    register_module("img_enc", img_enc);
+    register_module("txt_enc", txt_enc);
+    register_module("linear_t2i", linear_t2i);
+    register_module("gate_t2i", gate_t2i);
+    register_module("linear_i2t", linear_i2t);
+    register_module("gate_i2t", gate_i2t);
+}
+
+Encoded RetrievalModel::encode(const Tensor& features, const Tensor& ids, const std::vector<std::int64_t>& lengths) const {
+    IMRAM_CHECK(features.dim() == 3 && features.size(2) == cfg_.img_dim, "encode: image features must be (N, R, ",
+                cfg_.img_dim, "), got ", features.describe());
+    IMRAM_CHECK(ids.dim() == 2 && static_cast<std::int64_t>(lengths.size()) == ids.size(0),
+                "encode: caption ids must be (N, L) with N lengths, got ", ids.describe(), " and ", lengths.size(),
+                " lengths");
+    return {img_enc.forward(features), txt_enc.forward(ids, lengths), lengths};
+}
+
+Tensor RetrievalModel::direction_scores(bool t2i, const Tensor& img, const Tensor& cap, const Tensor& word_valid) const {
+    // t2i: words (queries) attend to regions; i2t: regions attend to words (pads masked out).
+    const Tensor& orig = t2i ? cap : img;
+    const Tensor q_valid = t2i ? word_valid : Tensor();
+    const Tensor c_valid = t2i ? Tensor() : word_valid;
+    const Tensor& context = t2i ? img : cap;
+    const nn::Linear& lin = t2i ? linear_t2i : linear_i2t;
+    const nn::Linear& gate = t2i ? gate_t2i : gate_i2t;
+    const bool lse = !cfg_.uses_memory() && cfg_.agg == Agg::LogSumExp;
+    Tensor q = orig, total;
+    for (std::int64_t k = 0; k < cfg_.steps(); ++k) {
+        const Tensor att = cross_attention(q, q_valid, context, c_valid, cfg_.lambda_softmax);  // (P, Lq, D)
+        const Tensor r = cosine_similarity(orig, att);                                          // (P, Lq)
+        const Tensor f = pool_fragments(r, q_valid, lse, cfg_.lambda_lse);                      // (P)
+        total = total.defined() ? add(total, f) : f;
+        // The official code also updates after the last step; that result is never used.
+        if (cfg_.uses_memory() && k + 1 < cfg_.steps()) q = gated_memory(q, att, lin, gate, cfg_.no_imram_norm);
+    }
+    return total;
+}
+
+Tensor RetrievalModel::score_pairs(const Encoded& e, const std::vector<std::int64_t>& img_idx,
+                                   const std::vector<std::int64_t>& cap_idx) const {
+    IMRAM_CHECK(img_idx.size() == cap_idx.size() && !img_idx.empty(), "score_pairs: need as many image as caption ",
+                "indices (at least one), got ", img_idx.size(), " and ", cap_idx.size());
+    std::vector<std::int64_t> lens;
+    for (auto j : cap_idx) {
+        IMRAM_CHECK(j >= 0 && j < static_cast<std::int64_t>(e.lengths.size()), "score_pairs: caption index ", j,
+                    " out of range");
+        lens.push_back(e.lengths[j]);
+    }
+    const std::int64_t L = *std::max_element(lens.begin(), lens.end());
+    const Tensor img = index_select(e.images, 0, index_tensor(img_idx));                          // (P, R, D)
+    const Tensor cap = index_select(contiguous(slice(e.captions, 1, 0, L)), 0, index_tensor(cap_idx));  // (P, L, D)
+    const Tensor word_valid = length_mask(lens, L, img.device());                                 // (P, L)
+    if (cfg_.mode == Mode::VSE) {
+        const Tensor iv = l2norm(mean(img, {1}));
+        const Tensor cv = l2norm(masked_mean(cap, word_valid));
+        return sum(mul(iv, cv), {1});
+    }
+    Tensor s;
+    if (cfg_.uses_t2i()) s = direction_scores(true, img, cap, word_valid);
+    if (cfg_.uses_i2t()) {
+        Tensor si = direction_scores(false, img, cap, word_valid);
+        s = s.defined() ? add(s, si) : si;
+    }
+    return s;
+}
+
+Tensor RetrievalModel::score_matrix(const Encoded& e, std::int64_t max_pairs) const {
+    const std::int64_t ni = e.images.size(0), nc = static_cast<std::int64_t>(e.lengths.size());
+    IMRAM_CHECK(max_pairs > 0, "score_matrix: max_pairs must be positive");
+    std::vector<std::int64_t> ii, cc;
+    std::vector<Tensor> parts;
+    for (std::int64_t i = 0; i < ni; ++i)
+        for (std::int64_t j = 0; j < nc; ++j) {
+            ii.push_back(i);
+            cc.push_back(j);
+            if (static_cast<std::int64_t>(ii.size()) == max_pairs || (i == ni - 1 && j == nc - 1)) {
+                parts.push_back(score_pairs(e, ii, cc));
+                ii.clear();
+                cc.clear();
+            }
+        }
+    return reshape(parts.size() == 1 ? parts[0] : cat(parts, 0), {ni, nc});
+}
+
+}  // namespace imram::models

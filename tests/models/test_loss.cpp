@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+#include <catch2/catch.hpp>
+
+#include "core/ops.h"
+#include "models/imram/loss.h"
+#include "tests/testing/compare.h"
+
+using namespace imram;
+using namespace imram::models;
+
+namespace {
+ModelConfig tiny(Mode m) {
+    ModelConfig c;
+    c.mode = m, c.vocab_size = 20, c.word_dim = 6, c.img_dim = 10, c.embed_size = 8, c.iteration_step = 2;
+    c.no_imram_norm = true;
+    return c;
+}
+struct Batch {
+    Tensor images, ids;
+    std::vector<std::int64_t> lengths;
+};
+Batch batch(std::int64_t B, DType dt) {
+    Batch b;
+    b.images = rand({B, 4, 10}, 3, 0, 0, 1, dt);
+    b.lengths.resize(B);
+    std::vector<std::int64_t> ids(B * 6, 0);
+    for (std::int64_t i = 0; i < B; ++i) {
+        b.lengths[i] = 3 + (i * 5) % 4;
+        for (std::int64_t t = 0; t < b.lengths[i]; ++t) ids[i * 6 + t] = 4 + (i * 7 + t * 3) % 16;
+    }
+    b.ids = from_vector(ids, {B, 6});
+    return b;
+}
+}  // namespace
+
+TEST_CASE("loss: known value of the hardest-negative loss", "[models]") {
+    // S rows = images, cols = captions; margin 0.2.
+    Tensor s = from_vector<double>({0.9, 0.8, 0.1, 0.3, 0.5, 0.6, 0.0, 0.95, 0.7}, {3, 3}, Device::ref());
+    // rows: i0: max(0.2+0.8-0.9, 0.2+0.1-0.9)=0.1; i1: max(0.2+0.3-0.5, 0.2+0.6-0.5)=0.3; i2: max(-0.5, 0.45)=0.45
+    // cols: j0: max(0.2+0.3-0.9, 0.2+0-0.9)=0; j1: max(0.2+0.8-0.5, 0.2+0.95-0.5)=0.65; j2: max(0.2+0.1-0.7, 0.2+0.6-0.7)=0.1
+    CHECK(contrastive_loss(s, 0.2).item<double>() == Approx(0.1 + 0.3 + 0.45 + 0 + 0.65 + 0.1));
+    const HardNegatives h = hardest_negatives(s);
+    CHECK(h.row_neg == std::vector<std::int64_t>{1, 2, 1});
+    CHECK(h.col_neg == std::vector<std::int64_t>{1, 2, 1});
+}
+
+TEST_CASE("loss: the sparse backward gives the dense loss and gradients", "[models]") {
+    for (Mode m : {Mode::FullIMRAM, Mode::TextIMRAM, Mode::ImageIMRAM, Mode::ScanT2I, Mode::VSE}) {
+        DYNAMIC_SECTION(mode_name(m)) {
+            const Batch b = batch(5, DType::F64);
+            RetrievalModel dense(tiny(m), 9, DType::F64), sparse(tiny(m), 9, DType::F64);
+            const Tensor ld = contrastive_loss(dense.score_matrix(dense.encode(b.images, b.ids, b.lengths)), 0.2);
+            ld.backward();
+            const SparseLoss ls = contrastive_loss_sparse(sparse, sparse.encode(b.images, b.ids, b.lengths), 0.2);
+            ls.loss.backward();
+            CHECK(ls.pairs_scored <= 15);
+            CHECK(ls.loss.item<double>() == Approx(ld.item<double>()).epsilon(1e-12));
+            auto pd = dense.named_parameters();
+            auto ps = sparse.named_parameters();
+            for (std::size_t i = 0; i < pd.size(); ++i) {
+                INFO(pd[i].first);
+                const Tensor gd = pd[i].second->grad().defined() ? pd[i].second->grad() : zeros_like(*pd[i].second);
+                const Tensor gs = ps[i].second->grad().defined() ? ps[i].second->grad() : zeros_like(*ps[i].second);
+                CHECK(testing::diff(gs, gd).max_abs <= 1e-12 * std::max(1.0, testing::diff(gd, zeros_like(gd)).max_abs));
+            }
+        }
+    }
+}
+
+TEST_CASE("model: score_matrix blocks agree with one big block", "[models]") {
+    const Batch b = batch(4, DType::F64);
+    RetrievalModel m(tiny(Mode::FullIMRAM), 1, DType::F64);
+    const Encoded e = m.encode(b.images, b.ids, b.lengths);
+    CHECK(testing::diff(m.score_matrix(e, 3), m.score_matrix(e)).max_abs < 1e-14);
+    CHECK(m.score_matrix(e).shape() == Shape{4, 4});
+}
+
+TEST_CASE("model: config validation and metadata round trip", "[models][errors]") {
+    ModelConfig c = tiny(Mode::ImageIMRAM);
+    c.lambda_softmax = 4.5;
+    const ModelConfig d = ModelConfig::from_metadata(c.to_metadata(), "x");
+    CHECK(d.mode == Mode::ImageIMRAM);
+    CHECK(d.lambda_softmax == 4.5);
+    CHECK(d.no_imram_norm);
+    CHECK(d.embed_size == 8);
+    CHECK_THROWS_WITH(ModelConfig::from_metadata({{"model_mode", "vsepp"}}, "ck"), Catch::Contains("vsepp"));
+    CHECK_THROWS_WITH(ModelConfig::from_metadata({{"lambda_softmax", "nine"}}, "ck.safetensors"),
+                      Catch::Contains("ck.safetensors") && Catch::Contains("lambda_softmax"));
+    c.iteration_step = 0;
+    CHECK_THROWS_WITH(RetrievalModel(c, 1), Catch::Contains("iteration_step"));
+}
