@@ -47,10 +47,7 @@ SparseLoss contrastive_loss_sparse(const RetrievalModel& model, const Encoded& e
     IMRAM_CHECK(n > 1 && static_cast<std::int64_t>(e.lengths.size()) == n,
                 "contrastive_loss_sparse: expected B > 1 images and B captions, got ", n, " and ", e.lengths.size());
     SparseLoss out;
-    {
-        NoGradGuard no_grad;
-        out.dense_scores = model.score_matrix(e);
-    }
+    out.dense_scores = model.score_matrix_nograd(e);  // all B x B pairs, fused scorer, no tape
     const HardNegatives h = hardest_negatives(out.dense_scores);
     // Unique pairs to rescore with the tape: positives, then row and column hardest negatives.
     std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> slot;

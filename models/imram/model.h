@@ -56,8 +56,11 @@ public:
     /// Scores of the pairs (image img_idx[p], caption cap_idx[p]) -> (P). Differentiable.
     Tensor score_pairs(const Encoded& e, const std::vector<std::int64_t>& img_idx,
                        const std::vector<std::int64_t>& cap_idx) const;
-    /// The (N_img, N_cap) score matrix, in blocks of at most `max_pairs` pairs per call.
+    /// The (N_img, N_cap) score matrix, in blocks of at most `max_pairs` pairs per call. Differentiable.
     Tensor score_matrix(const Encoded& e, std::int64_t max_pairs = 4096) const;
+    /// The same matrix without autograd, through the fused scorer with the exact shortcuts
+    /// (kernels/imram_score.h) on the cpu backend; other devices fall back to score_matrix.
+    Tensor score_matrix_nograd(const Encoded& e) const;
 
     const ModelConfig& config() const { return cfg_; }
 

@@ -89,3 +89,25 @@ TEST_CASE("model: config validation and metadata round trip", "[models][errors]"
     c.iteration_step = 0;
     CHECK_THROWS_WITH(RetrievalModel(c, 1), Catch::Contains("iteration_step"));
 }
+
+TEST_CASE("fused scorer: equals the composed score matrix for every mode", "[models]") {
+    for (Mode m : {Mode::FullIMRAM, Mode::TextIMRAM, Mode::ImageIMRAM, Mode::ScanT2I, Mode::ScanI2T, Mode::VSE}) {
+        for (bool no_norm : {true, false}) {
+            for (std::int64_t K : {1, 2, 3}) {
+                DYNAMIC_SECTION(mode_name(m) << " K=" << K << " no_norm=" << no_norm) {
+                    ModelConfig c = tiny(m);
+                    c.iteration_step = K, c.no_imram_norm = no_norm;
+                    if (m == Mode::ScanI2T) c.agg = Agg::LogSumExp, c.lambda_lse = 5;
+                    for (DType dt : {DType::F64, DType::F32}) {
+                        const Batch b = batch(37, dt);  // more captions than one chunk
+                        RetrievalModel model(c, 4, dt);
+                        const Encoded e = model.encode(b.images, b.ids, b.lengths);
+                        const Tensor want = model.score_matrix(e), got = model.score_matrix_nograd(e);
+                        INFO(dt << ": " << testing::describe_diff(testing::diff(got, want), got, want));
+                        CHECK(testing::diff(got, want).rel() < (dt == DType::F64 ? 1e-12 : 2e-6));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+// Pairwise IMRAM scoring on the CPU (see kernels/imram_score.h for the contract).
+//
+// Letters: R regions, L words of one caption, D embedding, n stacked words of a caption chunk.
+// Per item, once:   images   G = V V^T (R, R), |v|, Pc_t2i = V Wc_t2i^T (R, 2D), Pq_i2t = V Wq_i2t^T + b
+//                   captions H = X X^T (L, L), |x|, Pc_i2t = X Wc_i2t^T (L, 2D), Pq_t2i = X Wq_t2i^T + b
+// Per pair, step k: logits (one stacked GEMM per image and caption chunk at k = 1), clipped-l2norm +
+// softmax, then the cosine without the attended vector:
+//   <x_q, c_q> = sum_s alpha_qs S1_qs (S1 = the raw step-1 logits),  |c_q|^2 = alpha_q G alpha_q^T
+// and the memory update's context term alpha Pc; only the query term W_q q_k (k >= 2) is a per-pair
+// GEMM, stacked over the chunk's pairs.
+#include "kernels/imram_score.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kernels/cpu/eigen_maps.h"
+
+namespace imram::cpu {
+namespace {
+
+constexpr double kEps = 1e-8;
+constexpr std::int64_t kCaptionChunk = 32;  // captions per stacked GEMM
+
+template <class T>
+using Mat = RowMajorMatrix<T>;
+template <class T>
+using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+
+/// [W[:, cols0:cols0+D]^T | W2[:, cols0:cols0+D]^T]: (D, 2D), so that rows q (n, D) map to q * Wt (n, 2D).
+template <class T>
+Mat<T> stacked_half(const T* w_lin, const T* w_gate, std::int64_t D, std::int64_t col0) {
+    Mat<T> out(D, 2 * D);
+    out.leftCols(D) = matrix_map(w_lin + col0, D, D, 2 * D).transpose();
+    out.rightCols(D) = matrix_map(w_gate + col0, D, D, 2 * D).transpose();
+    return out;
+}
+
+template <class T>
+Eigen::Matrix<T, 1, Eigen::Dynamic> stacked_bias(const T* b_lin, const T* b_gate, std::int64_t D) {
+    Eigen::Matrix<T, 1, Eigen::Dynamic> b(2 * D);
+    for (std::int64_t i = 0; i < D; ++i) b[i] = b_lin[i], b[D + i] = b_gate[i];
+    return b;
+}
+
+/// Memory update in place: pre (n, 2D) = [W_o x + b_o | W_g x + b_g]; q <- g q + (1 - g) tanh(...).
+template <class T>
+void gate_update(Mat<T>& q, const Mat<T>& pre, bool no_norm) {
+    const std::int64_t D = q.cols();
+    const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> o = pre.leftCols(D).array().tanh();
+    const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> g =
+        (T(1) + (-pre.rightCols(D).array()).exp()).inverse();
+    q = (o + g * (q.array() - o)).matrix();  // g q + (1 - g) o
+    if (!no_norm) {
+        for (std::int64_t r = 0; r < q.rows(); ++r) q.row(r) /= (q.row(r).norm() + T(kEps));
+    }
+}
+
+/// Row-wise softmax of lambda * a (rows, cols), in place.
+template <class T>
+void softmax_rows(Eigen::Ref<Mat<T>> a, T lambda) {
+    for (std::int64_t r = 0; r < a.rows(); ++r) {
+        auto row = a.row(r).array();
+        const T m = row.maxCoeff();
+        row = ((row - m) * lambda).exp();
+        row /= row.sum();
+    }
+}
+
+/// Pools per-fragment cosines into one number (mean or log-sum-exp).
+template <class T>
+T pool(const Vec<T>& cos, bool lse, double lambda_lse) {
+    if (!lse) return cos.mean();
+    return static_cast<T>(std::log((cos.array() * T(lambda_lse)).exp().sum()) / lambda_lse);
+}
+
+template <class T>
+struct CaptionChunk {
+    std::int64_t j0 = 0, count = 0, rows = 0;
+    std::vector<std::int64_t> off;  // row offset of each caption in the stacked matrices
+    Mat<T> X;                       // (rows, D) stacked valid words
+    Vec<T> xnorm;                   // (rows)
+    Mat<T> pq_t2i, pc_i2t;          // (rows, 2D)
+    std::vector<Mat<T>> H;          // per caption (L, L)
+};
+
+template <class T>
+struct ImageSide {
+    Mat<T> pc_t2i, pq_i2t;  // (Ni * R, 2D)
+    std::vector<Mat<T>> G;  // per image (R, R)
+    Vec<T> vnorm;           // (Ni * R)
+};
+
+}  // namespace
+
+template <class T>
+void imram_score(const ImramScoreArgs<T>& a) {
+    const std::int64_t D = a.D, R = a.R;
+    const bool mem = a.memory && a.K > 1;
+    const T lam = static_cast<T>(a.lambda);
+    const auto V_all = matrix_map(a.images, a.Ni * R, D, D);
+
+    // ---- weights split into query / context halves
+    Mat<T> wq_t2i, wc_t2i, wq_i2t, wc_i2t;
+    Eigen::Matrix<T, 1, Eigen::Dynamic> b_t2i, b_i2t;
+    if (mem && a.t2i) {
+        wq_t2i = stacked_half(a.lin_t2i_w, a.gate_t2i_w, D, 0);
+        wc_t2i = stacked_half(a.lin_t2i_w, a.gate_t2i_w, D, D);
+        b_t2i = stacked_bias(a.lin_t2i_b, a.gate_t2i_b, D);
+    }
+    if (mem && a.i2t) {
+        wq_i2t = stacked_half(a.lin_i2t_w, a.gate_i2t_w, D, 0);
+        wc_i2t = stacked_half(a.lin_i2t_w, a.gate_i2t_w, D, D);
+        b_i2t = stacked_bias(a.lin_i2t_b, a.gate_i2t_b, D);
+    }
+
+    // ---- image side, once (Eigen parallelises these big GEMMs itself)
+    ImageSide<T> img;
+    img.vnorm = V_all.rowwise().norm();
+    if (mem && a.t2i) img.pc_t2i.noalias() = V_all * wc_t2i;
+    if (mem && a.i2t) {
+        img.pq_i2t.noalias() = V_all * wq_i2t;
+        img.pq_i2t.rowwise() += b_i2t;
+    }
+    img.G.resize(a.Ni);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < a.Ni; ++i) {
+        const auto Vi = matrix_map(a.images + i * R * D, R, D, D);
+        img.G[i].noalias() = Vi * Vi.transpose();
+    }
+
+    // ---- caption chunks: hoist, then every image against the chunk
+    for (std::int64_t j0 = 0; j0 < a.Nc; j0 += kCaptionChunk) {
+        CaptionChunk<T> c;
+        c.j0 = j0;
+        c.count = std::min(kCaptionChunk, a.Nc - j0);
+        for (std::int64_t j = 0; j < c.count; ++j) {
+            c.off.push_back(c.rows);
+            c.rows += a.lengths[j0 + j];
+        }
+        c.X.resize(c.rows, D);
+        for (std::int64_t j = 0; j < c.count; ++j)
+            c.X.middleRows(c.off[j], a.lengths[j0 + j]) = matrix_map(a.captions + (j0 + j) * a.L * D, a.lengths[j0 + j], D, D);
+        c.xnorm = c.X.rowwise().norm();
+        if (mem && a.t2i) {
+            c.pq_t2i.noalias() = c.X * wq_t2i;
+            c.pq_t2i.rowwise() += b_t2i;
+        }
+        if (mem && a.i2t) c.pc_i2t.noalias() = c.X * wc_i2t;
+        c.H.resize(c.count);
+        for (std::int64_t j = 0; j < c.count; ++j) {
+            const auto Xj = c.X.middleRows(c.off[j], a.lengths[j0 + j]);
+            c.H[j].noalias() = Xj * Xj.transpose();
+        }
+
+#pragma omp parallel for schedule(dynamic, 1)
+        for (std::int64_t i = 0; i < a.Ni; ++i) {
+            const auto Vi = matrix_map(a.images + i * R * D, R, D, D);
+            const Mat<T>& Gi = img.G[i];
+            const auto vn = img.vnorm.segment(i * R, R);
+            Mat<T> S1;
+            S1.noalias() = c.X * Vi.transpose();  // (rows, R): every word of the chunk vs every region
+            std::vector<T> total(c.count, T(0));
+
+            if (a.t2i) {  // words attend to regions
+                Mat<T> Q = c.X, Sk, alpha(c.rows, R), pre;
+                for (std::int64_t k = 0; k < a.K; ++k) {
+                    if (k == 0) Sk = S1;
+                    else Sk.noalias() = Q * Vi.transpose();
+                    alpha = Sk.array().max(T(0.1) * Sk.array()).matrix();  // LeakyReLU(0.1)
+                    for (std::int64_t j = 0; j < c.count; ++j) {
+                        auto blk = alpha.middleRows(c.off[j], a.lengths[c.j0 + j]);
+                        const Eigen::Array<T, 1, Eigen::Dynamic> cn = blk.colwise().norm().array() + T(kEps);
+                        blk.array().rowwise() /= cn;  // l2norm over the query (word) axis
+                    }
+                    softmax_rows<T>(alpha, lam);
+                    const Vec<T> num = (alpha.array() * S1.array()).rowwise().sum();
+                    const Vec<T> cc = ((alpha * Gi).array() * alpha.array()).rowwise().sum();
+                    Vec<T> cosv(c.rows);
+                    for (std::int64_t r = 0; r < c.rows; ++r)
+                        cosv[r] = num[r] / std::max(c.xnorm[r] * std::sqrt(std::max(cc[r], T(0))), T(kEps));
+                    for (std::int64_t j = 0; j < c.count; ++j)
+                        total[j] += pool<T>(cosv.segment(c.off[j], a.lengths[c.j0 + j]), a.lse, a.lambda_lse);
+                    if (mem && k + 1 < a.K) {
+                        if (k == 0) pre = c.pq_t2i;
+                        else {
+                            pre.noalias() = Q * wq_t2i;
+                            pre.rowwise() += b_t2i;
+                        }
+                        pre.noalias() += alpha * img.pc_t2i.middleRows(i * R, R);
+                        gate_update<T>(Q, pre, a.no_norm);
+                    }
+                }
+            }
+
+            if (a.i2t) {  // regions attend to words; each pair carries its own (R, D) queries
+                std::vector<Mat<T>> alphas(c.count);
+                Mat<T> Qs, pre;  // stacked (count * R, D) queries, (count * R, 2D)
+                for (std::int64_t k = 0; k < a.K; ++k) {
+                    for (std::int64_t j = 0; j < c.count; ++j) {
+                        const std::int64_t Lj = a.lengths[c.j0 + j];
+                        const auto S1j = S1.middleRows(c.off[j], Lj);  // (Lj, R) words x regions
+                        Mat<T> Sk;
+                        if (k == 0) Sk = S1j;
+                        else Sk.noalias() = c.X.middleRows(c.off[j], Lj) * Qs.middleRows(j * R, R).transpose();
+                        Mat<T> A = Sk.array().max(T(0.1) * Sk.array()).matrix();
+                        for (std::int64_t s = 0; s < Lj; ++s) A.row(s) /= (A.row(s).norm() + T(kEps));  // over regions
+                        Mat<T>& al = alphas[j];
+                        al = A.transpose();  // (R, Lj)
+                        softmax_rows<T>(al, lam);
+                        const Vec<T> num = (al.array() * S1j.transpose().array()).rowwise().sum();
+                        const Vec<T> cc = ((al * c.H[j]).array() * al.array()).rowwise().sum();
+                        Vec<T> cosv(R);
+                        for (std::int64_t r = 0; r < R; ++r)
+                            cosv[r] = num[r] / std::max(vn[r] * std::sqrt(std::max(cc[r], T(0))), T(kEps));
+                        total[j] += pool<T>(cosv, a.lse, a.lambda_lse);
+                    }
+                    if (mem && k + 1 < a.K) {
+                        if (k == 0) {
+                            Qs.resize(c.count * R, D);
+                            pre.resize(c.count * R, 2 * D);
+                            for (std::int64_t j = 0; j < c.count; ++j) {
+                                Qs.middleRows(j * R, R) = Vi;
+                                pre.middleRows(j * R, R) = img.pq_i2t.middleRows(i * R, R);
+                            }
+                        } else {
+                            pre.noalias() = Qs * wq_i2t;
+                            pre.rowwise() += b_i2t;
+                        }
+                        for (std::int64_t j = 0; j < c.count; ++j)
+                            pre.middleRows(j * R, R).noalias() +=
+                                alphas[j] * c.pc_i2t.middleRows(c.off[j], a.lengths[c.j0 + j]);
+                        gate_update<T>(Qs, pre, a.no_norm);
+                    }
+                }
+            }
+            for (std::int64_t j = 0; j < c.count; ++j) a.scores[i * a.Nc + c.j0 + j] = total[j];
+        }
+    }
+}
+
+template void imram_score(const ImramScoreArgs<float>&);
+template void imram_score(const ImramScoreArgs<double>&);
+
+}  // namespace imram::cpu
