@@ -7,6 +7,7 @@
 
 #include <Eigen/Core>
 #include <cstdlib>
+#include <thread>
 
 #include "core/autograd.h"
 #include "core/ops.h"
@@ -53,11 +54,15 @@ void BM_matmul_eigen(benchmark::State& st) {
 void BM_matmul_openblas(benchmark::State& st) {
     const auto M = st.range(0), N = st.range(1), K = st.range(2);
     Tensor a = randn({M, K}, 1), b = randn({K, N}, 2), c = empty({M, N});
+    // The engine runs OpenBLAS single-threaded under its own OpenMP threads; this column is OpenBLAS
+    // with its own thread pool over all cores, as a user would call it.
+    openblas_set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
     for (auto _ : st) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.f, a.data<float>(), K, b.data<float>(), N,
                     0.f, c.data<float>(), N);
         benchmark::DoNotOptimize(c.raw_data());
     }
+    openblas_set_num_threads(1);
     set_flops(st, M, N, K);
     const char* core = std::getenv("OPENBLAS_CORETYPE");
     st.SetLabel(std::string("OPENBLAS_CORETYPE=") + (core ? core : "(unset)"));

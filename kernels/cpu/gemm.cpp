@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
-// CPU batched GEMM on Eigen's blocked, vectorised product. Each batch entry is a set of RowMajor maps with
-// OuterStride (lda/ldb/ldc); a transposed operand is the transpose() of the map of its stored shape, so no
-// copies are made. beta == 0 assigns (C is never read: it may be uninitialised); otherwise C is scaled and
-// accumulated into. Threads: many (or small) batch entries run in an OpenMP loop over the batch, where Eigen
-// stays single-threaded; few large ones run one after another on Eigen's own OpenMP-parallel GEMM.
+// CPU batched GEMM: single-threaded BLAS (kernels/cpu/blas.h) as the inner kernel, threads from
+// OpenMP. A large single product is split into row blocks (or column blocks when it has few rows),
+// one per thread; many batch entries run in an OpenMP loop over the batch. Inside an enclosing
+// parallel region everything stays on the calling thread. beta == 0 never reads C.
 #include <algorithm>
 #include <cstdint>
 
@@ -11,6 +10,7 @@
 #include <omp.h>
 #endif
 
+#include "kernels/cpu/blas.h"
 #include "kernels/cpu/eigen_maps.h"
 #include "kernels/kernels.h"
 
@@ -18,44 +18,40 @@ namespace imram::cpu {
 namespace {
 
 /// Below this many multiply-adds per product, splitting one GEMM across threads does not pay.
-constexpr std::int64_t kEigenParallelWork = std::int64_t{1} << 18;
+constexpr std::int64_t kParallelWork = std::int64_t{1} << 20;
 
-template <class T>
-void gemm_one(const GemmArgs<T>& g, const T* A, const T* B, T* C) {
-    auto c = matrix_map(C, g.M, g.N, g.ldc);
-    if (g.K == 0) {
-        if (g.beta == T(0))
-            c.setZero();
-        else
-            c *= g.beta;
-        return;
-    }
-    const auto a = matrix_map(A, g.trans_a ? g.K : g.M, g.trans_a ? g.M : g.K, g.lda);
-    const auto b = matrix_map(B, g.trans_b ? g.N : g.K, g.trans_b ? g.K : g.N, g.ldb);
-    const auto run = [&](const auto& op_a, const auto& op_b) {
-        if (g.beta == T(0)) {
-            c.noalias() = g.alpha * op_a * op_b;
-        } else {
-            if (g.beta != T(1)) c *= g.beta;
-            c.noalias() += g.alpha * op_a * op_b;
-        }
-    };
-    if (!g.trans_a && !g.trans_b)
-        run(a, b);
-    else if (g.trans_a && !g.trans_b)
-        run(a.transpose(), b);
-    else if (!g.trans_a && g.trans_b)
-        run(a, b.transpose());
-    else
-        run(a.transpose(), b.transpose());
-}
-
-int max_threads() {
+int threads_available() {
 #ifdef _OPENMP
-    return omp_get_max_threads();
+    return omp_in_parallel() ? 1 : omp_get_max_threads();
 #else
     return 1;
 #endif
+}
+
+template <class T>
+void gemm_one(const GemmArgs<T>& g, const T* A, const T* B, T* C) {
+    const std::int64_t work = g.M * g.N * std::max<std::int64_t>(g.K, 1);
+    const int nt = work >= kParallelWork ? threads_available() : 1;
+    if (nt <= 1) {
+        blas_gemm<T>(g.trans_a, g.trans_b, g.M, g.N, g.K, g.alpha, A, g.lda, B, g.ldb, g.beta, C, g.ldc);
+        return;
+    }
+    const bool by_rows = g.M >= 16 * nt;
+    const std::int64_t extent = by_rows ? g.M : g.N;
+    const std::int64_t block = (extent + nt - 1) / nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int t = 0; t < nt; ++t) {
+        const std::int64_t b0 = t * block, b1 = std::min(extent, b0 + block);
+        if (b0 >= b1) continue;
+        if (by_rows) {
+            const T* a = g.trans_a ? A + b0 : A + b0 * g.lda;
+            blas_gemm<T>(g.trans_a, g.trans_b, b1 - b0, g.N, g.K, g.alpha, a, g.lda, B, g.ldb, g.beta, C + b0 * g.ldc,
+                         g.ldc);
+        } else {
+            const T* b = g.trans_b ? B + b0 * g.ldb : B + b0;
+            blas_gemm<T>(g.trans_a, g.trans_b, g.M, b1 - b0, g.K, g.alpha, A, g.lda, b, g.ldb, g.beta, C + b0, g.ldc);
+        }
+    }
 }
 
 }  // namespace
@@ -63,19 +59,16 @@ int max_threads() {
 template <class T>
 void gemm(const GemmArgs<T>& g) {
     if (g.M <= 0 || g.N <= 0 || g.batch <= 0) return;
-    if (g.batch == 1) {
-        gemm_one(g, g.A, g.B, g.C);
-        return;
-    }
     const std::int64_t work = g.M * g.N * std::max<std::int64_t>(g.K, 1);
-    if (g.batch < max_threads() && work >= kEigenParallelWork) {
+    if (g.batch == 1 || (g.batch < threads_available() && work >= kParallelWork)) {
         for (std::int64_t b = 0; b < g.batch; ++b)
             gemm_one(g, g.A + b * g.stride_a, g.B + b * g.stride_b, g.C + b * g.stride_c);
         return;
     }
 #pragma omp parallel for schedule(static) if (g.batch * work > kOmpMinWork)
     for (std::int64_t b = 0; b < g.batch; ++b)
-        gemm_one(g, g.A + b * g.stride_a, g.B + b * g.stride_b, g.C + b * g.stride_c);
+        blas_gemm<T>(g.trans_a, g.trans_b, g.M, g.N, g.K, g.alpha, g.A + b * g.stride_a, g.lda, g.B + b * g.stride_b,
+                     g.ldb, g.beta, g.C + b * g.stride_c, g.ldc);
 }
 
 template void gemm(const GemmArgs<float>&);

@@ -15,7 +15,9 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/cpu/blas.h"
 #include "kernels/cpu/eigen_maps.h"
+#include "kernels/kernels.h"
 
 namespace imram::cpu {
 namespace {
@@ -27,6 +29,19 @@ template <class T>
 using Mat = RowMajorMatrix<T>;
 template <class T>
 using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+
+/// C (M, N) = A (M, K) op(B) + beta C on row-major buffers, single-threaded BLAS on this thread.
+template <class T>
+void mm(T* C, const T* A, std::int64_t M, std::int64_t K, const T* B, bool tb, std::int64_t N, T beta) {
+    blas_gemm<T>(false, tb, M, N, K, T(1), A, K, B, tb ? K : N, beta, C, N);
+}
+
+/// out = A (M, K) * B (K, N) with the engine's threaded GEMM (for the per-item projections).
+template <class T>
+void mm_threaded(Mat<T>& out, const T* A, std::int64_t M, std::int64_t K, const Mat<T>& B) {
+    out.resize(M, B.cols());
+    gemm(GemmArgs<T>{false, false, M, B.cols(), K, T(1), A, K, 0, B.data(), B.cols(), 0, T(0), out.data(), B.cols(), 0, 1});
+}
 
 /// [W[:, cols0:cols0+D]^T | W2[:, cols0:cols0+D]^T]: (D, 2D), so that rows q (n, D) map to q * Wt (n, 2D).
 template <class T>
@@ -118,9 +133,9 @@ void imram_score(const ImramScoreArgs<T>& a) {
     // ---- image side, once (Eigen parallelises these big GEMMs itself)
     ImageSide<T> img;
     img.vnorm = V_all.rowwise().norm();
-    if (mem && a.t2i) img.pc_t2i.noalias() = V_all * wc_t2i;
+    if (mem && a.t2i) mm_threaded(img.pc_t2i, a.images, a.Ni * R, D, wc_t2i);
     if (mem && a.i2t) {
-        img.pq_i2t.noalias() = V_all * wq_i2t;
+        mm_threaded(img.pq_i2t, a.images, a.Ni * R, D, wq_i2t);
         img.pq_i2t.rowwise() += b_i2t;
     }
     img.G.resize(a.Ni);
@@ -144,10 +159,10 @@ void imram_score(const ImramScoreArgs<T>& a) {
             c.X.middleRows(c.off[j], a.lengths[j0 + j]) = matrix_map(a.captions + (j0 + j) * a.L * D, a.lengths[j0 + j], D, D);
         c.xnorm = c.X.rowwise().norm();
         if (mem && a.t2i) {
-            c.pq_t2i.noalias() = c.X * wq_t2i;
+            mm_threaded(c.pq_t2i, c.X.data(), c.rows, D, wq_t2i);
             c.pq_t2i.rowwise() += b_t2i;
         }
-        if (mem && a.i2t) c.pc_i2t.noalias() = c.X * wc_i2t;
+        if (mem && a.i2t) mm_threaded(c.pc_i2t, c.X.data(), c.rows, D, wc_i2t);
         c.H.resize(c.count);
         for (std::int64_t j = 0; j < c.count; ++j) {
             const auto Xj = c.X.middleRows(c.off[j], a.lengths[j0 + j]);
@@ -159,15 +174,15 @@ void imram_score(const ImramScoreArgs<T>& a) {
             const auto Vi = matrix_map(a.images + i * R * D, R, D, D);
             const Mat<T>& Gi = img.G[i];
             const auto vn = img.vnorm.segment(i * R, R);
-            Mat<T> S1;
-            S1.noalias() = c.X * Vi.transpose();  // (rows, R): every word of the chunk vs every region
+            Mat<T> S1(c.rows, R);  // (rows, R): every word of the chunk vs every region
+            mm<T>(S1.data(), c.X.data(), c.rows, D, a.images + i * R * D, true, R, T(0));
             std::vector<T> total(c.count, T(0));
 
             if (a.t2i) {  // words attend to regions
-                Mat<T> Q = c.X, Sk, alpha(c.rows, R), pre;
+                Mat<T> Q = c.X, Sk(c.rows, R), alpha(c.rows, R), pre(c.rows, 2 * D);
                 for (std::int64_t k = 0; k < a.K; ++k) {
                     if (k == 0) Sk = S1;
-                    else Sk.noalias() = Q * Vi.transpose();
+                    else mm<T>(Sk.data(), Q.data(), c.rows, D, a.images + i * R * D, true, R, T(0));
                     alpha = Sk.array().max(T(0.1) * Sk.array()).matrix();  // LeakyReLU(0.1)
                     for (std::int64_t j = 0; j < c.count; ++j) {
                         auto blk = alpha.middleRows(c.off[j], a.lengths[c.j0 + j]);
@@ -185,10 +200,10 @@ void imram_score(const ImramScoreArgs<T>& a) {
                     if (mem && k + 1 < a.K) {
                         if (k == 0) pre = c.pq_t2i;
                         else {
-                            pre.noalias() = Q * wq_t2i;
+                            mm<T>(pre.data(), Q.data(), c.rows, D, wq_t2i.data(), false, 2 * D, T(0));
                             pre.rowwise() += b_t2i;
                         }
-                        pre.noalias() += alpha * img.pc_t2i.middleRows(i * R, R);
+                        mm<T>(pre.data(), alpha.data(), c.rows, R, img.pc_t2i.data() + i * R * 2 * D, false, 2 * D, T(1));
                         gate_update<T>(Q, pre, a.no_norm);
                     }
                 }
@@ -225,7 +240,7 @@ void imram_score(const ImramScoreArgs<T>& a) {
                                 pre.middleRows(j * R, R) = img.pq_i2t.middleRows(i * R, R);
                             }
                         } else {
-                            pre.noalias() = Qs * wq_i2t;
+                            mm<T>(pre.data(), Qs.data(), c.count * R, D, wq_i2t.data(), false, 2 * D, T(0));
                             pre.rowwise() += b_i2t;
                         }
                         for (std::int64_t j = 0; j < c.count; ++j)

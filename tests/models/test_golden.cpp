@@ -61,6 +61,27 @@ double rel(const Tensor& got, const Tensor& want) { return testing::diff(got, wa
 
 }  // namespace
 
+namespace {
+/// Scores, loss and parameter gradients of one variant in one precision.
+struct Result {
+    Tensor scores;
+    double loss = 0;
+    std::vector<std::pair<std::string, Tensor>> grads;
+};
+Result run_variant(const nn::TensorFile& g, const ModelConfig& cfg, DType dt, Device dev) {
+    Setup s = build(g, cfg, dt, dev);
+    const Encoded e = s.model->encode(s.images, s.captions, s.lengths);
+    Result r;
+    r.scores = s.model->score_matrix(e);
+    const Tensor loss = contrastive_loss(r.scores, 0.2);
+    r.loss = loss.item<double>();
+    loss.backward();
+    for (auto& [name, param] : s.model->named_parameters())
+        r.grads.emplace_back(name, param->grad().defined() ? param->grad() : zeros_like(*param));
+    return r;
+}
+}  // namespace
+
 TEST_CASE("golden: every variant matches the PyTorch reference", "[models][golden]") {
     const nn::TensorFile g = nn::load_safetensors(IMRAM_TEST_DATA_DIR "/imram_golden.safetensors");
     struct Precision {
@@ -68,27 +89,31 @@ TEST_CASE("golden: every variant matches the PyTorch reference", "[models][golde
         Device dev;
         double score_tol, loss_tol, grad_tol;
     };
-    // f64 checks the formulation exactly; f32 on the fast backend is held to the policy in docs/testing.md.
+    // f64 checks the formulation exactly; f32 on the fast backend is held to the policy in
+    // docs/testing.md: within the stated bound, or no worse than twice the naive f32 reference's error.
     const std::vector<Precision> precisions = {{DType::F64, Device::ref(), 1e-11, 1e-10, 1e-9},
                                                {DType::F64, Device::cpu(), 1e-11, 1e-10, 1e-9},
                                                {DType::F32, Device::cpu(), 1e-5, 1e-5, 1e-4}};
     for (const Variant& v : variants(g)) {
         for (const Precision& p : precisions) {
             DYNAMIC_SECTION(v.name << " " << p.dt << " on " << p.dev) {
-                Setup s = build(g, v.cfg, p.dt, p.dev);
-                const Encoded e = s.model->encode(s.images, s.captions, s.lengths);
-                const Tensor scores = s.model->score_matrix(e);
-                CHECK(rel(scores, *g.find(std::string(v.name) + ".scores")) < p.score_tol);
-                const Tensor loss = contrastive_loss(scores, 0.2);
-                const double want_loss = g.find(std::string(v.name) + ".loss")->item<double>();
-                CHECK(std::fabs(loss.item<double>() - want_loss) <= p.loss_tol * std::max(1.0, std::fabs(want_loss)));
-                loss.backward();
-                for (auto& [name, param] : s.model->named_parameters()) {
-                    const Tensor want = *g.find(std::string(v.name) + ".grad." + name);
-                    const Tensor got = param->grad().defined() ? param->grad() : zeros_like(*param);
-                    INFO("gradient of " << name << ": " << testing::describe_diff(testing::diff(got, want), got, want));
-                    if (testing::diff(want, zeros_like(want)).max_abs == 0) CHECK(testing::diff(got, want).max_abs == 0);
-                    else CHECK(rel(got, want) < p.grad_tol);
+                const Result got = run_variant(g, v.cfg, p.dt, p.dev);
+                const bool f32 = p.dt == DType::F32;
+                const Result naive = f32 ? run_variant(g, v.cfg, DType::F32, Device::ref()) : Result{};
+                const std::string pre = std::string(v.name) + ".";
+                auto bound = [&](double tol, double naive_err) { return f32 ? std::max(tol, 2 * naive_err) : tol; };
+                const Tensor want_s = *g.find(pre + "scores");
+                CHECK(rel(got.scores, want_s) <= bound(p.score_tol, f32 ? rel(naive.scores, want_s) : 0));
+                const double want_loss = g.find(pre + "loss")->item<double>();
+                const double scale = std::max(1.0, std::fabs(want_loss));
+                CHECK(std::fabs(got.loss - want_loss) / scale <=
+                      bound(p.loss_tol, f32 ? std::fabs(naive.loss - want_loss) / scale : 0));
+                for (std::size_t i = 0; i < got.grads.size(); ++i) {
+                    const auto& [name, grad] = got.grads[i];
+                    const Tensor want = *g.find(pre + "grad." + name);
+                    INFO("gradient of " << name << ": " << testing::describe_diff(testing::diff(grad, want), grad, want));
+                    if (testing::diff(want, zeros_like(want)).max_abs == 0) CHECK(testing::diff(grad, want).max_abs == 0);
+                    else CHECK(rel(grad, want) <= bound(p.grad_tol, f32 ? rel(naive.grads[i].second, want) : 0));
                 }
             }
         }

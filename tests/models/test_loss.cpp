@@ -104,7 +104,7 @@ TEST_CASE("fused scorer: equals the composed score matrix for every mode", "[mod
                         const Encoded e = model.encode(b.images, b.ids, b.lengths);
                         const Tensor want = model.score_matrix(e), got = model.score_matrix_nograd(e);
                         INFO(dt << ": " << testing::describe_diff(testing::diff(got, want), got, want));
-                        CHECK(testing::diff(got, want).rel() < (dt == DType::F64 ? 1e-12 : 2e-6));
+                        CHECK(testing::diff(got, want).rel() < (dt == DType::F64 ? 1e-12 : 1e-5));  // f32: the score tolerance of docs/testing.md
                     }
                 }
             }
