@@ -15,24 +15,32 @@ Tensor not_mask(const Tensor& m) {
 }
 }  // namespace
 
-Tensor cross_attention(const Tensor& query, const Tensor& q_valid, const Tensor& context, const Tensor& c_valid,
-                       double lambda) {
+Tensor attention_weights(const Tensor& query, const Tensor& q_valid, const Tensor& context, const Tensor& c_valid,
+                         double lambda) {
     IMRAM_CHECK(query.dim() == 3 && context.dim() == 3 && query.size(0) == context.size(0) &&
                     query.size(2) == context.size(2),
-                "cross_attention: expected query (P, Lq, D) and context (P, Ls, D), got ", query.shape(), " and ",
+                "attention_weights: expected query (P, Lq, D) and context (P, Ls, D), got ", query.shape(), " and ",
                 context.shape());
     Tensor a = leaky_relu(bmm(context, transpose(query, 1, 2)), 0.1);  // (P, Ls, Lq)
     if (q_valid.defined()) a = masked_fill(a, unsqueeze(not_mask(q_valid), 1), 0.0);
-    a = l2norm(a);                                                       // over Lq
+    a = l2norm(a);                                                        // over Lq
     Tensor valid = c_valid.defined() ? unsqueeze(c_valid, 1) : Tensor();  // (P, 1, Ls)
-    Tensor alpha = softmax(mul(transpose(a, 1, 2), lambda), -1, valid);   // (P, Lq, Ls)
-    return bmm(alpha, context);                                          // (P, Lq, D)
+    return softmax(mul(transpose(a, 1, 2), lambda), -1, valid);           // (P, Lq, Ls)
 }
 
-Tensor gated_memory(const Tensor& q, const Tensor& c, const nn::Linear& linear, const nn::Linear& gate, bool no_norm) {
-    const Tensor x = cat({q, c}, -1);  // (P, Lq, 2D)
-    const Tensor o = tanh(linear.forward(x));
-    const Tensor g = sigmoid(gate.forward(x));
+MemoryWeights split_memory(const nn::Linear& linear, const nn::Linear& gate) {
+    const std::int64_t D = linear.weight.size(0);
+    MemoryWeights w;
+    w.wq = cat({slice(linear.weight, 1, 0, D), slice(gate.weight, 1, 0, D)}, 0);
+    w.wc = cat({slice(linear.weight, 1, D, 2 * D), slice(gate.weight, 1, D, 2 * D)}, 0);
+    w.bias = cat({linear.bias, gate.bias}, 0);
+    return w;
+}
+
+Tensor gated_update(const Tensor& q, const Tensor& pre, bool no_norm) {
+    const std::int64_t D = q.size(-1);
+    const Tensor o = tanh(slice(pre, -1, 0, D));
+    const Tensor g = sigmoid(slice(pre, -1, D, 2 * D));
     const Tensor out = add(o, mul(g, sub(q, o)));  // g q + (1 - g) o
     return no_norm ? out : l2norm(out);
 }

@@ -82,23 +82,39 @@ Encoded RetrievalModel::encode(const Tensor& features, const Tensor& ids, const 
     return {img_enc.forward(features), txt_enc.forward(ids, lengths), lengths};
 }
 
-Tensor RetrievalModel::direction_scores(bool t2i, const Tensor& img, const Tensor& cap, const Tensor& word_valid) const {
+Tensor RetrievalModel::direction_scores(bool t2i, const Encoded& e, const Tensor& cap_items, const Tensor& img_idx,
+                                        const Tensor& cap_idx, const Tensor& word_valid) const {
     // t2i: words (queries) attend to regions; i2t: regions attend to words (pads masked out).
+    const Tensor img = index_select(e.images, 0, img_idx);  // (P, R, D)
+    const Tensor cap = index_select(cap_items, 0, cap_idx);  // (P, L, D)
     const Tensor& orig = t2i ? cap : img;
+    const Tensor& context = t2i ? img : cap;
     const Tensor q_valid = t2i ? word_valid : Tensor();
     const Tensor c_valid = t2i ? Tensor() : word_valid;
-    const Tensor& context = t2i ? img : cap;
-    const nn::Linear& lin = t2i ? linear_t2i : linear_i2t;
-    const nn::Linear& gate = t2i ? gate_t2i : gate_i2t;
     const bool lse = !cfg_.uses_memory() && cfg_.agg == Agg::LogSumExp;
+    const bool update = cfg_.uses_memory() && cfg_.steps() > 1;
+    // Exact hoisting (spec 1.4): W [q; c] = W^q q + W^c (alpha Y) = W^q q + alpha (Y W^c^T), with Y W^c^T
+    // and the first step's W^q q computed once per item, not per pair.
+    MemoryWeights w;
+    Tensor pq0, pc;  // (P, Lq, 2D), (P, Ls, 2D)
+    if (update) {
+        w = t2i ? split_memory(linear_t2i, gate_t2i) : split_memory(linear_i2t, gate_i2t);
+        const Tensor& q_items = t2i ? cap_items : e.images;
+        const Tensor& c_items = t2i ? e.images : cap_items;
+        pq0 = index_select(linear(q_items, w.wq, w.bias), 0, t2i ? cap_idx : img_idx);
+        pc = index_select(linear(c_items, w.wc), 0, t2i ? img_idx : cap_idx);
+    }
     Tensor q = orig, total;
     for (std::int64_t k = 0; k < cfg_.steps(); ++k) {
-        const Tensor att = cross_attention(q, q_valid, context, c_valid, cfg_.lambda_softmax);  // (P, Lq, D)
-        const Tensor r = cosine_similarity(orig, att);                                          // (P, Lq)
-        const Tensor f = pool_fragments(r, q_valid, lse, cfg_.lambda_lse);                      // (P)
+        const Tensor alpha = attention_weights(q, q_valid, context, c_valid, cfg_.lambda_softmax);  // (P, Lq, Ls)
+        const Tensor att = bmm(alpha, context);                                                   // (P, Lq, D)
+        const Tensor f = pool_fragments(cosine_similarity(orig, att), q_valid, lse, cfg_.lambda_lse);  // (P)
         total = total.defined() ? add(total, f) : f;
         // The official code also updates after the last step; that result is never used.
-        if (cfg_.uses_memory() && k + 1 < cfg_.steps()) q = gated_memory(q, att, lin, gate, cfg_.no_imram_norm);
+        if (update && k + 1 < cfg_.steps()) {
+            const Tensor pre = add(k == 0 ? pq0 : linear(q, w.wq, w.bias), bmm(alpha, pc));
+            q = gated_update(q, pre, cfg_.no_imram_norm);
+        }
     }
     return total;
 }
@@ -114,18 +130,18 @@ Tensor RetrievalModel::score_pairs(const Encoded& e, const std::vector<std::int6
         lens.push_back(e.lengths[j]);
     }
     const std::int64_t L = *std::max_element(lens.begin(), lens.end());
-    const Tensor img = index_select(e.images, 0, index_tensor(img_idx));                          // (P, R, D)
-    const Tensor cap = index_select(contiguous(slice(e.captions, 1, 0, L)), 0, index_tensor(cap_idx));  // (P, L, D)
-    const Tensor word_valid = length_mask(lens, L, img.device());                                 // (P, L)
+    const Tensor ii = index_tensor(img_idx), cc = index_tensor(cap_idx);
+    const Tensor cap_items = contiguous(slice(e.captions, 1, 0, L));         // (N_cap, L, D)
+    const Tensor word_valid = length_mask(lens, L, e.images.device());       // (P, L)
     if (cfg_.mode == Mode::VSE) {
-        const Tensor iv = l2norm(mean(img, {1}));
-        const Tensor cv = l2norm(masked_mean(cap, word_valid));
+        const Tensor iv = l2norm(mean(index_select(e.images, 0, ii), {1}));
+        const Tensor cv = l2norm(masked_mean(index_select(cap_items, 0, cc), word_valid));
         return sum(mul(iv, cv), {1});
     }
     Tensor s;
-    if (cfg_.uses_t2i()) s = direction_scores(true, img, cap, word_valid);
+    if (cfg_.uses_t2i()) s = direction_scores(true, e, cap_items, ii, cc, word_valid);
     if (cfg_.uses_i2t()) {
-        Tensor si = direction_scores(false, img, cap, word_valid);
+        Tensor si = direction_scores(false, e, cap_items, ii, cc, word_valid);
         s = s.defined() ? add(s, si) : si;
     }
     return s;

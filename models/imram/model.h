@@ -69,8 +69,9 @@ public:
     nn::Linear linear_t2i, gate_t2i, linear_i2t, gate_i2t;
 
 private:
-    /// One direction's summed per-step similarities for P pairs: queries attend to contexts.
-    Tensor direction_scores(bool t2i, const Tensor& img, const Tensor& cap, const Tensor& word_valid) const;
+    /// One direction's summed per-step similarities for the pairs (img_idx[p], cap_idx[p]).
+    Tensor direction_scores(bool t2i, const Encoded& e, const Tensor& cap_items, const Tensor& img_idx,
+                            const Tensor& cap_idx, const Tensor& word_valid) const;
 };
 
 }  // namespace imram::models
