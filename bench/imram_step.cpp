@@ -7,6 +7,7 @@
 //     with the peak of the engine's host allocator.
 //
 //   imram_step [--mode full_IMRAM] [--K 3] [--batch 32] [--steps 2] [--eval-images 64] [--eval-captions 320]
+//              [--chunk 128]
 #include <sys/resource.h>
 
 #include <chrono>
@@ -69,7 +70,7 @@ int main(int argc, char** argv) {
     ModelConfig cfg;
     cfg.vocab_size = 8481;  // Flickr30K
     cfg.no_imram_norm = true;
-    std::int64_t batch = 32, steps = 2, eval_images = 64, eval_captions = 320;
+    std::int64_t batch = 32, steps = 2, eval_images = 64, eval_captions = 320, chunk = 128;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
         if (k == "--mode") cfg.mode = parse_mode(v);
@@ -78,6 +79,7 @@ int main(int argc, char** argv) {
         else if (k == "--steps") steps = std::atoll(v.c_str());
         else if (k == "--eval-images") eval_images = std::atoll(v.c_str());
         else if (k == "--eval-captions") eval_captions = std::atoll(v.c_str());
+        else if (k == "--chunk") chunk = std::atoll(v.c_str());
         else {
             std::fprintf(stderr, "imram_step: unknown option %s\n", k.c_str());
             return 64;
@@ -113,23 +115,18 @@ int main(int argc, char** argv) {
             host_alloc_reset_peak();
             const auto t0 = Clock::now();
             opt.zero_grad();
-            const Encoded e = model.encode(d.images, d.ids, d.lengths);
-            const double t_enc = seconds_since(t0);
-            const auto t1 = Clock::now();
-            const SparseLoss l = contrastive_loss_sparse(model, e, cfg.margin);
-            const double t_fwd = seconds_since(t1);
-            const auto t2 = Clock::now();
-            l.loss.backward();
-            const double t_bwd = seconds_since(t2);
+            const StepResult r = contrastive_step(model, d.images, d.ids, d.lengths, cfg.margin, chunk);
+            const double t_fb = seconds_since(t0);
             const auto t3 = Clock::now();
             opt.step(train::clip_grad_norm(model.parameters(), 2.0).scale);
             const double t_opt = seconds_since(t3);
             rusage ru{};
             getrusage(RUSAGE_SELF, &ru);
-            std::printf("train step %lld, B = %lld: %.2f s (encode %.2f, score+loss %.2f, backward %.2f, adam %.2f); "
-                        "loss %.4f; pairs with tape %lld; engine peak %.2f GB, process max RSS %.2f GB\n",
-                        static_cast<long long>(step), static_cast<long long>(batch), seconds_since(t0), t_enc, t_fwd,
-                        t_bwd, t_opt, l.loss.item<double>(), static_cast<long long>(l.pairs_scored),
+            std::printf("train step %lld, B = %lld: %.2f s (encode + score + backward %.2f, clip + adam %.2f); "
+                        "loss %.4f; pairs back-propagated %lld in chunks of %lld; engine peak %.2f GB, "
+                        "process max RSS %.2f GB\n",
+                        static_cast<long long>(step), static_cast<long long>(batch), seconds_since(t0), t_fb, t_opt,
+                        r.loss, static_cast<long long>(r.pairs_backpropagated), static_cast<long long>(chunk),
                         host_alloc_stats().peak_bytes / 1e9, ru.ru_maxrss / 1e6);
         }
     }

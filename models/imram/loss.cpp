@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "models/imram/loss.h"
 
+#include <algorithm>
 #include <map>
 
 #include "core/autograd.h"
@@ -68,6 +69,45 @@ SparseLoss contrastive_loss_sparse(const RetrievalModel& model, const Encoded& e
     };
     const Tensor d = pick(pos);
     out.loss = add(sum(relu(add(sub(pick(rneg), d), margin))), sum(relu(add(sub(pick(cneg), d), margin))));
+    return out;
+}
+
+StepResult contrastive_step(const RetrievalModel& model, const Tensor& features, const Tensor& ids,
+                            const std::vector<std::int64_t>& lengths, double margin, std::int64_t chunk_pairs) {
+    IMRAM_CHECK(chunk_pairs > 0, "contrastive_step: chunk_pairs must be positive, got ", chunk_pairs);
+    const Encoded e = model.encode(features, ids, lengths);
+    const std::int64_t n = e.images.size(0);
+    IMRAM_CHECK(n > 1 && static_cast<std::int64_t>(lengths.size()) == n,
+                "contrastive_step: expected B > 1 images and B captions, got ", n, " and ", lengths.size());
+    // Scoring works on detached encodings; their gradients are collected, then sent through the encoders.
+    Encoded d{e.images.detach().set_requires_grad(), e.captions.detach().set_requires_grad(), e.lengths};
+    StepResult out;
+    out.scores = model.score_matrix_nograd(d);
+    const HardNegatives h = hardest_negatives(out.scores);
+    std::map<std::pair<std::int64_t, std::int64_t>, double> coef;  // dL / dS_ij
+    auto hinge = [&](std::int64_t i, std::int64_t j, std::int64_t pos) {
+        const double v = margin + out.scores.at(i * n + j) - out.scores.at(pos * n + pos);
+        if (v <= 0) return;
+        out.loss += v;
+        coef[{i, j}] += 1.0;
+        coef[{pos, pos}] -= 1.0;
+    };
+    for (std::int64_t i = 0; i < n; ++i) hinge(i, h.row_neg[i], i);
+    for (std::int64_t j = 0; j < n; ++j) hinge(h.col_neg[j], j, j);
+    std::vector<std::int64_t> ii, cc;
+    std::vector<double> seeds;
+    for (const auto& [pair, c] : coef)
+        if (c != 0) ii.push_back(pair.first), cc.push_back(pair.second), seeds.push_back(c);
+    out.pairs_backpropagated = static_cast<std::int64_t>(ii.size());
+    for (std::size_t b = 0; b < ii.size(); b += static_cast<std::size_t>(chunk_pairs)) {
+        const std::size_t end = std::min(ii.size(), b + static_cast<std::size_t>(chunk_pairs));
+        const std::vector<std::int64_t> ci(ii.begin() + b, ii.begin() + end), cj(cc.begin() + b, cc.begin() + end);
+        const std::vector<double> sd(seeds.begin() + b, seeds.begin() + end);
+        const Tensor s = model.score_pairs(d, ci, cj);
+        s.backward(from_vector(sd, {static_cast<std::int64_t>(sd.size())}, Device::ref()).to(s.dtype()).to(s.device()));
+    }
+    if (d.images.grad().defined()) e.images.backward(d.images.grad());
+    if (d.captions.grad().defined()) e.captions.backward(d.captions.grad());
     return out;
 }
 

@@ -31,4 +31,20 @@ struct SparseLoss {
 /// contrastive_loss(model.score_matrix(e)) in value and in gradient (up to ties).
 SparseLoss contrastive_loss_sparse(const RetrievalModel& model, const Encoded& e, double margin);
 
+/// One training step's loss and gradients, with memory bounded by `chunk_pairs`: encode with the tape;
+/// score all B x B pairs with the fused scorer (no tape); find the hardest negatives and the active
+/// hinge terms; the loss's gradient with respect to each scored pair is then a known integer
+/// coefficient, so the selected pairs are rescored with the tape `chunk_pairs` at a time and
+/// back-propagated with those coefficients as seeds into the (detached) encodings, whose gradients
+/// finally flow through the encoders once. Gradients accumulate into the model's parameters.
+/// Exact: equal to backward() of contrastive_loss(score_matrix(encode(...))) up to float rounding
+/// (and argmax ties).
+struct StepResult {
+    double loss = 0;
+    Tensor scores;  // (B, B) from the fused scorer
+    std::int64_t pairs_backpropagated = 0;
+};
+StepResult contrastive_step(const RetrievalModel& model, const Tensor& image_features, const Tensor& caption_ids,
+                            const std::vector<std::int64_t>& lengths, double margin, std::int64_t chunk_pairs = 128);
+
 }  // namespace imram::models

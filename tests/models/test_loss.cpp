@@ -111,3 +111,25 @@ TEST_CASE("fused scorer: equals the composed score matrix for every mode", "[mod
         }
     }
 }
+
+TEST_CASE("loss: the chunked training step gives the dense loss's gradients", "[models]") {
+    for (Mode m : {Mode::FullIMRAM, Mode::ImageIMRAM, Mode::ScanT2I}) {
+        DYNAMIC_SECTION(mode_name(m)) {
+            const Batch b = batch(6, DType::F64);
+            RetrievalModel dense(tiny(m), 13, DType::F64), chunked(tiny(m), 13, DType::F64);
+            const Tensor ld = contrastive_loss(dense.score_matrix(dense.encode(b.images, b.ids, b.lengths)), 0.2);
+            ld.backward();
+            const StepResult r = contrastive_step(chunked, b.images, b.ids, b.lengths, 0.2, /*chunk_pairs=*/2);
+            CHECK(r.loss == Approx(ld.item<double>()).epsilon(1e-12));
+            CHECK(r.pairs_backpropagated > 2);  // several chunks
+            auto pd = dense.named_parameters();
+            auto pc = chunked.named_parameters();
+            for (std::size_t i = 0; i < pd.size(); ++i) {
+                INFO(pd[i].first);
+                const Tensor gd = pd[i].second->grad().defined() ? pd[i].second->grad() : zeros_like(*pd[i].second);
+                const Tensor gc = pc[i].second->grad().defined() ? pc[i].second->grad() : zeros_like(*pc[i].second);
+                CHECK(testing::diff(gc, gd).max_abs <= 1e-12 * std::max(1.0, testing::diff(gd, zeros_like(gd)).max_abs));
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+// The fused scoring path at the real sizes (D = 1024, R = 36, captions of 8-20 tokens), next to the
+// same run's SGEMM:
+//   * SCAN t2i (one attention step): GFLOP/s of logit work (2 R L D per pair) and that rate as a
+//     percentage of the SGEMM rate measured in the same process (counter "pct_of_sgemm");
+//   * full / text / image IMRAM, K = 3: microseconds per pair and pairs per second.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+
+#include "core/autograd.h"
+#include "core/ops.h"
+#include "core/rng.h"
+#include "models/imram/model.h"
+
+using namespace imram;
+using namespace imram::models;
+
+namespace {
+
+constexpr std::int64_t kD = 1024, kR = 36, kL = 20;
+
+/// SGEMM GFLOP/s of the engine at the memory unit's shape, measured once per process.
+double sgemm_rate() {
+    static const double rate = [] {
+        Tensor a = randn({1536, 2048}, 1), b = randn({2048, kD}, 2);
+        NoGradGuard ng;
+        matmul(a, b);
+        const auto t0 = std::chrono::steady_clock::now();
+        int n = 0;
+        double secs = 0;
+        while (secs < 1.0 || n < 3) {
+            matmul(a, b);
+            ++n;
+            secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        }
+        return 2.0 * 1536 * kD * 2048 * n / secs * 1e-9;
+    }();
+    return rate;
+}
+
+/// Already-encoded items (random unit fragments), so only scoring is timed.
+struct Items {
+    Encoded e;
+    double words = 0;
+};
+Items make_items(std::int64_t n_img, std::int64_t n_cap) {
+    Items it;
+    it.e.images = l2norm(randn({n_img, kR, kD}, 3));
+    Tensor caps = l2norm(randn({n_cap, kL, kD}, 4));
+    Philox rng(5);
+    std::vector<std::uint8_t> pad(static_cast<std::size_t>(n_cap * kL), 0);
+    for (std::int64_t j = 0; j < n_cap; ++j) {
+        const std::int64_t len = 8 + static_cast<std::int64_t>(rng.below(13));
+        it.e.lengths.push_back(len);
+        it.words += static_cast<double>(len);
+        for (std::int64_t t = len; t < kL; ++t) pad[j * kL + t] = 1;
+    }
+    it.e.captions = masked_fill(caps, unsqueeze(from_vector(pad, {n_cap, kL}), 2), 0.0);
+    return it;
+}
+
+ModelConfig config(Mode m) {
+    ModelConfig c;
+    c.mode = m;
+    c.vocab_size = 100;
+    c.no_imram_norm = true;
+    return c;
+}
+
+void BM_scan_t2i_fused(benchmark::State& st) {
+    const Items it = make_items(st.range(0), st.range(1));
+    RetrievalModel model(config(Mode::ScanT2I), 1);
+    const double gemm = sgemm_rate();
+    for (auto _ : st) benchmark::DoNotOptimize(model.score_matrix_nograd(it.e).raw_data());
+    const double logit_flop = 2.0 * kR * kD * it.words * static_cast<double>(st.range(0));  // per call
+    st.counters["logit_GFLOP/s"] =
+        benchmark::Counter(logit_flop * static_cast<double>(st.iterations()) * 1e-9, benchmark::Counter::kIsRate);
+    st.counters["sgemm_GFLOP/s"] = gemm;
+    st.counters["us/pair"] = benchmark::Counter(static_cast<double>(st.iterations() * st.range(0) * st.range(1)),
+                                                benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    st.counters["us/pair"] = st.counters["us/pair"].value * 1e6;
+}
+void BM_scan_t2i_pct_of_sgemm(benchmark::State& st) {
+    // Same work as BM_scan_t2i_fused, reported as a percentage of the SGEMM rate of this process.
+    const Items it = make_items(st.range(0), st.range(1));
+    RetrievalModel model(config(Mode::ScanT2I), 1);
+    const double gemm = sgemm_rate();
+    double secs = 0;
+    for (auto _ : st) {
+        const auto t0 = std::chrono::steady_clock::now();
+        benchmark::DoNotOptimize(model.score_matrix_nograd(it.e).raw_data());
+        secs += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    const double logit_flop = 2.0 * kR * kD * it.words * static_cast<double>(st.range(0));
+    st.counters["pct_of_sgemm"] = 100.0 * (logit_flop * static_cast<double>(st.iterations()) / secs * 1e-9) / gemm;
+}
+
+void BM_imram_fused(benchmark::State& st) {
+    const Mode mode = static_cast<Mode>(st.range(2));
+    const Items it = make_items(st.range(0), st.range(1));
+    RetrievalModel model(config(mode), 1);
+    for (auto _ : st) benchmark::DoNotOptimize(model.score_matrix_nograd(it.e).raw_data());
+    const double pairs = static_cast<double>(st.range(0) * st.range(1));
+    st.counters["pairs/s"] = benchmark::Counter(pairs * static_cast<double>(st.iterations()), benchmark::Counter::kIsRate);
+    st.SetLabel(mode_name(mode));
+}
+
+BENCHMARK(BM_scan_t2i_fused)->Args({64, 640})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_scan_t2i_pct_of_sgemm)->Args({64, 640})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_imram_fused)
+    ->Args({8, 64, static_cast<int>(Mode::FullIMRAM)})
+    ->Args({8, 64, static_cast<int>(Mode::TextIMRAM)})
+    ->Args({8, 64, static_cast<int>(Mode::ImageIMRAM)})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
