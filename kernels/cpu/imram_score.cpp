@@ -15,6 +15,10 @@
 #include <cmath>
 #include <vector>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/eigen_maps.h"
 #include "kernels/kernels.h"
@@ -24,9 +28,18 @@ namespace {
 
 constexpr double kEps = 1e-8;
 constexpr std::int64_t kCaptionChunk = 32;  // captions per stacked GEMM
+constexpr std::int64_t kImageBlock = 8;     // images per step-1 logit GEMM
 
 template <class T>
 using Mat = RowMajorMatrix<T>;
+
+int max_threads() {
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
 template <class T>
 using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 
@@ -169,21 +182,39 @@ void imram_score(const ImramScoreArgs<T>& a) {
             c.H[j].noalias() = Xj * Xj.transpose();
         }
 
-#pragma omp parallel for schedule(dynamic, 1)
-        for (std::int64_t i = 0; i < a.Ni; ++i) {
+        // Step-1 logits of a block of images in one GEMM (N = kImageBlock * R keeps BLAS efficient;
+        // N = R alone is too narrow), then each image of the block through the epilogue.
+        // Blocks shrink when there are few images, so every thread still gets several blocks.
+        const std::int64_t image_block = std::clamp<std::int64_t>(a.Ni / (4 * max_threads()), 1, kImageBlock);
+        const std::int64_t n_blocks = (a.Ni + image_block - 1) / image_block;
+#pragma omp parallel
+        {
+        // Per-thread work buffers, reused across images: large fresh allocations would page-fault
+        // on every image.
+        Mat<T> S1_blk, Q, Sk, alpha, pre, Qs, pre_i2t;
+        std::vector<Mat<T>> alphas(c.count);
+#pragma omp for schedule(dynamic, 1)
+        for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
+            const std::int64_t i0 = blk * image_block, ni = std::min(image_block, a.Ni - i0);
+            S1_blk.resize(c.rows, ni * R);
+            mm<T>(S1_blk.data(), c.X.data(), c.rows, D, a.images + i0 * R * D, true, ni * R, T(0));
+            for (std::int64_t i = i0; i < i0 + ni; ++i) {
             const auto Vi = matrix_map(a.images + i * R * D, R, D, D);
             const Mat<T>& Gi = img.G[i];
             const auto vn = img.vnorm.segment(i * R, R);
-            Mat<T> S1(c.rows, R);  // (rows, R): every word of the chunk vs every region
-            mm<T>(S1.data(), c.X.data(), c.rows, D, a.images + i * R * D, true, R, T(0));
+            const Mat<T> S1 = S1_blk.middleCols((i - i0) * R, R);  // (rows, R): chunk words vs regions
             std::vector<T> total(c.count, T(0));
 
             if (a.t2i) {  // words attend to regions
-                Mat<T> Q = c.X, Sk(c.rows, R), alpha(c.rows, R), pre(c.rows, 2 * D);
+                if (mem) Q = c.X;  // the queries evolve only through the memory unit
+                const Mat<T>& Qk = mem ? Q : c.X;
+                Sk.resize(c.rows, R);
+                alpha.resize(c.rows, R);
+                if (mem) pre.resize(c.rows, 2 * D);
                 for (std::int64_t k = 0; k < a.K; ++k) {
-                    if (k == 0) Sk = S1;
-                    else mm<T>(Sk.data(), Q.data(), c.rows, D, a.images + i * R * D, true, R, T(0));
-                    alpha = Sk.array().max(T(0.1) * Sk.array()).matrix();  // LeakyReLU(0.1)
+                    if (k > 0) mm<T>(Sk.data(), Qk.data(), c.rows, D, a.images + i * R * D, true, R, T(0));
+                    const Mat<T>& logits = k == 0 ? S1 : Sk;
+                    alpha = logits.array().max(T(0.1) * logits.array()).matrix();  // LeakyReLU(0.1)
                     for (std::int64_t j = 0; j < c.count; ++j) {
                         auto blk = alpha.middleRows(c.off[j], a.lengths[c.j0 + j]);
                         const Eigen::Array<T, 1, Eigen::Dynamic> cn = blk.colwise().norm().array() + T(kEps);
@@ -210,8 +241,7 @@ void imram_score(const ImramScoreArgs<T>& a) {
             }
 
             if (a.i2t) {  // regions attend to words; each pair carries its own (R, D) queries
-                std::vector<Mat<T>> alphas(c.count);
-                Mat<T> Qs, pre;  // stacked (count * R, D) queries, (count * R, 2D)
+                Mat<T>& pre = pre_i2t;  // Qs: stacked (count * R, D) queries; pre: (count * R, 2D)
                 for (std::int64_t k = 0; k < a.K; ++k) {
                     for (std::int64_t j = 0; j < c.count; ++j) {
                         const std::int64_t Lj = a.lengths[c.j0 + j];
@@ -251,7 +281,9 @@ void imram_score(const ImramScoreArgs<T>& a) {
                 }
             }
             for (std::int64_t j = 0; j < c.count; ++j) a.scores[i * a.Nc + c.j0 + j] = total[j];
+            }
         }
+        }  // omp parallel
     }
 }
 
