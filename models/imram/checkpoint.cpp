@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+#include "models/imram/checkpoint.h"
+
+namespace imram::models {
+
+void save_model(const std::string& path, RetrievalModel& model, const std::map<std::string, std::string>& extra) {
+    std::map<std::string, std::string> meta = model.config().to_metadata();
+    meta["format"] = "imram.cpp model v1";
+    for (const auto& [k, v] : extra) meta[k] = v;
+    nn::save_safetensors(path, nn::state_dict(model, meta));
+}
+
+std::unique_ptr<RetrievalModel> model_from_tensors(const nn::TensorFile& f, const std::string& source, DType dtype,
+                                                   Device dev) {
+    ModelConfig cfg = ModelConfig::from_metadata(f.metadata, source);
+    // The vocabulary size and dimensions follow from the tensors when the metadata lacks them.
+    const Tensor* embed = f.find("txt_enc.embed.weight");
+    if (!embed) embed = f.find("module.txt_enc.embed.weight");
+    IMRAM_CHECK(embed != nullptr, source, ": no tensor 'txt_enc.embed.weight': not an IMRAM/SCAN model file");
+    IMRAM_CHECK(embed->dim() == 2, source, ": 'txt_enc.embed.weight' must be 2-d, got ", embed->shape());
+    if (!f.metadata.count("vocab_size")) cfg.vocab_size = embed->size(0);
+    if (!f.metadata.count("word_dim")) cfg.word_dim = embed->size(1);
+    try {
+        cfg.validate();
+    } catch (const Error& e) {
+        IMRAM_FAIL(source, ": invalid model hyper-parameters: ", e.what());
+    }
+    auto model = std::make_unique<RetrievalModel>(cfg, 0, dtype, dev);
+    nn::load_state_dict(*model, f, /*strict=*/true, source);
+    return model;
+}
+
+std::unique_ptr<RetrievalModel> load_model(const std::string& path, DType dtype, Device dev) {
+    return model_from_tensors(nn::load_safetensors(path), path, dtype, dev);
+}
+
+}  // namespace imram::models
