@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+// A split ready for training or evaluation: image features and tokenised captions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace imram::train {
+
+struct Dataset {
+    std::string name;                                 // for logs ("demo/train", "f30k_precomp/dev")
+    Tensor images;                                    // (N_img, R, F) f32, possibly memory-mapped
+    std::vector<std::vector<std::int64_t>> captions;  // token ids with <start> ... <end>
+    std::vector<std::string> texts;                   // the caption strings (for search and logs)
+    std::int64_t im_div = 5;                          // captions per image (5, or 1 when 1:1)
+    std::int64_t vocab_size = 0;
+
+    std::int64_t num_captions() const { return static_cast<std::int64_t>(captions.size()); }
+    std::int64_t image_of(std::int64_t caption) const { return caption / im_div; }
+};
+
+/// A batch: images (B, R, F), padded ids (B, L) int64 and true lengths, for captions `idx` and their images.
+struct Batch {
+    Tensor images, ids;
+    std::vector<std::int64_t> lengths;
+};
+Batch make_batch(const Dataset& d, const std::vector<std::int64_t>& caption_idx);
+
+/// Padded ids (n, L) and lengths of the given captions.
+void pad_captions(const Dataset& d, const std::vector<std::int64_t>& caption_idx, Tensor& ids,
+                  std::vector<std::int64_t>& lengths);
+
+}  // namespace imram::train

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+// imram: train and evaluate IMRAM / SCAN retrieval models. With no --data_path it uses the built-in
+// demo dataset. Results go to stdout, progress and logs to stderr.
+// Exit codes: 0 ok, 64 usage, 65 bad data, 66 missing input, 74 I/O error, 70 internal error.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "core/check.h"
+#include "core/ops.h"
+#include "models/imram/checkpoint.h"
+#include "train/demo_data.h"
+#include "train/trainer.h"
+
+using namespace imram;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kExitUsage = 64, kExitData = 65, kExitNoInput = 66, kExitInternal = 70, kExitIO = 74;
+
+struct Common {
+    std::string data_path, data_name = "f30k_precomp", vocab_path, device = "cpu";
+    int threads = 0;
+    std::uint64_t seed = 1;
+};
+
+void add_common(CLI::App* app, Common& c) {
+    app->add_option("--data_path,--data-path", c.data_path, "folder holding {data_name}/ (default: built-in demo data)");
+    app->add_option("--data_name,--data-name", c.data_name, "dataset folder name, e.g. f30k_precomp");
+    app->add_option("--vocab_path,--vocab-path", c.vocab_path, "folder holding {data_name}_vocab.json");
+    app->add_option("--device", c.device, "cpu (this build has no CUDA backend)")->check(CLI::IsMember({"cpu"}));
+    app->add_option("--threads", c.threads, "worker threads (default: all cores)");
+    app->add_option("--seed", c.seed, "random seed (initialisation, shuffling, demo data)");
+}
+
+void apply_threads(const Common& c) {
+#ifdef _OPENMP
+    if (c.threads > 0) omp_set_num_threads(c.threads);
+#else
+    (void)c;
+#endif
+}
+
+train::Dataset load_split(const Common& c, const std::string& split) {
+    if (c.data_path.empty()) {
+        train::DemoOptions o;
+        o.seed = 2020;
+        return train::demo_split(split == "testall" ? "test" : split, o);
+    }
+    IMRAM_FAIL("--data_path: reading precomp data is not available in this build yet; run without --data_path "
+               "to use the built-in demo data");
+}
+
+int classify(const Error& e) {
+    const std::string w = e.what();
+    if (w.find("cannot open") != std::string::npos || w.find("No such file") != std::string::npos) return kExitNoInput;
+    if (w.find("write ") != std::string::npos || w.find("cannot write") != std::string::npos) return kExitIO;
+    return kExitData;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"imram: IMRAM / SCAN image-text retrieval (train, eval) on precomputed features"};
+    app.set_config("--config", "", "read options from a TOML/INI file");
+    app.require_subcommand(1);
+
+    Common tc;
+    models::ModelConfig mc;
+    mc.embed_size = 256, mc.word_dim = 64, mc.iteration_step = 2, mc.no_imram_norm = true;  // demo-sized defaults
+    std::string mode = "full_IMRAM";
+    train::TrainerOptions to;
+    CLI::App* tr = app.add_subcommand("train", "train a model (default: on the built-in demo data)");
+    add_common(tr, tc);
+    tr->add_option("--model_mode,--model-mode", mode, "text_IMRAM, image_IMRAM, full_IMRAM, scan_t2i, scan_i2t, vse");
+    tr->add_option("--iteration_step,--iteration-step", mc.iteration_step, "matching steps K");
+    tr->add_option("--lambda_softmax,--lambda-softmax", mc.lambda_softmax, "attention softmax temperature");
+    tr->add_option("--lambda_lse,--lambda-lse", mc.lambda_lse, "SCAN LogSumExp temperature");
+    tr->add_flag("--no_IMRAM_norm,--no-IMRAM-norm", mc.no_imram_norm, "do not l2-normalise memory outputs");
+    tr->add_option("--embed_size,--embed-size", mc.embed_size, "joint embedding size");
+    tr->add_option("--word_dim,--word-dim", mc.word_dim, "word vector size");
+    tr->add_option("--margin", mc.margin, "contrastive margin");
+    tr->add_option("--batch_size,--batch-size", to.batch_size, "batch size");
+    tr->add_option("--num_epochs,--num-epochs", to.num_epochs, "epochs");
+    tr->add_option("--learning_rate,--learning-rate", to.learning_rate, "initial learning rate");
+    tr->add_option("--lr_update,--lr-update", to.lr_update, "decay the learning rate 10x every N epochs");
+    tr->add_option("--grad_clip,--grad-clip", to.grad_clip, "global gradient norm clip");
+    tr->add_option("--max_steps,--max-steps", to.max_steps, "stop after N steps (0: all epochs)");
+    tr->add_option("--run_dir,--run-dir,--logger_name", to.run_dir, "where checkpoints and metrics go");
+    tr->add_option("--log_step,--log-step", to.log_every, "progress line every N steps");
+
+    Common ec;
+    std::string checkpoint, split = "test";
+    bool json = false;
+    CLI::App* ev = app.add_subcommand("eval", "evaluate a model file on a split");
+    add_common(ev, ec);
+    ev->add_option("--checkpoint", checkpoint, "model file (.safetensors)")->required();
+    ev->add_option("--split", split, "dev, test or testall");
+    ev->add_flag("--json", json, "print the metrics as JSON");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? 0 : kExitUsage;
+    }
+
+    try {
+        if (tr->parsed()) {
+            apply_threads(tc);
+            mc.mode = models::parse_mode(mode);
+            to.seed = tc.seed;
+            const train::Dataset train_set = load_split(tc, "train");
+            const train::Dataset dev_set = load_split(tc, "dev");
+            mc.vocab_size = train_set.vocab_size;
+            mc.img_dim = train_set.images.size(2);
+            models::RetrievalModel model(mc, tc.seed);
+            std::fprintf(stderr, "imram train: %s, K %lld, lambda %.3g, D %lld on %s (%lld images, %lld captions); "
+                                 "%lld parameters; run dir %s\n",
+                         models::mode_name(mc.mode), static_cast<long long>(mc.steps()), mc.lambda_softmax,
+                         static_cast<long long>(mc.embed_size), train_set.name.c_str(),
+                         static_cast<long long>(train_set.images.size(0)),
+                         static_cast<long long>(train_set.num_captions()),
+                         static_cast<long long>(model.num_parameters()), to.run_dir.c_str());
+            const train::TrainSummary s = train::train(model, train_set, dev_set, to);
+            const train::Dataset test_set = load_split(tc, "test");
+            const auto best = models::load_model((fs::path(to.run_dir) / "model_best.safetensors").string());
+            const train::RetrievalMetrics m = train::evaluate(*best, test_set);
+            std::printf("trained %lld epochs, %lld steps (%lld skipped); best dev rsum %.2f\n%s: model_best\n%s",
+                        static_cast<long long>(s.epochs), static_cast<long long>(s.steps),
+                        static_cast<long long>(s.skipped_steps), s.best_rsum, test_set.name.c_str(), m.to_table().c_str());
+            return 0;
+        }
+        if (ev->parsed()) {
+            apply_threads(ec);
+            if (!fs::exists(checkpoint)) {
+                std::fprintf(stderr, "imram eval: --checkpoint %s: no such file\n", checkpoint.c_str());
+                return kExitNoInput;
+            }
+            const auto model = models::load_model(checkpoint);
+            const train::Dataset d = load_split(ec, split);
+            const train::RetrievalMetrics m = train::evaluate(*model, d);
+            if (json) std::printf("%s\n", m.to_json().c_str());
+            else std::printf("%s on %s\n%s", checkpoint.c_str(), d.name.c_str(), m.to_table().c_str());
+            return 0;
+        }
+    } catch (const Error& e) {
+        std::fprintf(stderr, "imram: error: %s\n", e.what());
+        return classify(e);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "imram: internal error: %s\n", e.what());
+        return kExitInternal;
+    }
+    return kExitUsage;
+}

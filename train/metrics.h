@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+// Retrieval metrics of a (images x captions) score matrix, as the official evaluation defines them
+// (spec section 4): i2t ranks an image's captions, the best of its im_div captions counts; t2i ranks
+// the images for each caption. R@K = 100 * fraction with rank < K; medr = floor(median rank) + 1;
+// meanr = mean rank + 1; rsum = the six recalls summed. A rank counts the items scoring strictly
+// higher, so exact ties resolve in the item's favour (numpy's argsort would order them by index).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/tensor.h"
+
+namespace imram::train {
+
+struct Recall {
+    double r1 = 0, r5 = 0, r10 = 0, medr = 0, meanr = 0;
+};
+struct RetrievalMetrics {
+    Recall i2t, t2i;
+    double rsum() const { return i2t.r1 + i2t.r5 + i2t.r10 + t2i.r1 + t2i.r5 + t2i.r10; }
+    std::string to_json() const;
+    std::string to_table() const;
+};
+
+/// scores (N_img, N_cap) with N_cap = im_div * N_img; caption j belongs to image j / im_div.
+RetrievalMetrics retrieval_metrics(const Tensor& scores, std::int64_t im_div);
+/// The COCO protocol's 5-fold 1K numbers: metrics per fold of `fold_images` images and their captions,
+/// averaged per metric (rsum recomputed from the averaged recalls, unlike the official printout).
+RetrievalMetrics retrieval_metrics_folds(const Tensor& scores, std::int64_t im_div, std::int64_t folds);
+
+}  // namespace imram::train

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+// The training loop: epochs over shuffled captions, the hardest-negative step with sparse backward,
+// gradient clipping, Adam with the step schedule, evaluation on dev every epoch with best-by-rsum,
+// atomic checkpoints and metrics files in the run directory.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "models/imram/model.h"
+#include "train/dataset.h"
+#include "train/metrics.h"
+
+namespace imram::train {
+
+struct TrainerOptions {
+    std::string run_dir = "runs/demo";
+    std::int64_t num_epochs = 2;
+    std::int64_t batch_size = 64;
+    double learning_rate = 2e-4;
+    std::int64_t lr_update = 15;
+    double grad_clip = 2.0;
+    std::uint64_t seed = 1;
+    std::int64_t log_every = 10;       // progress lines every N steps
+    std::int64_t keep_last = 2;        // epoch checkpoints kept (model_best is kept apart)
+    std::int64_t chunk_pairs = 128;    // pairs per backward chunk (memory bound)
+    std::int64_t max_steps = 0;        // stop after this many steps in total (0: run every epoch)
+    std::int64_t max_bad_steps = 5;    // consecutive non-finite steps before giving up
+};
+
+struct TrainSummary {
+    std::int64_t epochs = 0, steps = 0, skipped_steps = 0;
+    double best_rsum = -1;
+    RetrievalMetrics last;
+};
+
+/// Trains `model` in place. Writes run_dir/{metrics.jsonl, metrics.csv, checkpoint_epoch<N>.safetensors,
+/// model_best.safetensors}. Progress goes to stderr.
+TrainSummary train(models::RetrievalModel& model, const Dataset& train_set, const Dataset& dev_set,
+                   const TrainerOptions& opt);
+
+/// Encodes a split (images once each, captions in batches) and returns the (images x captions) scores.
+Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch = 128);
+RetrievalMetrics evaluate(const models::RetrievalModel& model, const Dataset& d, Tensor* scores_out = nullptr);
+
+}  // namespace imram::train
