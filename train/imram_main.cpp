@@ -92,6 +92,8 @@ int main(int argc, char** argv) {
     tr->add_option("--lr_update,--lr-update", to.lr_update, "decay the learning rate 10x every N epochs");
     tr->add_option("--grad_clip,--grad-clip", to.grad_clip, "global gradient norm clip");
     tr->add_option("--max_steps,--max-steps", to.max_steps, "stop after N steps (0: all epochs)");
+    tr->add_option("--warmup_epochs,--warmup-epochs", to.warmup_epochs,
+                   "epochs summing all violating negatives before the hardest negative (0: the official recipe)");
     tr->add_option("--run_dir,--run-dir,--logger_name", to.run_dir, "where checkpoints and metrics go");
     tr->add_option("--log_step,--log-step", to.log_every, "progress line every N steps");
 

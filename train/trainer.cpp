@@ -97,7 +97,8 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
             const Batch b = make_batch(tr, idx);
             adam.zero_grad();
             const models::StepResult r =
-                models::contrastive_step(model, b.images, b.ids, b.lengths, model.config().margin, opt.chunk_pairs);
+                models::contrastive_step(model, b.images, b.ids, b.lengths, model.config().margin, opt.chunk_pairs,
+                                         /*max_violation=*/epoch >= opt.warmup_epochs);
             const GradClip clip = clip_grad_norm(model.parameters(), opt.grad_clip);
             if (!std::isfinite(r.loss) || !std::isfinite(clip.total_norm)) {
                 ++sum.skipped_steps;

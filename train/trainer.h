@@ -26,6 +26,7 @@ struct TrainerOptions {
     std::int64_t chunk_pairs = 128;    // pairs per backward chunk (memory bound)
     std::int64_t max_steps = 0;        // stop after this many steps in total (0: run every epoch)
     std::int64_t max_bad_steps = 5;    // consecutive non-finite steps before giving up
+    std::int64_t warmup_epochs = 0;    // epochs with the summed (VSE0) loss before the hardest negative
 };
 
 struct TrainSummary {

@@ -16,7 +16,7 @@ Tensor eye_mask(std::int64_t n, Device dev) {
 }
 }  // namespace
 
-Tensor contrastive_loss(const Tensor& s, double margin) {
+Tensor contrastive_loss(const Tensor& s, double margin, bool max_violation) {
     IMRAM_CHECK(s.dim() == 2 && s.size(0) == s.size(1) && s.size(0) > 1,
                 "contrastive_loss: expected a square (B, B) score matrix with B > 1, got ", s.describe());
     const std::int64_t n = s.size(0);
@@ -24,6 +24,7 @@ Tensor contrastive_loss(const Tensor& s, double margin) {
     const Tensor d = sum(where(eye, s, scalar_like(s, 0.0)), {1});  // (B) the diagonal
     const Tensor cost_s = masked_fill(relu(add(sub(s, unsqueeze(d, 1)), margin)), eye, 0.0);   // vs S_ii
     const Tensor cost_im = masked_fill(relu(add(sub(s, unsqueeze(d, 0)), margin)), eye, 0.0);  // vs S_jj
+    if (!max_violation) return add(sum(cost_s), sum(cost_im));
     return add(sum(max(cost_s, 1).values), sum(max(cost_im, 0).values));
 }
 
@@ -73,7 +74,8 @@ SparseLoss contrastive_loss_sparse(const RetrievalModel& model, const Encoded& e
 }
 
 StepResult contrastive_step(const RetrievalModel& model, const Tensor& features, const Tensor& ids,
-                            const std::vector<std::int64_t>& lengths, double margin, std::int64_t chunk_pairs) {
+                            const std::vector<std::int64_t>& lengths, double margin, std::int64_t chunk_pairs,
+                            bool max_violation) {
     IMRAM_CHECK(chunk_pairs > 0, "contrastive_step: chunk_pairs must be positive, got ", chunk_pairs);
     const Encoded e = model.encode(features, ids, lengths);
     const std::int64_t n = e.images.size(0);
@@ -92,8 +94,14 @@ StepResult contrastive_step(const RetrievalModel& model, const Tensor& features,
         coef[{i, j}] += 1.0;
         coef[{pos, pos}] -= 1.0;
     };
-    for (std::int64_t i = 0; i < n; ++i) hinge(i, h.row_neg[i], i);
-    for (std::int64_t j = 0; j < n; ++j) hinge(h.col_neg[j], j, j);
+    if (max_violation) {
+        for (std::int64_t i = 0; i < n; ++i) hinge(i, h.row_neg[i], i);
+        for (std::int64_t j = 0; j < n; ++j) hinge(h.col_neg[j], j, j);
+    } else {
+        for (std::int64_t i = 0; i < n; ++i)
+            for (std::int64_t j = 0; j < n; ++j)
+                if (i != j) hinge(i, j, i), hinge(i, j, j);  // caption j for image i, image i for caption j
+    }
     std::vector<std::int64_t> ii, cc;
     std::vector<double> seeds;
     for (const auto& [pair, c] : coef)

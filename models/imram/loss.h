@@ -11,8 +11,9 @@
 
 namespace imram::models {
 
-/// Dense form on a score matrix that carries its autograd history.
-Tensor contrastive_loss(const Tensor& scores, double margin);
+/// Dense form on a score matrix that carries its autograd history. With max_violation = false, the
+/// hinge is summed over every negative instead of taken at the hardest one (VSE0; used as a warm-up).
+Tensor contrastive_loss(const Tensor& scores, double margin, bool max_violation = true);
 
 struct HardNegatives {
     std::vector<std::int64_t> row_neg;  // for image i: its hardest negative caption
@@ -44,7 +45,10 @@ struct StepResult {
     Tensor scores;  // (B, B) from the fused scorer
     std::int64_t pairs_backpropagated = 0;
 };
+/// With max_violation = false the step follows the summed (VSE0) loss instead; every pair with an
+/// active hinge then carries gradient, up to B^2 pairs.
 StepResult contrastive_step(const RetrievalModel& model, const Tensor& image_features, const Tensor& caption_ids,
-                            const std::vector<std::int64_t>& lengths, double margin, std::int64_t chunk_pairs = 128);
+                            const std::vector<std::int64_t>& lengths, double margin, std::int64_t chunk_pairs = 128,
+                            bool max_violation = true);
 
 }  // namespace imram::models

@@ -114,12 +114,15 @@ TEST_CASE("fused scorer: equals the composed score matrix for every mode", "[mod
 
 TEST_CASE("loss: the chunked training step gives the dense loss's gradients", "[models]") {
     for (Mode m : {Mode::FullIMRAM, Mode::ImageIMRAM, Mode::ScanT2I}) {
-        DYNAMIC_SECTION(mode_name(m)) {
+      for (bool max_violation : {true, false}) {
+        DYNAMIC_SECTION(mode_name(m) << (max_violation ? " hardest negative" : " summed (VSE0)")) {
             const Batch b = batch(6, DType::F64);
             RetrievalModel dense(tiny(m), 13, DType::F64), chunked(tiny(m), 13, DType::F64);
-            const Tensor ld = contrastive_loss(dense.score_matrix(dense.encode(b.images, b.ids, b.lengths)), 0.2);
+            const Tensor ld =
+                contrastive_loss(dense.score_matrix(dense.encode(b.images, b.ids, b.lengths)), 0.2, max_violation);
             ld.backward();
-            const StepResult r = contrastive_step(chunked, b.images, b.ids, b.lengths, 0.2, /*chunk_pairs=*/2);
+            const StepResult r =
+                contrastive_step(chunked, b.images, b.ids, b.lengths, 0.2, /*chunk_pairs=*/2, max_violation);
             CHECK(r.loss == Approx(ld.item<double>()).epsilon(1e-12));
             CHECK(r.pairs_backpropagated > 2);  // several chunks
             auto pd = dense.named_parameters();
@@ -131,5 +134,6 @@ TEST_CASE("loss: the chunked training step gives the dense loss's gradients", "[
                 CHECK(testing::diff(gc, gd).max_abs <= 1e-12 * std::max(1.0, testing::diff(gd, zeros_like(gd)).max_abs));
             }
         }
+      }
     }
 }
