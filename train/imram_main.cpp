@@ -2,8 +2,11 @@
 // imram: train and evaluate IMRAM / SCAN retrieval models. With no --data_path it uses the built-in
 // demo dataset. Results go to stdout, progress and logs to stderr.
 // Exit codes: 0 ok, 64 usage, 65 bad data, 66 missing input, 74 I/O error, 70 internal error.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -67,15 +70,22 @@ int classify(const Error& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // OpenMP's default wait policy spins on idle cores; on a shared machine (and CI's 2 cores) any
+    // competing process then slows every parallel region many-fold. libgomp reads OMP_WAIT_POLICY when
+    // it loads, before main, so set it and restart once. An explicit setting is respected.
+    if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+        ::setenv("OMP_WAIT_POLICY", "passive", 1);
+        ::execv("/proc/self/exe", argv);  // returns only on failure: then carry on as we are
+    }
     CLI::App app{"imram: IMRAM / SCAN image-text retrieval (train, eval) on precomputed features"};
     app.set_config("--config", "", "read options from a TOML/INI file");
     app.require_subcommand(1);
 
     Common tc;
-    models::ModelConfig mc;
-    mc.embed_size = 256, mc.word_dim = 64, mc.iteration_step = 2, mc.no_imram_norm = true;  // demo-sized defaults
+    models::ModelConfig mc;  // the official defaults (opts.py); the demo overrides some below
     std::string mode = "full_IMRAM";
     train::TrainerOptions to;
+    to.batch_size = 128, to.num_epochs = 30, to.learning_rate = 2e-4, to.lr_update = 15;
     CLI::App* tr = app.add_subcommand("train", "train a model (default: on the built-in demo data)");
     add_common(tr, tc);
     tr->add_option("--model_mode,--model-mode", mode, "text_IMRAM, image_IMRAM, full_IMRAM, scan_t2i, scan_i2t, vse");
@@ -116,6 +126,17 @@ int main(int argc, char** argv) {
     try {
         if (tr->parsed()) {
             apply_threads(tc);
+            if (tc.data_path.empty()) {
+                // Demo-sized defaults, for options the user did not set: the demo trains in about two
+                // minutes on 2 cores (the official sizes would take hours).
+                auto unset = [&](const char* name) { return tr->count(name) == 0; };
+                if (unset("--embed_size")) mc.embed_size = 128;
+                if (unset("--word_dim")) mc.word_dim = 32;
+                if (unset("--iteration_step")) mc.iteration_step = 2;
+                if (unset("--batch_size")) to.batch_size = 32;
+                if (unset("--learning_rate")) to.learning_rate = 1e-3;
+                if (unset("--num_epochs")) to.num_epochs = 8;
+            }
             mc.mode = models::parse_mode(mode);
             to.seed = tc.seed;
             const train::Dataset train_set = load_split(tc, "train");
