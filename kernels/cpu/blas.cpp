@@ -51,46 +51,44 @@ bool have_blas() {
 #endif
 }
 
-template <>
-void blas_gemm<float>(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
-                      std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc) {
-    if (M <= 0 || N <= 0) return;
 #ifdef IMRAM_HAVE_OPENBLAS
-    if (K > 0 && M * N * K >= kBlasMinWork) {
-        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(M),
-                    static_cast<int>(N), static_cast<int>(K), alpha, A, static_cast<int>(lda), B, static_cast<int>(ldb),
-                    beta, C, static_cast<int>(ldc));
-        return;
-    }
+namespace {
+// One name for sgemm and dgemm, so blas_gemm below is written once.
+void cblas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, float alpha, const float* A, int lda,
+                const float* B, int ldb, float beta, float* C, int ldc) {
+    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+void cblas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, double alpha, const double* A, int lda,
+                const double* B, int ldb, double beta, double* C, int ldc) {
+    cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+}  // namespace
 #endif
+
+template <class T>
+void blas_gemm(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A, std::int64_t lda,
+               const T* B, std::int64_t ldb, T beta, T* C, std::int64_t ldc) {
+    if (M <= 0 || N <= 0) return;
     if (K == 0) {
         auto c = matrix_map(C, M, N, ldc);
-        if (beta == 0.f) c.setZero();
+        if (beta == T(0)) c.setZero();
         else c *= beta;
         return;
     }
+#ifdef IMRAM_HAVE_OPENBLAS
+    if (M * N * K >= kBlasMinWork) {
+        cblas_gemm(ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(M),
+                   static_cast<int>(N), static_cast<int>(K), alpha, A, static_cast<int>(lda), B, static_cast<int>(ldb),
+                   beta, C, static_cast<int>(ldc));
+        return;
+    }
+#endif
     eigen_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-template <>
-void blas_gemm<double>(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, double alpha, const double* A,
-                       std::int64_t lda, const double* B, std::int64_t ldb, double beta, double* C, std::int64_t ldc) {
-    if (M <= 0 || N <= 0) return;
-#ifdef IMRAM_HAVE_OPENBLAS
-    if (K > 0 && M * N * K >= kBlasMinWork) {
-        cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(M),
-                    static_cast<int>(N), static_cast<int>(K), alpha, A, static_cast<int>(lda), B, static_cast<int>(ldb),
-                    beta, C, static_cast<int>(ldc));
-        return;
-    }
-#endif
-    if (K == 0) {
-        auto c = matrix_map(C, M, N, ldc);
-        if (beta == 0.0) c.setZero();
-        else c *= beta;
-        return;
-    }
-    eigen_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
+template void blas_gemm(bool, bool, std::int64_t, std::int64_t, std::int64_t, float, const float*, std::int64_t,
+                        const float*, std::int64_t, float, float*, std::int64_t);
+template void blas_gemm(bool, bool, std::int64_t, std::int64_t, std::int64_t, double, const double*, std::int64_t,
+                        const double*, std::int64_t, double, double*, std::int64_t);
 
 }  // namespace imram::cpu

@@ -6,17 +6,14 @@
 #include "core/ops.h"
 #include "models/imram/checkpoint.h"
 #include "tests/testing/compare.h"
+#include "tests/testing/temp.h"
 
 using namespace imram;
 using namespace imram::models;
 using Catch::Contains;
+using imram::testing::tmp_path;
 
 namespace {
-std::string tmp_path(const std::string& name) {
-    const auto dir = std::filesystem::temp_directory_path() / "imram_tests";
-    std::filesystem::create_directories(dir);
-    return (dir / name).string();
-}
 ModelConfig small() {
     ModelConfig c;
     c.mode = Mode::ImageIMRAM, c.vocab_size = 25, c.word_dim = 6, c.img_dim = 10, c.embed_size = 8;

@@ -7,17 +7,14 @@
 #include "nn/layers.h"
 #include "nn/safetensors.h"
 #include "tests/testing/compare.h"
+#include "tests/testing/temp.h"
 
 using namespace imram;
 using namespace imram::nn;
 using Catch::Contains;
+using imram::testing::tmp_path;
 
 namespace {
-std::string tmp_path(const std::string& name) {
-    const auto dir = std::filesystem::temp_directory_path() / "imram_tests";
-    std::filesystem::create_directories(dir);
-    return (dir / name).string();
-}
 TensorFile sample() {
     TensorFile f;
     f.tensors.emplace_back("b.weight", randn({3, 4}, 1));
