@@ -15,8 +15,12 @@
 #endif
 
 #include "core/check.h"
+#include "core/file_io.h"
 #include "core/ops.h"
 #include "models/imram/checkpoint.h"
+#include "train/data/npy.h"
+#include "train/data/precomp.h"
+#include "train/data/vocab.h"
 #include "train/demo_data.h"
 #include "train/trainer.h"
 
@@ -28,7 +32,7 @@ namespace {
 constexpr int kExitUsage = 64, kExitData = 65, kExitNoInput = 66, kExitInternal = 70, kExitIO = 74;
 
 struct Common {
-    std::string data_path, data_name = "f30k_precomp", vocab_path, device = "cpu";
+    std::string data_path, data_name = "f30k_precomp", vocab_path = "./vocab", device = "cpu";
     int threads = 0;
     std::uint64_t seed = 1;
 };
@@ -36,7 +40,7 @@ struct Common {
 void add_common(CLI::App* app, Common& c) {
     app->add_option("--data_path,--data-path", c.data_path, "folder holding {data_name}/ (default: built-in demo data)");
     app->add_option("--data_name,--data-name", c.data_name, "dataset folder name, e.g. f30k_precomp");
-    app->add_option("--vocab_path,--vocab-path", c.vocab_path, "folder holding {data_name}_vocab.json");
+    app->add_option("--vocab_path,--vocab-path", c.vocab_path, "folder holding {data_name}_vocab.json (default ./vocab)");
     app->add_option("--device", c.device, "cpu (this build has no CUDA backend)")->check(CLI::IsMember({"cpu"}));
     app->add_option("--threads", c.threads, "worker threads (default: all cores)");
     app->add_option("--seed", c.seed, "random seed (initialisation, shuffling, demo data)");
@@ -56,13 +60,51 @@ train::Dataset load_split(const Common& c, const std::string& split) {
         o.seed = 2020;
         return train::demo_split(split == "testall" ? "test" : split, o);
     }
-    IMRAM_FAIL("--data_path: reading precomp data is not available in this build yet; run without --data_path "
-               "to use the built-in demo data");
+    const std::string vocab_file = (fs::path(c.vocab_path) / (c.data_name + "_vocab.json")).string();
+    if (!fs::exists(vocab_file))
+        throw Error("--vocab_path: cannot open " + vocab_file + " (expected {vocab_path}/{data_name}_vocab.json)");
+    const data::Vocab vocab = data::load_vocab(vocab_file);
+    data::PrecompSplit p = data::load_precomp(c.data_path, c.data_name, split);
+    train::Dataset d;
+    d.name = c.data_name + "/" + split;
+    d.im_div = p.im_div;
+    d.vocab_size = vocab.size();
+    d.images = p.images;
+    d.texts = std::move(p.captions);
+    if (split == "dev" && d.num_captions() > 5000) {  // the official loader keeps the first 5,000 dev captions
+        d.texts.resize(5000);
+        d.images = slice(d.images, 0, 0, 5000 / d.im_div);
+    }
+    // The shipped vocabularies were built with NLTK 3.2-era rules (they contain tokens like "back..").
+    for (const std::string& t : d.texts) d.captions.push_back(data::encode_caption(vocab, t, data::NltkRules::legacy_3_2));
+    std::fprintf(stderr, "imram: %s: %lld images, %lld captions, vocab %lld\n", d.name.c_str(),
+                 static_cast<long long>(d.images.size(0)), static_cast<long long>(d.num_captions()),
+                 static_cast<long long>(vocab.size()));
+    return d;
+}
+
+/// Writes the demo data in the precomp layout: {out}/demo_precomp/{split}_ims.npy, {split}_caps.txt,
+/// and {out}/vocab/demo_precomp_vocab.json, so the real-data path can be tried without a download.
+void export_demo(const std::string& out) {
+    const fs::path dir = fs::path(out) / "demo_precomp", vdir = fs::path(out) / "vocab";
+    fs::create_directories(dir);
+    fs::create_directories(vdir);
+    for (const char* split : {"train", "dev", "test"}) {
+        const train::Dataset d = train::demo_split(split);
+        data::save_npy((dir / (std::string(split) + "_ims.npy")).string(), d.images);
+        std::string caps;
+        for (const auto& t : d.texts) caps += t + "\n";
+        write_file_atomic((dir / (std::string(split) + "_caps.txt")).string(), caps);
+    }
+    data::Vocab v;
+    for (const auto& w : train::demo_words()) v.add(w);
+    data::save_vocab((vdir / "demo_precomp_vocab.json").string(), v);
 }
 
 int classify(const Error& e) {
     const std::string w = e.what();
-    if (w.find("cannot open") != std::string::npos || w.find("No such file") != std::string::npos) return kExitNoInput;
+    for (const char* missing : {"cannot open", "No such file", "neither", "does not exist"})
+        if (w.find(missing) != std::string::npos) return kExitNoInput;
     if (w.find("write ") != std::string::npos || w.find("cannot write") != std::string::npos) return kExitIO;
     return kExitData;
 }
@@ -115,6 +157,22 @@ int main(int argc, char** argv) {
     ev->add_option("--checkpoint", checkpoint, "model file (.safetensors)")->required();
     ev->add_option("--split", split, "dev, test or testall");
     ev->add_flag("--json", json, "print the metrics as JSON");
+    std::string save_sims;
+    std::int64_t folds = 0;
+    ev->add_option("--save-sims,--save_sims", save_sims, "write the (images x captions) score matrix as .npy");
+    ev->add_option("--folds", folds, "also report the average over this many folds (COCO 1K: --split testall --folds 5)");
+
+    std::string export_dir;
+    CLI::App* ex = app.add_subcommand("export-demo", "write the built-in demo data in the precomp layout");
+    ex->add_option("out", export_dir, "output folder (gets demo_precomp/ and vocab/)")->required();
+
+    std::vector<std::string> vocab_inputs;
+    std::string vocab_out;
+    int threshold = 4;
+    CLI::App* vb = app.add_subcommand("vocab", "build a vocabulary JSON from caption files (vocab.py's recipe)");
+    vb->add_option("captions", vocab_inputs, "caption files ({split}_caps.txt)")->required();
+    vb->add_option("--out", vocab_out, "output JSON")->required();
+    vb->add_option("--threshold", threshold, "keep words seen at least this often");
 
     try {
         app.parse(argc, argv);
@@ -168,9 +226,32 @@ int main(int argc, char** argv) {
             }
             const auto model = models::load_model(checkpoint);
             const train::Dataset d = load_split(ec, split);
-            const train::RetrievalMetrics m = train::evaluate(*model, d);
-            if (json) std::printf("%s\n", m.to_json().c_str());
-            else std::printf("%s on %s\n%s", checkpoint.c_str(), d.name.c_str(), m.to_table().c_str());
+            Tensor sims;
+            const train::RetrievalMetrics m = train::evaluate(*model, d, &sims);
+            if (!save_sims.empty()) data::save_npy(save_sims, sims);
+            if (json) {
+                std::string out = "{\"checkpoint\": \"" + checkpoint + "\", \"split\": \"" + d.name + "\", \"all\": " + m.to_json();
+                if (folds > 1) out += ", \"folds\": " + train::retrieval_metrics_folds(sims, d.im_div, folds).to_json();
+                std::printf("%s}\n", out.c_str());
+            } else {
+                std::printf("%s on %s\n%s", checkpoint.c_str(), d.name.c_str(), m.to_table().c_str());
+                if (folds > 1)
+                    std::printf("average over %lld folds\n%s", static_cast<long long>(folds),
+                                train::retrieval_metrics_folds(sims, d.im_div, folds).to_table().c_str());
+            }
+            return 0;
+        }
+        if (ex->parsed()) {
+            export_demo(export_dir);
+            std::printf("wrote %s/demo_precomp and %s/vocab/demo_precomp_vocab.json\n", export_dir.c_str(), export_dir.c_str());
+            return 0;
+        }
+        if (vb->parsed()) {
+            for (const auto& f : vocab_inputs)
+                if (!fs::exists(f)) throw Error("vocab: cannot open " + f);
+            const data::Vocab v = data::build_vocab(vocab_inputs, threshold, data::NltkRules::legacy_3_2);
+            data::save_vocab(vocab_out, v);
+            std::printf("wrote %s: %lld words\n", vocab_out.c_str(), static_cast<long long>(v.size()));
             return 0;
         }
     } catch (const Error& e) {

@@ -22,8 +22,7 @@ std::vector<std::string> read_captions(const std::string& path) {
         std::string_view line(bytes.data() + start, end - start);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         const std::size_t bad = utf8::find_invalid(line);
-        IMRAM_CHECK(bad == utf8::npos, path, ":", line_no, ": invalid UTF-8 at byte ", bad + 1, " of line ",
-                    line_no);
+        IMRAM_CHECK(bad == utf8::npos, path, ":", line_no, ": invalid UTF-8 at byte ", bad + 1, " of line ", line_no);
         captions.emplace_back(line);
         start = end + 1;
     }

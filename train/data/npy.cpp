@@ -36,7 +36,7 @@ struct PyValue {
     std::string str;
     std::int64_t num = 0;
     bool flag = false;
-    std::vector<PyValue> items;                            // Tuple, List
+    std::vector<PyValue> items;                           // Tuple, List
     std::vector<std::pair<std::string, PyValue>> fields;  // Dict, in file order
 };
 
@@ -345,9 +345,9 @@ Tensor load_npy(const std::string& path) {
     const std::uint64_t expected = h.data_offset + data_bytes;
     IMRAM_CHECK(file_size >= expected, path, ": truncated: header field 'shape' ", h.shape, " needs ", expected,
                 " bytes (", h.data_offset, " header + ", data_bytes, " data), the file has ", file_size);
-    IMRAM_CHECK(file_size == expected, path, ": ", file_size - expected, " unexpected trailing bytes: header field 'shape' ",
-                h.shape, " needs ", expected, " bytes (", h.data_offset, " header + ", data_bytes,
-                " data), the file has ", file_size);
+    IMRAM_CHECK(file_size == expected, path, ": ", file_size - expected,
+                " unexpected trailing bytes: header field 'shape' ", h.shape, " needs ", expected, " bytes (",
+                h.data_offset, " header + ", data_bytes, " data), the file has ", file_size);
 
     if (h.data_offset % alignof(float) != 0) {
         // Never written by NumPy (it pads the header to 16 or 64 bytes); copy rather than read floats
@@ -368,9 +368,9 @@ Tensor load_npy(const std::string& path) {
     const auto map_len = static_cast<std::size_t>(file_size);
     void* base = ::mmap(nullptr, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     IMRAM_CHECK(base != MAP_FAILED, path, ": mmap of ", map_len, " bytes failed: ", std::strerror(errno));
-    auto storage = std::make_shared<Storage>(static_cast<char*>(base) + h.data_offset,
-                                             static_cast<std::size_t>(data_bytes), Device::cpu(),
-                                             [base, map_len](void*) { ::munmap(base, map_len); });
+    auto storage =
+        std::make_shared<Storage>(static_cast<char*>(base) + h.data_offset, static_cast<std::size_t>(data_bytes),
+                                  Device::cpu(), [base, map_len](void*) { ::munmap(base, map_len); });
     return make_tensor(std::move(storage), h.shape, DType::F32, Device::cpu());
 }
 

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+// The word vocabulary of the official code (vocab.py), in its JSON file format:
+//   {"idx2word": {"0": "<pad>", ...}, "word2idx": {"<pad>": 0, ...}, "idx": N}
+// (JSON turns idx2word's int keys into strings). Ids 0..3 are the special tokens <pad>, <start>,
+// <end>, <unk>. load_vocab checks the file thoroughly, since a vocabulary that disagrees with a
+// checkpoint's embedding table silently scrambles every caption.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "train/data/tokenize.h"
+
+namespace imram::data {
+
+struct Vocab {
+    static constexpr std::int64_t kPad = 0, kStart = 1, kEnd = 2, kUnk = 3;
+
+    std::unordered_map<std::string, std::int64_t> word2idx;
+    std::vector<std::string> idx2word;
+
+    std::int64_t size() const { return static_cast<std::int64_t>(idx2word.size()); }
+    /// Id of `w`, or kUnk when the word is not in the vocabulary.
+    std::int64_t id(const std::string& w) const;
+    /// Appends `w` with the next id unless present (vocab.py's add_word); returns its id.
+    std::int64_t add(const std::string& w);
+};
+
+/// Reads and validates a vocabulary JSON file. Throws imram::Error naming the file and the field.
+Vocab load_vocab(const std::string& path);
+
+/// Writes `v` in the same format (keys in the order idx2word, word2idx, idx), atomically.
+void save_vocab(const std::string& path, const Vocab& v);
+
+/// vocab.py's build_vocab: counts word_tokenize(caption) over every caption of `caption_files`
+/// (read with read_captions), keeps words seen at least `threshold` times, and numbers them after
+/// the special tokens in order of first appearance. (vocab.py iterates a Python 2 Counter, whose
+/// order is arbitrary; first appearance makes the result deterministic. Ids therefore differ from
+/// the shipped files, but the word set is the same for the same captions and tokenizer.)
+Vocab build_vocab(const std::vector<std::string>& caption_files, int threshold = 4,
+                  NltkRules rules = NltkRules::current);
+
+}  // namespace imram::data
