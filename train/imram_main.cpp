@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #ifdef _OPENMP
@@ -144,6 +145,8 @@ int main(int argc, char** argv) {
     tr->add_option("--lr_update,--lr-update", to.lr_update, "decay the learning rate 10x every N epochs");
     tr->add_option("--grad_clip,--grad-clip", to.grad_clip, "global gradient norm clip");
     tr->add_option("--max_steps,--max-steps", to.max_steps, "stop after N steps (0: all epochs)");
+    tr->add_option("--resume", to.resume, "continue exactly from a run's checkpoint_last.safetensors");
+    tr->add_option("--save_every,--save-every", to.save_every, "write checkpoint_last every N steps");
     tr->add_option("--warmup_epochs,--warmup-epochs", to.warmup_epochs,
                    "epochs summing all violating negatives before the hardest negative (0: the official recipe)");
     tr->add_option("--run_dir,--run-dir,--logger_name", to.run_dir, "where checkpoints and metrics go");
@@ -201,7 +204,13 @@ int main(int argc, char** argv) {
             const train::Dataset dev_set = load_split(tc, "dev");
             mc.vocab_size = train_set.vocab_size;
             mc.img_dim = train_set.images.size(2);
-            models::RetrievalModel model(mc, tc.seed);
+            if (!to.resume.empty() && !fs::exists(to.resume))
+                throw Error("--resume: cannot open " + to.resume);
+            // Resuming takes the model's hyper-parameters from the checkpoint itself.
+            std::unique_ptr<models::RetrievalModel> owned =
+                to.resume.empty() ? std::make_unique<models::RetrievalModel>(mc, tc.seed) : models::load_model(to.resume);
+            models::RetrievalModel& model = *owned;
+            mc = model.config();
             std::fprintf(stderr, "imram train: %s, K %lld, lambda %.3g, D %lld on %s (%lld images, %lld captions); "
                                  "%lld parameters; run dir %s\n",
                          models::mode_name(mc.mode), static_cast<long long>(mc.steps()), mc.lambda_softmax,
@@ -210,6 +219,13 @@ int main(int argc, char** argv) {
                          static_cast<long long>(train_set.num_captions()),
                          static_cast<long long>(model.num_parameters()), to.run_dir.c_str());
             const train::TrainSummary s = train::train(model, train_set, dev_set, to);
+            if (s.interrupted) return 130;  // as a shell reports SIGINT
+            if (!fs::exists(fs::path(to.run_dir) / "model_best.safetensors")) {
+                std::printf("stopped after %lld steps inside the first epoch; no evaluated model yet (resume with "
+                            "--resume %s/checkpoint_last.safetensors)\n",
+                            static_cast<long long>(s.steps), to.run_dir.c_str());
+                return 0;
+            }
             const train::Dataset test_set = load_split(tc, "test");
             const auto best = models::load_model((fs::path(to.run_dir) / "model_best.safetensors").string());
             const train::RetrievalMetrics m = train::evaluate(*best, test_set);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "train/trainer.h"
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include "core/rng.h"
 #include "models/imram/checkpoint.h"
 #include "models/imram/loss.h"
+#include "nn/safetensors.h"
 #include "train/optim.h"
 
 namespace imram::train {
@@ -29,6 +32,84 @@ std::vector<std::int64_t> permutation(std::int64_t n, std::uint64_t seed, std::i
     Philox rng(seed, static_cast<std::uint64_t>(epoch) << 40);
     for (std::int64_t i = n; i > 1; --i) std::swap(p[i - 1], p[rng.below(static_cast<std::uint64_t>(i))]);
     return p;
+}
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_sigint(int) { g_interrupted.store(true); }
+
+/// Where a run is: enough, with the model and the optimizer, to continue exactly.
+struct RunState {
+    std::int64_t epoch = 0, step_in_epoch = 0, steps = 0, skipped = 0;
+    double best_rsum = -1;
+};
+
+std::string optim_path(const std::string& model_path) {
+    const std::string suffix = ".safetensors";
+    IMRAM_CHECK(model_path.size() > suffix.size() && model_path.ends_with(suffix), "--resume ", model_path,
+                ": expected a .safetensors checkpoint");
+    return model_path.substr(0, model_path.size() - suffix.size()) + ".optim.safetensors";
+}
+
+std::string num(double v) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%.17g", v);
+    return b;
+}
+
+void save_last(const fs::path& run, models::RetrievalModel& model, Adam& adam, const RunState& st,
+               const TrainerOptions& opt) {
+    const std::map<std::string, std::string> meta = {
+        {"seed", std::to_string(opt.seed)},        {"batch_size", std::to_string(opt.batch_size)},
+        {"epoch", std::to_string(st.epoch)},       {"step_in_epoch", std::to_string(st.step_in_epoch)},
+        {"steps", std::to_string(st.steps)},       {"skipped", std::to_string(st.skipped)},
+        {"best_rsum", num(st.best_rsum)},          {"adam_steps", std::to_string(adam.steps())}};
+    nn::TensorFile moments;
+    const auto params = model.named_parameters();
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        moments.tensors.emplace_back("exp_avg." + params[i].first, adam.exp_avg()[i]);
+        moments.tensors.emplace_back("exp_avg_sq." + params[i].first, adam.exp_avg_sq()[i]);
+    }
+    moments.metadata = meta;
+    const std::string model_file = (run / "checkpoint_last.safetensors").string();
+    // The optimizer file first: a model file whose optimizer file is missing or older is detected on resume.
+    nn::save_safetensors(optim_path(model_file), moments);
+    models::save_model(model_file, model, meta);
+}
+
+std::int64_t meta_int(const std::map<std::string, std::string>& m, const std::string& k, const std::string& src) {
+    auto it = m.find(k);
+    IMRAM_CHECK(it != m.end(), src, ": metadata field '", k, "' is missing: not a checkpoint_last file");
+    return std::stoll(it->second);
+}
+
+RunState load_last(const std::string& path, models::RetrievalModel& model, Adam& adam, const TrainerOptions& opt) {
+    const nn::TensorFile f = nn::load_safetensors(path);
+    // The data order depends on the seed and the batch size: continuing with others would not be exact.
+    IMRAM_CHECK(meta_int(f.metadata, "seed", path) == static_cast<std::int64_t>(opt.seed) &&
+                    meta_int(f.metadata, "batch_size", path) == opt.batch_size,
+                path, ": the run used --seed ", f.metadata.at("seed"), " --batch_size ", f.metadata.at("batch_size"),
+                "; resume with the same values");
+    nn::load_state_dict(model, f, true, path);
+    const std::string op = optim_path(path);
+    const nn::TensorFile o = nn::load_safetensors(op);
+    RunState st;
+    st.epoch = meta_int(f.metadata, "epoch", path);
+    st.step_in_epoch = meta_int(f.metadata, "step_in_epoch", path);
+    st.steps = meta_int(f.metadata, "steps", path);
+    st.skipped = meta_int(f.metadata, "skipped", path);
+    st.best_rsum = std::stod(f.metadata.at("best_rsum"));
+    IMRAM_CHECK(meta_int(o.metadata, "steps", op) == st.steps, op, ": optimizer state is from step ",
+                meta_int(o.metadata, "steps", op), " but the model from step ", st.steps);
+    adam.set_steps(meta_int(o.metadata, "adam_steps", op));
+    const auto params = model.named_parameters();
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        for (auto [prefix, dst] : {std::pair{"exp_avg.", &adam.exp_avg()[i]}, std::pair{"exp_avg_sq.", &adam.exp_avg_sq()[i]}}) {
+            const Tensor* t = o.find(prefix + params[i].first);
+            IMRAM_CHECK(t && t->shape() == dst->shape(), op, ": missing or misshapen tensor '", prefix, params[i].first, "'");
+            *dst = t->to(dst->dtype()).contiguous().clone();
+        }
+    }
+    return st;
 }
 
 void append_line(const fs::path& p, const std::string& line) {
@@ -76,23 +157,38 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
     fs::create_directories(opt.run_dir);
     const fs::path run(opt.run_dir);
     const fs::path jsonl = run / "metrics.jsonl", csv = run / "metrics.csv";
-    fs::remove(jsonl);
-    append_line(csv, "epoch,step,lr,train_loss,i2t_r1,i2t_r5,i2t_r10,t2i_r1,t2i_r5,t2i_r10,rsum,seconds");
     Adam adam(model.parameters(), AdamOptions{opt.learning_rate});
+    RunState st;
+    if (!opt.resume.empty()) {
+        st = load_last(opt.resume, model, adam, opt);
+        std::fprintf(stderr, "imram: resuming %s at epoch %lld, step %lld of the epoch (%lld steps done)\n",
+                     opt.resume.c_str(), static_cast<long long>(st.epoch + 1), static_cast<long long>(st.step_in_epoch),
+                     static_cast<long long>(st.steps));
+    } else {
+        fs::remove(jsonl);
+        fs::remove(csv);
+    }
+    if (!fs::exists(csv)) append_line(csv, "epoch,step,lr,train_loss,i2t_r1,i2t_r5,i2t_r10,t2i_r1,t2i_r5,t2i_r10,rsum,seconds");
     TrainSummary sum;
+    sum.steps = st.steps, sum.skipped_steps = st.skipped, sum.best_rsum = st.best_rsum;
+    g_interrupted.store(false);
+    auto* previous = std::signal(SIGINT, on_sigint);
     std::int64_t bad_in_a_row = 0;
     const std::int64_t steps_per_epoch = tr.num_captions() / opt.batch_size;
     const auto t_start = Clock::now();
     std::vector<std::string> kept;
-    for (std::int64_t epoch = 0; epoch < opt.num_epochs; ++epoch) {
+    auto stop_requested = [&] { return (opt.max_steps > 0 && st.steps >= opt.max_steps) || g_interrupted.load(); };
+    for (std::int64_t epoch = st.epoch; epoch < opt.num_epochs && !stop_requested(); ++epoch) {
+        st.epoch = epoch;
         const double lr = step_decay_lr(opt.learning_rate, epoch, opt.lr_update);
         adam.set_lr(lr);
         const auto order = permutation(tr.num_captions(), opt.seed, epoch);
         double loss_sum = 0;
         std::int64_t loss_n = 0;
         const auto t_epoch = Clock::now();
-        for (std::int64_t s = 0; s < steps_per_epoch; ++s) {
-            if (opt.max_steps > 0 && sum.steps >= opt.max_steps) break;
+        const std::int64_t first = st.step_in_epoch;
+        for (std::int64_t s = first; s < steps_per_epoch; ++s) {
+            if (stop_requested()) break;
             const std::vector<std::int64_t> idx(order.begin() + s * opt.batch_size, order.begin() + (s + 1) * opt.batch_size);
             const Batch b = make_batch(tr, idx);
             adam.zero_grad();
@@ -100,8 +196,10 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
                 models::contrastive_step(model, b.images, b.ids, b.lengths, model.config().margin, opt.chunk_pairs,
                                          /*max_violation=*/epoch >= opt.warmup_epochs);
             const GradClip clip = clip_grad_norm(model.parameters(), opt.grad_clip);
+            st.step_in_epoch = s + 1;
             if (!std::isfinite(r.loss) || !std::isfinite(clip.total_norm)) {
                 ++sum.skipped_steps;
+                ++st.skipped;
                 std::fprintf(stderr, "imram: step %lld: non-finite loss or gradient (loss %g, grad norm %g): step skipped\n",
                              static_cast<long long>(sum.steps + 1), r.loss, clip.total_norm);
                 IMRAM_CHECK(++bad_in_a_row < opt.max_bad_steps, "training diverged: ", bad_in_a_row,
@@ -111,16 +209,29 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
             bad_in_a_row = 0;
             adam.step(clip.scale);
             ++sum.steps;
+            ++st.steps;
             loss_sum += r.loss;
             ++loss_n;
+            if (opt.save_every > 0 && st.steps % opt.save_every == 0) save_last(run, model, adam, st, opt);
             if (opt.log_every > 0 && ((s + 1) % opt.log_every == 0 || s + 1 == steps_per_epoch)) {
-                const double per_step = since(t_epoch) / static_cast<double>(s + 1);
+                const double per_step = since(t_epoch) / static_cast<double>(s + 1 - first);
                 std::fprintf(stderr, "epoch %lld/%lld  step %lld/%lld  loss %.4f  lr %.2e  %.2f s/step  epoch ETA %.0f s\n",
                              static_cast<long long>(epoch + 1), static_cast<long long>(opt.num_epochs),
                              static_cast<long long>(s + 1), static_cast<long long>(steps_per_epoch), r.loss, lr,
                              per_step, per_step * static_cast<double>(steps_per_epoch - s - 1));
             }
         }
+        if (st.step_in_epoch < steps_per_epoch) {  // stopped inside the epoch: keep the place, no evaluation
+            save_last(run, model, adam, st, opt);
+            if (g_interrupted.load()) {
+                sum.interrupted = true;
+                std::fprintf(stderr, "imram: interrupted; saved %s (continue with --resume)\n",
+                             (run / "checkpoint_last.safetensors").string().c_str());
+            }
+            break;
+        }
+        st.epoch = epoch + 1;
+        st.step_in_epoch = 0;
         const RetrievalMetrics m = evaluate(model, dev);
         sum.last = m;
         ++sum.epochs;
@@ -130,15 +241,15 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
                      since(t_epoch));
         char line[512];
         std::snprintf(line, sizeof line, "{\"epoch\": %lld, \"step\": %lld, \"lr\": %.6g, \"train_loss\": %.6f, \"dev\": %s}",
-                      static_cast<long long>(epoch + 1), static_cast<long long>(sum.steps), lr, train_loss,
+                      static_cast<long long>(epoch + 1), static_cast<long long>(st.steps), lr, train_loss,
                       m.to_json().c_str());
         append_line(jsonl, line);
         std::snprintf(line, sizeof line, "%lld,%lld,%.6g,%.6f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.1f",
-                      static_cast<long long>(epoch + 1), static_cast<long long>(sum.steps), lr, train_loss, m.i2t.r1,
+                      static_cast<long long>(epoch + 1), static_cast<long long>(st.steps), lr, train_loss, m.i2t.r1,
                       m.i2t.r5, m.i2t.r10, m.t2i.r1, m.t2i.r5, m.t2i.r10, m.rsum(), since(t_start));
         append_line(csv, line);
         const std::map<std::string, std::string> meta = {{"epoch", std::to_string(epoch + 1)},
-                                                         {"step", std::to_string(sum.steps)},
+                                                         {"step", std::to_string(st.steps)},
                                                          {"dev_rsum", std::to_string(m.rsum())}};
         const std::string ck = (run / ("checkpoint_epoch" + std::to_string(epoch + 1) + ".safetensors")).string();
         models::save_model(ck, model, meta);
@@ -151,8 +262,10 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
             sum.best_rsum = m.rsum();
             models::save_model((run / "model_best.safetensors").string(), model, meta);
         }
-        if (opt.max_steps > 0 && sum.steps >= opt.max_steps) break;
+        st.best_rsum = sum.best_rsum;
+        save_last(run, model, adam, st, opt);
     }
+    std::signal(SIGINT, previous);
     return sum;
 }
 

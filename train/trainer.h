@@ -27,16 +27,23 @@ struct TrainerOptions {
     std::int64_t max_steps = 0;        // stop after this many steps in total (0: run every epoch)
     std::int64_t max_bad_steps = 5;    // consecutive non-finite steps before giving up
     std::int64_t warmup_epochs = 0;    // epochs with the summed (VSE0) loss before the hardest negative
+    std::int64_t save_every = 0;       // also write checkpoint_last every N steps (0: at epoch ends and stops)
+    std::string resume;                // a checkpoint_last.safetensors to continue from, exactly
 };
 
 struct TrainSummary {
     std::int64_t epochs = 0, steps = 0, skipped_steps = 0;
     double best_rsum = -1;
     RetrievalMetrics last;
+    bool interrupted = false;
 };
 
 /// Trains `model` in place. Writes run_dir/{metrics.jsonl, metrics.csv, checkpoint_epoch<N>.safetensors,
-/// model_best.safetensors}. Progress goes to stderr.
+/// model_best.safetensors, checkpoint_last.safetensors + checkpoint_last.optim.safetensors}. Progress goes
+/// to stderr. checkpoint_last holds everything a run needs to continue exactly (weights, Adam moments,
+/// epoch, step, best rsum; the data order is a pure function of (seed, epoch)): N steps in one run and
+/// N/2 + resume + N/2 give the same bits. SIGINT (Ctrl-C) finishes the current step, writes
+/// checkpoint_last and returns with `interrupted` set.
 TrainSummary train(models::RetrievalModel& model, const Dataset& train_set, const Dataset& dev_set,
                    const TrainerOptions& opt);
 
