@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #ifdef _OPENMP
@@ -165,6 +166,10 @@ int main(int argc, char** argv) {
     ev->add_option("--save-sims,--save_sims", save_sims, "write the (images x captions) score matrix as .npy");
     ev->add_option("--folds", folds, "also report the average over this many folds (COCO 1K: --split testall --folds 5)");
 
+    std::string inspect_file;
+    CLI::App* in = app.add_subcommand("inspect", "list a safetensors file's tensors and metadata");
+    in->add_option("file", inspect_file, "a .safetensors file")->required();
+
     std::string export_dir;
     CLI::App* ex = app.add_subcommand("export-demo", "write the built-in demo data in the precomp layout");
     ex->add_option("out", export_dir, "output folder (gets demo_precomp/ and vocab/)")->required();
@@ -255,6 +260,20 @@ int main(int argc, char** argv) {
                     std::printf("average over %lld folds\n%s", static_cast<long long>(folds),
                                 train::retrieval_metrics_folds(sims, d.im_div, folds).to_table().c_str());
             }
+            return 0;
+        }
+        if (in->parsed()) {
+            if (!fs::exists(inspect_file)) throw Error("inspect: cannot open " + inspect_file);
+            const nn::TensorFile f = nn::load_safetensors(inspect_file);
+            std::int64_t total = 0;
+            for (const auto& [name, t] : f.tensors) {
+                std::ostringstream shape;
+                shape << t.shape();
+                std::printf("%-48s %-5s %s\n", name.c_str(), dtype_name(t.dtype()), shape.str().c_str());
+                total += t.numel();
+            }
+            std::printf("%zu tensors, %lld values\n", f.tensors.size(), static_cast<long long>(total));
+            for (const auto& [k, v] : f.metadata) std::printf("metadata %s = %s\n", k.c_str(), v.c_str());
             return 0;
         }
         if (ex->parsed()) {

@@ -2,6 +2,7 @@
 #include "train/trainer.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -10,11 +11,13 @@
 #include <fstream>
 
 #include "core/autograd.h"
+#include "core/file_io.h"
 #include "core/ops.h"
 #include "core/rng.h"
 #include "models/imram/checkpoint.h"
 #include "models/imram/loss.h"
 #include "nn/safetensors.h"
+#include "train/curve_svg.h"
 #include "train/optim.h"
 
 namespace imram::train {
@@ -110,6 +113,24 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, Adam&
         }
     }
     return st;
+}
+
+/// Redraws run/learning_curve.svg from metrics.jsonl (so a resumed run draws its whole history).
+void write_curve(const fs::path& run, const fs::path& jsonl) {
+    std::vector<CurvePoint> pts;
+    std::ifstream in(jsonl);
+    std::string l;
+    while (std::getline(in, l)) {
+        CurvePoint p;
+        // Fields written by this file: "epoch": N, ..., "train_loss": X, ..., "rsum": Y}
+        auto field = [&](const std::string& key, std::size_t from) -> double {
+            const auto at = l.find("\"" + key + "\": ", from);
+            return at == std::string::npos ? NAN : std::atof(l.c_str() + at + key.size() + 4);
+        };
+        p.epoch = field("epoch", 0), p.loss = field("train_loss", 0), p.rsum = field("rsum", l.rfind("\"rsum\""));
+        if (std::isfinite(p.epoch) && std::isfinite(p.loss) && std::isfinite(p.rsum)) pts.push_back(p);
+    }
+    write_file_atomic((run / "learning_curve.svg").string(), learning_curve_svg(pts, "imram: " + run.filename().string()));
 }
 
 void append_line(const fs::path& p, const std::string& line) {
@@ -248,6 +269,7 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
                       static_cast<long long>(epoch + 1), static_cast<long long>(st.steps), lr, train_loss, m.i2t.r1,
                       m.i2t.r5, m.i2t.r10, m.t2i.r1, m.t2i.r5, m.t2i.r10, m.rsum(), since(t_start));
         append_line(csv, line);
+        write_curve(run, jsonl);
         const std::map<std::string, std::string> meta = {{"epoch", std::to_string(epoch + 1)},
                                                          {"step", std::to_string(st.steps)},
                                                          {"dev_rsum", std::to_string(m.rsum())}};
