@@ -103,4 +103,13 @@ Tensor l2norm(const Tensor& x, double eps = 1e-8);
 /// <a, b> / max(|a| |b|, eps) along the last dim; a and b of the same shape (..., D) -> (...).
 Tensor cosine_similarity(const Tensor& a, const Tensor& b, double eps = 1e-8);
 
+// ---- fused IMRAM / SCAN attention
+/// Attention weights from raw logits A = C Q^T (P, Ls, Lq) with the official clipped_l2norm:
+/// leaky_relu(A, 0.1), query pads zeroed, l2norm over the query axis (eps added to the norm), then
+/// alpha[p, q, :] = softmax over the valid context positions of lambda * that, (P, Lq, Ls).
+/// q_valid (P, Lq) and c_valid (P, Ls) are Bool or undefined (all valid). One fused kernel with its
+/// own backward on every backend.
+Tensor clipped_attention(const Tensor& logits, const Tensor& q_valid, const Tensor& c_valid, double lambda,
+                         double eps = 1e-8);
+
 }  // namespace imram

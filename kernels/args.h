@@ -202,6 +202,34 @@ struct CosineBwdArgs {
     T eps;
 };
 
+/// IMRAM/SCAN attention weights from raw logits (docs/ops.md#clipped_attention), per pair p:
+///   B = leaky_relu(A, 0.1) with query pads zeroed;  Cn[s, q] = B[s, q] / (||B[s, :]|| + eps);
+///   alpha[q, :] = softmax over valid s of lambda Cn[:, q]   (excluded s and fully excluded rows: 0).
+/// A (P, Ls, Lq), q_valid (P, Lq) / c_valid (P, Ls) bytes or null, alpha (P, Lq, Ls), norm (P, Ls) = ||B[s, :]||.
+template <class T>
+struct ClippedAttentionArgs {
+    const T* A;
+    const std::uint8_t* q_valid;
+    const std::uint8_t* c_valid;
+    T* alpha;
+    T* norm;
+    std::int64_t P, Ls, Lq;
+    T lambda, eps;
+};
+
+template <class T>
+struct ClippedAttentionBwdArgs {
+    const T* A;
+    const std::uint8_t* q_valid;
+    const std::uint8_t* c_valid;
+    const T* alpha;
+    const T* norm;
+    const T* dalpha;
+    T* dA;
+    std::int64_t P, Ls, Lq;
+    T lambda, eps;
+};
+
 /// One Adam step (PyTorch semantics, no weight decay) over n contiguous elements, in place:
 ///   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
 ///   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)

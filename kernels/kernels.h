@@ -45,7 +45,11 @@
     template <class T>                          \
     void adam_step(const AdamArgs<T>&);         \
     template <class T>                          \
-    void sum_squares(const SumSquaresArgs<T>&);
+    void sum_squares(const SumSquaresArgs<T>&); \
+    template <class T>                          \
+    void clipped_attention_fwd(const ClippedAttentionArgs<T>&); \
+    template <class T>                          \
+    void clipped_attention_bwd(const ClippedAttentionBwdArgs<T>&);
 
 namespace imram::ref {
 IMRAM_HOST_KERNEL_DECLS

@@ -6,26 +6,14 @@
 #include "core/ops.h"
 
 namespace imram::models {
-namespace {
-Tensor not_mask(const Tensor& m) {
-    // Bool masks are built on the host; 1 - m as bytes.
-    std::vector<std::uint8_t> v = m.to_vector<std::uint8_t>();
-    for (auto& b : v) b = b ? 0 : 1;
-    return from_vector(v, m.shape(), m.device());
-}
-}  // namespace
-
 Tensor attention_weights(const Tensor& query, const Tensor& q_valid, const Tensor& context, const Tensor& c_valid,
                          double lambda) {
     IMRAM_CHECK(query.dim() == 3 && context.dim() == 3 && query.size(0) == context.size(0) &&
                     query.size(2) == context.size(2),
                 "attention_weights: expected query (P, Lq, D) and context (P, Ls, D), got ", query.shape(), " and ",
                 context.shape());
-    Tensor a = leaky_relu(bmm(context, transpose(query, 1, 2)), 0.1);  // (P, Ls, Lq)
-    if (q_valid.defined()) a = masked_fill(a, unsqueeze(not_mask(q_valid), 1), 0.0);
-    a = l2norm(a);                                                        // over Lq
-    Tensor valid = c_valid.defined() ? unsqueeze(c_valid, 1) : Tensor();  // (P, 1, Ls)
-    return softmax(mul(transpose(a, 1, 2), lambda), -1, valid);           // (P, Lq, Ls)
+    // Logits by one batched GEMM, then the fused clipped-l2norm + masked softmax (with its own backward).
+    return clipped_attention(bmm(context, transpose(query, 1, 2)), q_valid, c_valid, lambda);  // (P, Lq, Ls)
 }
 
 MemoryWeights split_memory(const nn::Linear& linear, const nn::Linear& gate) {
