@@ -19,6 +19,7 @@
 #include "core/check.h"
 #include "core/file_io.h"
 #include "core/ops.h"
+#include "api/retriever.h"
 #include "models/imram/checkpoint.h"
 #include "train/data/npy.h"
 #include "train/data/precomp.h"
@@ -166,6 +167,20 @@ int main(int argc, char** argv) {
     ev->add_option("--save-sims,--save_sims", save_sims, "write the (images x captions) score matrix as .npy");
     ev->add_option("--folds", folds, "also report the average over this many folds (COCO 1K: --split testall --folds 5)");
 
+    Common sc;
+    std::string search_ckpt, search_split = "test", query;
+    std::int64_t search_image = -1, top = 5;
+    bool search_json = false;
+    CLI::App* se = app.add_subcommand("search", "rank a split's images for a text query, or its captions for an image");
+    add_common(se, sc);
+    se->add_option("--checkpoint", search_ckpt, "model file (.safetensors)")->required();
+    se->add_option("--split", search_split, "the gallery split");
+    auto* q_opt = se->add_option("--query", query, "text query: rank the split's images");
+    auto* i_opt = se->add_option("--image", search_image, "image index in the split: rank its captions");
+    q_opt->excludes(i_opt);
+    se->add_option("-k,--top", top, "how many results");
+    se->add_flag("--json", search_json, "print the results as JSON");
+
     std::string inspect_file;
     CLI::App* in = app.add_subcommand("inspect", "list a safetensors file's tensors and metadata");
     in->add_option("file", inspect_file, "a .safetensors file")->required();
@@ -260,6 +275,39 @@ int main(int argc, char** argv) {
                     std::printf("average over %lld folds\n%s", static_cast<long long>(folds),
                                 train::retrieval_metrics_folds(sims, d.im_div, folds).to_table().c_str());
             }
+            return 0;
+        }
+        if (se->parsed()) {
+            apply_threads(sc);
+            if (query.empty() && search_image < 0) throw Error("search: give --query TEXT or --image INDEX");
+            if (!fs::exists(search_ckpt)) throw Error("search: cannot open " + search_ckpt);
+            const train::Dataset d = load_split(sc, search_split);
+            const Retriever r = sc.data_path.empty()
+                                    ? Retriever::load(search_ckpt, train::demo_words())
+                                    : Retriever::load(search_ckpt, (fs::path(sc.vocab_path) / (sc.data_name + "_vocab.json")).string());
+            std::vector<Retriever::Hit> hits;
+            if (!query.empty()) {
+                hits = r.search_images(query, r.encode_images(d.images), top);
+            } else {
+                IMRAM_CHECK(search_image < d.images.size(0), "search: --image ", search_image, " out of range: ", d.name,
+                            " has ", d.images.size(0), " images");
+                hits = r.search_captions(contiguous(squeeze(slice(d.images, 0, search_image, search_image + 1), 0)),
+                                         r.encode_captions(d.texts), top);
+            }
+            if (search_json) std::printf("[");
+            for (std::size_t i = 0; i < hits.size(); ++i) {
+                const auto& h = hits[i];
+                // For an image hit show its first caption; for a caption hit, the caption and its image.
+                const std::string text = !query.empty() ? d.texts[h.index * d.im_div] : d.texts[h.index];
+                const std::int64_t img = !query.empty() ? h.index : d.image_of(h.index);
+                if (search_json)
+                    std::printf("%s{\"rank\": %zu, \"index\": %lld, \"image\": %lld, \"score\": %.6f}", i ? ", " : "",
+                                i + 1, static_cast<long long>(h.index), static_cast<long long>(img), h.score);
+                else
+                    std::printf("%2zu. %s %lld  score %.4f  %s\n", i + 1, !query.empty() ? "image" : "caption",
+                                static_cast<long long>(h.index), h.score, text.c_str());
+            }
+            if (search_json) std::printf("]\n");
             return 0;
         }
         if (in->parsed()) {
