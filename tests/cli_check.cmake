@@ -2,6 +2,7 @@
 # Runs one command line of the imram tool and checks its exit code and output.
 #   cmake -DCMD="a;b;c" -DEXPECT_RC=N [-DEXPECT_OUT=regex] [-DEXPECT_ERR=regex] [-DWORKDIR=dir] -P cli_check.cmake
 if(WORKDIR)
+  file(REMOVE_RECURSE "${WORKDIR}")  # every run starts clean: no state left from an earlier run
   file(MAKE_DIRECTORY "${WORKDIR}")
 else()
   set(WORKDIR ".")

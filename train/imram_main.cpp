@@ -38,6 +38,7 @@ struct Common {
     std::string data_path, data_name = "f30k_precomp", vocab_path = "./vocab", device = "cpu";
     int threads = 0;
     std::uint64_t seed = 1;
+    std::int64_t demo_train_images = 600;
 };
 
 void add_common(CLI::App* app, Common& c) {
@@ -47,6 +48,8 @@ void add_common(CLI::App* app, Common& c) {
     app->add_option("--device", c.device, "cpu (this build has no CUDA backend)")->check(CLI::IsMember({"cpu"}));
     app->add_option("--threads", c.threads, "worker threads (default: all cores)");
     app->add_option("--seed", c.seed, "random seed (initialisation, shuffling, demo data)");
+    app->add_option("--demo_train_images,--demo-train-images", c.demo_train_images,
+                    "demo data only: training images (5 captions each; even)");
 }
 
 void apply_threads(const Common& c) {
@@ -61,6 +64,7 @@ train::Dataset load_split(const Common& c, const std::string& split) {
     if (c.data_path.empty()) {
         train::DemoOptions o;
         o.seed = 2020;
+        o.train_images = c.demo_train_images;
         return train::demo_split(split == "testall" ? "test" : split, o);
     }
     const std::string vocab_file = (fs::path(c.vocab_path) / (c.data_name + "_vocab.json")).string();
