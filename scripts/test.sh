@@ -132,6 +132,26 @@ if ((run_release)); then
     phase_end
 fi
 
+if ((run_release)); then
+    # The installed package from an application's side: install to a temporary prefix, build the
+    # separate project in examples/consumer with find_package(imram), run it on the demo data.
+    phase_begin "package: install + examples/consumer"
+    pkg_tmp=$(mktemp -d)
+    cmake --install build/release --prefix "$pkg_tmp/prefix" >/dev/null
+    reset_if_other_generator build/consumer
+    cmake -S examples/consumer -B build/consumer -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$pkg_tmp/prefix"
+    cmake --build build/consumer -j"$jobs"
+    build/release/imram export-demo "$pkg_tmp/data" >/dev/null
+    build/release/imram train --data_path "$pkg_tmp/data" --data_name demo_precomp --vocab_path "$pkg_tmp/data/vocab" \
+        --model_mode scan_t2i --iteration_step 1 --embed_size 16 --word_dim 8 --num_epochs 1 --batch_size 100 \
+        --log_step 0 --run_dir "$pkg_tmp/run" >/dev/null
+    build/consumer/imram_consumer "$pkg_tmp/run/model_best.safetensors" "$pkg_tmp/data/vocab/demo_precomp_vocab.json" \
+        "$pkg_tmp/data/demo_precomp/test_ims.npy" "$pkg_tmp/data/demo_precomp/test_caps.txt"
+    pkg-config --cflags --libs "$pkg_tmp/prefix/lib/pkgconfig/imram.pc" | grep -q -- "-limram_train"
+    rm -rf "$pkg_tmp"
+    phase_end
+fi
+
 if ((run_asan)); then
     phase_begin "asan: build/asan (address;undefined)"
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
