@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "core/autograd.h"
 #include "core/file_io.h"
@@ -121,14 +122,9 @@ void write_curve(const fs::path& run, const fs::path& jsonl) {
     std::ifstream in(jsonl);
     std::string l;
     while (std::getline(in, l)) {
-        CurvePoint p;
-        // Fields written by this file: "epoch": N, ..., "train_loss": X, ..., "rsum": Y}
-        auto field = [&](const std::string& key, std::size_t from) -> double {
-            const auto at = l.find("\"" + key + "\": ", from);
-            return at == std::string::npos ? NAN : std::atof(l.c_str() + at + key.size() + 4);
-        };
-        p.epoch = field("epoch", 0), p.loss = field("train_loss", 0), p.rsum = field("rsum", l.rfind("\"rsum\""));
-        if (std::isfinite(p.epoch) && std::isfinite(p.loss) && std::isfinite(p.rsum)) pts.push_back(p);
+        const auto j = nlohmann::json::parse(l, nullptr, /*allow_exceptions=*/false);
+        if (j.is_discarded() || !j["train_loss"].is_number()) continue;  // an epoch without a finished step
+        pts.push_back({j["epoch"].get<double>(), j["train_loss"].get<double>(), j["dev"]["rsum"].get<double>()});
     }
     write_file_atomic((run / "learning_curve.svg").string(), learning_curve_svg(pts, "imram: " + run.filename().string()));
 }
@@ -261,8 +257,10 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
                      static_cast<long long>(epoch + 1), train_loss, dev.name.c_str(), m.rsum(), m.i2t.r1, m.t2i.r1,
                      since(t_epoch));
         char line[512];
-        std::snprintf(line, sizeof line, "{\"epoch\": %lld, \"step\": %lld, \"lr\": %.6g, \"train_loss\": %.6f, \"dev\": %s}",
-                      static_cast<long long>(epoch + 1), static_cast<long long>(st.steps), lr, train_loss,
+        // JSON has no NaN: an epoch without a finished step records null.
+        const std::string loss_json = std::isfinite(train_loss) ? num(train_loss) : "null";
+        std::snprintf(line, sizeof line, "{\"epoch\": %lld, \"step\": %lld, \"lr\": %.6g, \"train_loss\": %s, \"dev\": %s}",
+                      static_cast<long long>(epoch + 1), static_cast<long long>(st.steps), lr, loss_json.c_str(),
                       m.to_json().c_str());
         append_line(jsonl, line);
         std::snprintf(line, sizeof line, "%lld,%lld,%.6g,%.6f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.1f",

@@ -1,26 +1,17 @@
 // SPDX-License-Identifier: MIT
-// Temporary files for the data_io tests: std::filesystem::temp_directory_path()/imram_tests_data,
-// one sub-folder per process so that concurrently running test groups never share a file.
+// File helpers for the data_io tests; paths come from the shared per-process temp folder.
 #pragma once
-
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "tests/testing/temp.h"
+
 namespace imram::testing {
 
-inline std::filesystem::path data_io_temp_dir() {
-    const auto dir = std::filesystem::temp_directory_path() / "imram_tests_data" / std::to_string(::getpid());
-    std::filesystem::create_directories(dir);
-    return dir;
-}
-
 /// Path of `name` inside the per-process temp folder (no file is created).
-inline std::string temp_file(const std::string& name) {
-    return (data_io_temp_dir() / name).string();
-}
+inline std::string temp_file(const std::string& name) { return tmp_path(name); }
 
 /// Writes `bytes` to `path` verbatim and returns the path.
 inline std::string write_bytes(const std::string& path, const std::string& bytes) {

@@ -9,7 +9,7 @@
 using namespace imram;
 using imram::data::load_precomp;
 using imram::data::save_npy;
-using imram::testing::data_io_temp_dir;
+using imram::testing::temp_dir;
 using imram::testing::write_bytes;
 
 namespace {
@@ -17,7 +17,7 @@ namespace {
 // {root}/{name}/ with n_img images of (regions, feats) and the given captions, features saved as `feat_file`.
 std::string make_split(const std::string& name, const std::string& feat_file, std::int64_t n_img, std::int64_t n_caps,
                        std::int64_t regions = 3, std::int64_t feats = 4) {
-    const auto dir = data_io_temp_dir() / "precomp" / name;
+    const auto dir = temp_dir() / "precomp" / name;
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     std::vector<float> v(static_cast<std::size_t>(n_img * regions * feats));
@@ -26,7 +26,7 @@ std::string make_split(const std::string& name, const std::string& feat_file, st
     std::string caps;
     for (std::int64_t c = 0; c < n_caps; ++c) caps += "caption number " + std::to_string(c) + "\n";
     write_bytes((dir / "test_caps.txt").string(), caps);
-    return (data_io_temp_dir() / "precomp").string();
+    return (temp_dir() / "precomp").string();
 }
 
 }  // namespace
