@@ -60,7 +60,7 @@ Retriever::Images Retriever::encode_images(const Tensor& features) const {
                 "encode_images: expected float32 features (N, R, ", image_feature_size(), "), got ",
                 features.describe());
     NoGradGuard no_grad;
-    return {model_->img_enc.forward(features)};
+    return {model_->img_enc.forward(features.to(model_->img_enc.fc_local.weight.device()))};
 }
 
 Retriever::Captions Retriever::encode_captions(const std::vector<std::string>& texts) const {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <ostream>
+#include <string>
 
 namespace imram {
 
@@ -27,6 +28,9 @@ struct Device {
 };
 
 const char* device_type_name(DeviceType t);
+/// "cpu", "ref", "cuda", "cuda:N", "cuda_emulated" (or "cuda-emulated"); anything else throws
+/// imram::Error listing these.
+Device parse_device(const std::string& s);
 std::ostream& operator<<(std::ostream& os, Device d);
 
 }  // namespace imram

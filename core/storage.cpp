@@ -6,6 +6,7 @@
 #include <new>
 
 #include "core/check.h"
+#include "kernels/cuda/memory.h"
 
 namespace imram {
 namespace {
@@ -22,7 +23,11 @@ void note_alloc(std::int64_t b) {
 }  // namespace
 
 Storage::Storage(std::size_t bytes, Device dev) : bytes_(bytes), device_(dev) {
-    IMRAM_CHECK(dev.is_host(), "Storage: device ", dev, " has no allocator in this build");
+    if (!dev.is_host()) {
+        data_ = gpu::alloc(dev, bytes);
+        release_ = [dev, bytes](void* p) { gpu::release(dev, p, bytes); };
+        return;
+    }
     // aligned_alloc needs a size that is a multiple of the alignment; never request 0 bytes.
     const std::size_t rounded = ((bytes + kHostAlign - 1) / kHostAlign) * kHostAlign;
     data_ = std::aligned_alloc(kHostAlign, rounded == 0 ? kHostAlign : rounded);
@@ -40,6 +45,12 @@ Storage::~Storage() {
         release_(data_);
         if (counted_) g_in_use.fetch_sub(static_cast<std::int64_t>(bytes_));
     }
+}
+
+AllocStats device_alloc_stats(Device dev) {
+    if (dev.is_host()) return host_alloc_stats();
+    const gpu::MemStats m = gpu::mem_stats(dev);
+    return {m.bytes_in_use, m.peak_bytes, m.raw_allocs};
 }
 
 AllocStats host_alloc_stats() {

@@ -41,6 +41,9 @@ private:
 
 /// Statistics of the host allocator (all host devices together).
 AllocStats host_alloc_stats();
+/// Statistics of `dev`'s allocator (host devices: the host allocator; CUDA devices: the caching
+/// device allocator, where raw_allocs counts calls to the underlying allocator).
+AllocStats device_alloc_stats(Device dev);
 /// Resets the peak to the current usage (for measuring one phase).
 void host_alloc_reset_peak();
 

@@ -8,6 +8,7 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "core/rng.h"
+#include "kernels/cuda/memory.h"
 
 namespace imram {
 namespace {
@@ -104,11 +105,13 @@ double Tensor::at(std::int64_t flat) const {
 template <class T>
 T Tensor::item() const {
     IMRAM_CHECK(numel() == 1, "item(): expected a one-element tensor, got ", describe());
+    if (!device().is_host()) return detach().to(Device::cpu()).item<T>();
     return static_cast<T>(at(0));
 }
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
+    if (!device().is_host()) return detach().to(Device::cpu()).to_vector<T>();
     std::vector<T> out(static_cast<std::size_t>(numel()));
     for (std::int64_t i = 0; i < numel(); ++i) out[i] = static_cast<T>(at(i));
     return out;
@@ -140,10 +143,12 @@ Tensor Tensor::detach() const {
 
 Tensor Tensor::to(Device d) const {
     if (d == device()) return *this;
-    IMRAM_CHECK(d.is_host() && device().is_host(), "to(): no copy path from ", device(), " to ", d, " in this build");
     Tensor src = imram::contiguous(*this);
     Tensor out = empty(shape(), dtype(), d);
-    std::memcpy(out.raw_data(), src.raw_data(), nbytes());
+    if (d.is_host() && device().is_host())
+        std::memcpy(out.raw_data(), src.raw_data(), nbytes());
+    else
+        gpu::copy(out.raw_data(), d, src.raw_data(), device(), nbytes());
     if (autograd::any_requires_grad({*this})) {
         const Device from = device();
         autograd::record("to_device", {*this}, {out},
@@ -154,7 +159,17 @@ Tensor Tensor::to(Device d) const {
 
 Tensor Tensor::to(DType t) const {
     if (t == dtype()) return *this;
-    IMRAM_CHECK(device().is_host(), "to(dtype): conversion on ", device(), " is not available in this build");
+    if (!device().is_host()) {
+        // Conversions are rare (loading, evaluation): done on the host rather than with a kernel per pair.
+        NoGradGuard no_grad;
+        Tensor out = detach().to(Device::cpu()).to(t).to(device());
+        if (is_floating(t) && is_floating(dtype()) && autograd::any_requires_grad({*this})) {
+            const DType from = dtype();
+            autograd::record("to_dtype", {*this}, {out},
+                             [from](const std::vector<Tensor>& g) { return std::vector<Tensor>{g[0].to(from)}; });
+        }
+        return out;
+    }
     Tensor out = empty(shape(), t, device());
     visit_dtype(t, [&](auto zt) {
         using D = decltype(zt);
@@ -199,6 +214,7 @@ Tensor empty(const Shape& shape, DType dtype, Device dev) {
 }
 
 Tensor full(const Shape& shape, double value, DType dtype, Device dev) {
+    if (!dev.is_host()) return full(shape, value, dtype, Device::cpu()).to(dev);
     Tensor t = empty(shape, dtype, dev);
     visit_dtype(dtype, [&](auto z) {
         using T = decltype(z);
@@ -210,6 +226,10 @@ Tensor full(const Shape& shape, double value, DType dtype, Device dev) {
 
 Tensor zeros(const Shape& shape, DType dtype, Device dev) {
     Tensor t = empty(shape, dtype, dev);
+    if (!dev.is_host()) {
+        gpu::zero(t.raw_data(), dev, t.nbytes());
+        return t;
+    }
     std::memset(t.raw_data(), 0, t.nbytes());
     return t;
 }
@@ -224,6 +244,7 @@ Tensor zeros_like(const Tensor& t) {
 }
 
 Tensor arange(std::int64_t n, DType dtype, Device dev) {
+    if (!dev.is_host()) return arange(n, dtype, Device::cpu()).to(dev);
     Tensor t = empty({n}, dtype, dev);
     visit_dtype(dtype, [&](auto z) {
         using T = decltype(z);
@@ -237,6 +258,7 @@ template <class T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape, Device dev) {
     IMRAM_CHECK(static_cast<std::int64_t>(values.size()) == shape_numel(shape), "from_vector: ", values.size(),
                 " values do not fill shape ", shape);
+    if (!dev.is_host()) return from_vector(values, shape, Device::cpu()).to(dev);
     Tensor t = empty(shape, dtype_v<T>, dev);
     if (!values.empty()) std::memcpy(t.raw_data(), values.data(), values.size() * sizeof(T));
     return t;
@@ -245,6 +267,7 @@ Tensor from_vector(const std::vector<T>& values, const Shape& shape, Device dev)
 Tensor rand(const Shape& shape, std::uint64_t seed, std::uint64_t offset, double lo, double hi, DType dtype,
             Device dev) {
     IMRAM_CHECK(is_floating(dtype), "rand: expected a floating dtype, got ", dtype);
+    if (!dev.is_host()) return rand(shape, seed, offset, lo, hi, dtype, Device::cpu()).to(dev);
     Tensor t = empty(shape, DType::F64, dev);
     double* p = t.data<double>();
     for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = lo + (hi - lo) * philox_uniform(seed, offset + i);
@@ -253,6 +276,7 @@ Tensor rand(const Shape& shape, std::uint64_t seed, std::uint64_t offset, double
 
 Tensor randn(const Shape& shape, std::uint64_t seed, std::uint64_t offset, DType dtype, Device dev) {
     IMRAM_CHECK(is_floating(dtype), "randn: expected a floating dtype, got ", dtype);
+    if (!dev.is_host()) return randn(shape, seed, offset, dtype, Device::cpu()).to(dev);
     Tensor t = empty(shape, DType::F64, dev);
     double* p = t.data<double>();
     for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = philox_normal(seed, offset + i);

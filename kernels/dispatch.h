@@ -7,21 +7,33 @@
 #include "core/dtype.h"
 #include "kernels/kernels.h"
 
+#if IMRAM_HAVE_CUDA
+#define IMRAM_DISPATCH_CUDA_(dev, fn, args) ::imram::cuda::fn(args)
+#else
+#define IMRAM_DISPATCH_CUDA_(dev, fn, args)                                                                  \
+    IMRAM_FAIL(#fn ": device ", (dev), " needs the CUDA backend, which this build does not have "            \
+               "(configure with -DIMRAM_CUDA=ON where nvcc works); cuda_emulated runs the same kernels on the CPU")
+#endif
+
 /// Runs `fn(args)` in the backend of `dev`. `args` is a templated Args<T>, so T is deduced.
-#define IMRAM_DISPATCH(dev, fn, args)                              \
-    do {                                                           \
-        switch ((dev).type) {                                      \
-            case ::imram::DeviceType::Ref:                         \
-                ::imram::ref::fn(args);                            \
-                break;                                             \
-            case ::imram::DeviceType::CPU:                         \
-                ::imram::cpu::fn(args);                            \
-                break;                                             \
-            default:                                               \
-                IMRAM_FAIL(#fn ": no kernel for device ", (dev),   \
-                           " in this build (the CUDA backend is "  \
-                           "not compiled in); use Device::cpu()"); \
-        }                                                          \
+/// cuda_emulated runs the CUDA kernels themselves, compiled by the host compiler against the SIMT
+/// emulator (kernels/simt), so every CUDA kernel is exercised without a GPU.
+#define IMRAM_DISPATCH(dev, fn, args)                     \
+    do {                                                  \
+        switch ((dev).type) {                             \
+            case ::imram::DeviceType::Ref:                \
+                ::imram::ref::fn(args);                   \
+                break;                                    \
+            case ::imram::DeviceType::CPU:                \
+                ::imram::cpu::fn(args);                   \
+                break;                                    \
+            case ::imram::DeviceType::CUDAEmulated:       \
+                ::imram::cuda_emu::fn(args);              \
+                break;                                    \
+            case ::imram::DeviceType::CUDA:               \
+                IMRAM_DISPATCH_CUDA_(dev, fn, args);      \
+                break;                                    \
+        }                                                 \
     } while (0)
 
 /// Binds `T` to float or double from a floating DType and runs the body; other dtypes throw naming `op`.

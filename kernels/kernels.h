@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The kernel set every host backend implements, declared once for imram::ref and imram::cpu.
+// The kernel set every backend implements, declared once for imram::ref, cpu, cuda and cuda_emu.
 // Each is a template instantiated for float and double in its backend's .cpp files.
 #pragma once
 
@@ -55,5 +55,13 @@ namespace imram::ref {
 IMRAM_HOST_KERNEL_DECLS
 }
 namespace imram::cpu {
+IMRAM_HOST_KERNEL_DECLS
+}
+// The CUDA kernels (kernels/cuda/*.cuh), compiled twice: by nvcc for GPUs, by the host compiler
+// for the SIMT emulator. Same set, so a kernel missing from either backend fails to link.
+namespace imram::cuda {
+IMRAM_HOST_KERNEL_DECLS
+}
+namespace imram::cuda_emu {
 IMRAM_HOST_KERNEL_DECLS
 }

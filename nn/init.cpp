@@ -5,12 +5,20 @@
 #include <cstring>
 
 #include "core/check.h"
+#include "kernels/cuda/memory.h"
 
 namespace imram::nn {
 
 void uniform_(Tensor& t, double lo, double hi, Philox& rng) {
-    IMRAM_CHECK(t.device().is_host() && t.is_contiguous() && is_floating(t.dtype()),
-                "uniform_: expected a contiguous floating host tensor, got ", t.describe());
+    IMRAM_CHECK(t.is_contiguous() && is_floating(t.dtype()), "uniform_: expected a contiguous floating tensor, got ",
+                t.describe());
+    if (!t.device().is_host()) {
+        // Same draws as on the host, so a model built on a GPU starts where the CPU one does.
+        Tensor h = empty(t.shape(), t.dtype(), Device::cpu());
+        uniform_(h, lo, hi, rng);
+        gpu::copy(t.raw_data(), t.device(), h.raw_data(), Device::cpu(), t.nbytes());
+        return;
+    }
     for (std::int64_t i = 0; i < t.numel(); ++i) {
         const double v = lo + (hi - lo) * rng.uniform();
         if (t.dtype() == DType::F32)
@@ -21,8 +29,11 @@ void uniform_(Tensor& t, double lo, double hi, Philox& rng) {
 }
 
 void zeros_(Tensor& t) {
-    IMRAM_CHECK(t.device().is_host() && t.is_contiguous(), "zeros_: expected a contiguous host tensor, got ",
-                t.describe());
+    IMRAM_CHECK(t.is_contiguous(), "zeros_: expected a contiguous tensor, got ", t.describe());
+    if (!t.device().is_host()) {
+        gpu::zero(t.raw_data(), t.device(), t.nbytes());
+        return;
+    }
     std::memset(t.raw_data(), 0, t.nbytes());
 }
 

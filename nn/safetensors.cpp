@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/file_io.h"
+#include "kernels/cuda/memory.h"
 
 namespace imram::nn {
 namespace {
@@ -53,8 +54,7 @@ std::string encode_safetensors(const TensorFile& f) {
     std::vector<Tensor> host;
     for (const auto& [name, t0] : f.tensors) {
         IMRAM_CHECK(name != "__metadata__" && !name.empty(), "safetensors: invalid tensor name '", name, "'");
-        Tensor t = t0.contiguous();
-        IMRAM_CHECK(t.device().is_host(), "safetensors: tensor '", name, "' must be on the host, got ", t.describe());
+        Tensor t = t0.device().is_host() ? t0.contiguous() : t0.detach().to(Device::cpu());
         header[name] = {{"dtype", st_dtype(t.dtype())},
                         {"shape", std::vector<std::int64_t>(t.shape().begin(), t.shape().end())},
                         {"data_offsets", {offset, offset + t.nbytes()}}};
@@ -173,8 +173,10 @@ void load_state_dict(Module& m, const TensorFile& f, bool strict, const std::str
                     ", expected floating");
         Tensor v = t.to(p->dtype()).contiguous();
         Tensor dst = p->detach();
-        IMRAM_CHECK(dst.device().is_host(), "load_state_dict: parameters on ", dst.device(), " are not supported yet");
-        std::memcpy(dst.raw_data(), v.raw_data(), v.nbytes());
+        if (dst.device().is_host())
+            std::memcpy(dst.raw_data(), v.raw_data(), v.nbytes());
+        else
+            gpu::copy(dst.raw_data(), dst.device(), v.raw_data(), v.device(), v.nbytes());
         used.insert(name);
     }
     if (strict)

@@ -110,7 +110,7 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, Adam&
         for (auto [prefix, dst] : {std::pair{"exp_avg.", &adam.exp_avg()[i]}, std::pair{"exp_avg_sq.", &adam.exp_avg_sq()[i]}}) {
             const Tensor* t = o.find(prefix + params[i].first);
             IMRAM_CHECK(t && t->shape() == dst->shape(), op, ": missing or misshapen tensor '", prefix, params[i].first, "'");
-            *dst = t->to(dst->dtype()).contiguous().clone();
+            *dst = t->to(dst->dtype()).contiguous().clone().to(dst->device());
         }
     }
     return st;
@@ -144,8 +144,9 @@ Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::i
     std::vector<std::int64_t> lengths;
     std::int64_t L = 1;
     for (const auto& c : d.captions) L = std::max<std::int64_t>(L, static_cast<std::int64_t>(c.size()));
+    const Device dev = model.img_enc.fc_local.weight.device();  // the data lives on the host; the model may not
     for (std::int64_t b = 0; b < ni; b += batch)
-        img_parts.push_back(model.img_enc.forward(slice(d.images, 0, b, std::min(ni, b + batch))));
+        img_parts.push_back(model.img_enc.forward(slice(d.images, 0, b, std::min(ni, b + batch)).to(dev)));
     for (std::int64_t b = 0; b < nc; b += batch) {
         std::vector<std::int64_t> idx;
         for (std::int64_t j = b; j < std::min(nc, b + batch); ++j) idx.push_back(j);
@@ -153,7 +154,7 @@ Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::i
         std::vector<std::int64_t> lens;
         pad_captions(d, idx, ids, lens);
         Tensor enc = model.txt_enc.forward(ids, lens);  // (n, L_b, D)
-        if (enc.size(1) < L) enc = cat({enc, zeros({enc.size(0), L - enc.size(1), enc.size(2)})}, 1);
+        if (enc.size(1) < L) enc = cat({enc, zeros({enc.size(0), L - enc.size(1), enc.size(2)}, enc.dtype(), dev)}, 1);
         cap_parts.push_back(enc);
         lengths.insert(lengths.end(), lens.begin(), lens.end());
     }
@@ -210,7 +211,7 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
             const Batch b = make_batch(tr, idx);
             adam.zero_grad();
             const models::StepResult r =
-                models::contrastive_step(model, b.images, b.ids, b.lengths, model.config().margin, opt.chunk_pairs,
+                models::contrastive_step(model, b.images.to(model.img_enc.fc_local.weight.device()), b.ids, b.lengths, model.config().margin, opt.chunk_pairs,
                                          /*max_violation=*/epoch >= opt.warmup_epochs);
             const GradClip clip = clip_grad_norm(model.parameters(), opt.grad_clip);
             st.step_in_epoch = s + 1;

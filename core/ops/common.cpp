@@ -58,15 +58,15 @@ Tensor sum_to(const Tensor& g, const Shape& shape) {
     return reshape(s, shape);
 }
 
-Tensor checked_indices(const char* op, const Tensor& idx, std::int64_t bound) {
+Tensor checked_indices(const char* op, const Tensor& idx, std::int64_t bound, Device target) {
     IMRAM_CHECK(idx.defined() && is_integral(idx.dtype()), op, ": indices must be i32 or i64, got ", idx.describe());
-    IMRAM_CHECK(idx.device().is_host(), op, ": indices on ", idx.device(), " are not supported in this build");
-    Tensor i64 = idx.to(DType::I64).contiguous();
+    // Checked on the host: an out-of-range index must be an error here, not a wild read in a kernel.
+    Tensor i64 = idx.detach().to(Device::cpu()).to(DType::I64).contiguous();
     const std::int64_t* p = i64.data<std::int64_t>();
     for (std::int64_t i = 0; i < i64.numel(); ++i)
         IMRAM_CHECK(p[i] >= 0 && p[i] < bound, op, ": index ", p[i], " at position ", i, " is out of range [0, ", bound,
                     ")");
-    return i64;
+    return target.is_host() ? i64 : i64.to(target);
 }
 
 OuterRInner split_at(const Shape& shape, int dim) {

@@ -25,8 +25,9 @@ void check_floating(const char* op, const Tensor& t);
 /// Sums a broadcast gradient back down to `shape` (the inverse of broadcasting).
 Tensor sum_to(const Tensor& g, const Shape& shape);
 
-/// Indices as contiguous i64 on the host, each checked to lie in [0, bound).
-Tensor checked_indices(const char* op, const Tensor& idx, std::int64_t bound);
+/// Indices as contiguous i64 on `target` (the indexed tensor's device), each checked on the host to
+/// lie in [0, bound).
+Tensor checked_indices(const char* op, const Tensor& idx, std::int64_t bound, Device target);
 
 /// (O, R, I) view of `shape` around `dim`.
 struct OuterRInner {

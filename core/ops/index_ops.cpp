@@ -34,7 +34,7 @@ Tensor index_select(const Tensor& x, std::int64_t dim_in, const Tensor& idx_in) 
     detail::check_floating("index_select", x);
     const int dim = wrap_dim(dim_in, x.dim(), "index_select");
     IMRAM_CHECK(idx_in.dim() == 1, "index_select: indices must be 1-d, got ", idx_in.describe());
-    const Tensor idx = detail::checked_indices("index_select", idx_in, x.shape()[dim]);
+    const Tensor idx = detail::checked_indices("index_select", idx_in, x.shape()[dim], x.device());
     Shape out_shape = x.shape();
     out_shape[dim] = idx.numel();
     return select_rows("index_select", x, dim, idx, out_shape);
@@ -43,7 +43,7 @@ Tensor index_select(const Tensor& x, std::int64_t dim_in, const Tensor& idx_in) 
 Tensor embedding(const Tensor& weight, const Tensor& ids) {
     detail::check_floating("embedding", weight);
     IMRAM_CHECK(weight.dim() == 2, "embedding: weight must be (V, D), got ", weight.describe());
-    const Tensor idx = detail::checked_indices("embedding", ids, weight.size(0));
+    const Tensor idx = detail::checked_indices("embedding", ids, weight.size(0), weight.device());
     Shape out_shape = ids.shape();
     out_shape.push_back(weight.size(1));
     return select_rows("embedding", weight, 0, reshape(idx, {idx.numel()}), out_shape);
@@ -58,7 +58,7 @@ Tensor gather(const Tensor& x_in, std::int64_t dim_in, const Tensor& idx_in) {
         IMRAM_CHECK(i == dim || idx_in.shape()[i] == x_in.shape()[i], "gather: indices ", idx_in.shape(),
                     " must match x ", x_in.shape(), " outside dim ", dim);
     const Tensor x = x_in.contiguous();
-    const Tensor idx = detail::checked_indices("gather", idx_in, x.shape()[dim]);
+    const Tensor idx = detail::checked_indices("gather", idx_in, x.shape()[dim], x_in.device());
     const auto [O, R, I] = detail::split_at(x.shape(), dim);
     const std::int64_t n = idx.shape()[dim];
     Tensor out = empty(idx.shape(), x.dtype(), x.device());

@@ -28,7 +28,8 @@ Tensor contrastive_loss(const Tensor& s, double margin, bool max_violation) {
     return add(sum(max(cost_s, 1).values), sum(max(cost_im, 0).values));
 }
 
-HardNegatives hardest_negatives(const Tensor& s) {
+HardNegatives hardest_negatives(const Tensor& s_any) {
+    const Tensor s = s_any.device().is_host() ? s_any : s_any.detach().to(Device::cpu());  // a B x B scan, on the host
     const std::int64_t n = s.size(0);
     HardNegatives h;
     h.row_neg.assign(n, -1);
@@ -85,6 +86,7 @@ StepResult contrastive_step(const RetrievalModel& model, const Tensor& features,
     Encoded d{e.images.detach().set_requires_grad(), e.captions.detach().set_requires_grad(), e.lengths};
     StepResult out;
     out.scores = model.score_matrix_nograd(d);
+    if (!out.scores.device().is_host()) out.scores = out.scores.to(Device::cpu());  // B x B, read on the host below
     const HardNegatives h = hardest_negatives(out.scores);
     std::map<std::pair<std::int64_t, std::int64_t>, double> coef;  // dL / dS_ij
     auto hinge = [&](std::int64_t i, std::int64_t j, std::int64_t pos) {

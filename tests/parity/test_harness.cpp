@@ -9,6 +9,7 @@
 #include "tests/testing/compare.h"
 #include "tests/testing/gradcheck.h"
 #include "tests/testing/op_cases.h"
+#include "tests/testing/parity_backends.h"
 
 using namespace imram;
 using namespace imram::testing;
@@ -82,7 +83,7 @@ TEST_CASE("gradcheck: analytic gradients match central differences (ref, f64)", 
 }
 
 TEST_CASE("parity: every backend matches the f64 reference", "[parity]") {
-    const std::vector<Device> backends = {Device::cpu()};
+    const std::vector<Device> backends = parity_backends();
     for (const OpCase& c : registry()) {
         for (Device dev : backends) {
             DYNAMIC_SECTION(c.op << "/" << c.name << " on " << dev) {

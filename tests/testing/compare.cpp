@@ -6,7 +6,14 @@
 
 namespace imram::testing {
 
-Diff diff(const Tensor& a, const Tensor& b) {
+namespace {
+Tensor on_host(const Tensor& t) {
+    return t.device().is_host() ? t : t.detach().to(Device::cpu());
+}
+}  // namespace
+
+Diff diff(const Tensor& a_any, const Tensor& b_any) {
+    const Tensor a = on_host(a_any), b = on_host(b_any);
     IMRAM_CHECK(a.shape() == b.shape(), "diff: shapes differ ", a.shape(), " vs ", b.shape());
     Diff d;
     for (std::int64_t i = 0; i < a.numel(); ++i) {
@@ -21,7 +28,8 @@ Diff diff(const Tensor& a, const Tensor& b) {
     return d;
 }
 
-std::string describe_diff(const Diff& d, const Tensor& a, const Tensor& b) {
+std::string describe_diff(const Diff& d, const Tensor& a_any, const Tensor& b_any) {
+    const Tensor a = on_host(a_any), b = on_host(b_any);
     std::ostringstream s;
     s << "max |a-b| = " << d.max_abs << " (rel " << d.rel() << ", ref scale " << d.ref_scale << ")";
     if (d.worst >= 0) s << " first worst at flat index " << d.worst << ": " << a.at(d.worst) << " vs " << b.at(d.worst);

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+// Device-wide primitives from CUB (imram::cuda::prim), with host twins of exactly the same
+// semantics for the emulated device (imram::cuda_emu::prim). Kernels never use CUB's block-level
+// templates (the emulator cannot run them); these whole-array calls are where CUB belongs.
+//   segmented_sort_desc  per segment, pairs sorted by key, largest first; stable (equal keys keep
+//                        their input order), as cub::DeviceSegmentedRadixSort::SortPairsDescending.
+//                        Top-k search is this plus taking each segment's first k.
+//   segmented_sum        out[s] = sum of x[begin[s] .. end[s]) (cub::DeviceSegmentedReduce::Sum);
+//                        an empty segment gives 0.
+// All pointers are device memory; offsets arrays have num_segments entries each.
+#pragma once
+
+#include <cstdint>
+
+namespace imram {
+
+#define IMRAM_PRIM_DECLS                                                                                        \
+    namespace prim {                                                                                            \
+    void segmented_sort_desc(const float* keys_in, float* keys_out, const std::int32_t* values_in,             \
+                             std::int32_t* values_out, int num_items, int num_segments, const int* begin_offsets, \
+                             const int* end_offsets);                                                           \
+    void segmented_sum(const float* x, float* out, int num_segments, const int* begin_offsets,                  \
+                       const int* end_offsets);                                                                 \
+    }
+
+namespace cuda {
+IMRAM_PRIM_DECLS
+}
+namespace cuda_emu {
+IMRAM_PRIM_DECLS
+}
+#undef IMRAM_PRIM_DECLS
+
+}  // namespace imram
