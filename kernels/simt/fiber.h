@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+// A fiber: a separate stack and execution context that the owning OS thread switches into and
+// out of cooperatively. One fiber runs one emulated CUDA thread. Switches go only between the
+// scheduler (running on the OS thread's own stack) and one fiber, never fiber to fiber.
+#pragma once
+
+#include <cstddef>
+
+namespace simt::detail {
+
+class Fiber {
+public:
+    explicit Fiber(size_t stack_bytes);
+    ~Fiber();
+    Fiber(const Fiber&) = delete;
+    Fiber& operator=(const Fiber&) = delete;
+
+    /// Arms the fiber to run fn(arg) from the top of its stack at the next resume(). fn must not
+    /// throw. Any earlier (finished or abandoned) run is forgotten.
+    void start(void (*fn)(void*), void* arg);
+    /// From the scheduler: runs the fiber until it calls suspend() or fn returns.
+    void resume();
+    /// From inside the running fiber: returns control to the scheduler that resumed it.
+    static void suspend();
+    bool finished() const { return finished_; }
+
+    /// Bytes of usable stack per fiber (larger under AddressSanitizer, whose frames are bigger).
+    static size_t default_stack_bytes();
+
+    /// Runs fn_, then leaves the fiber for good (internal; public for the context trampolines).
+    [[noreturn]] static void entry_point(Fiber* self);
+
+private:
+    struct Impl;
+    Impl* impl_;
+    void (*fn_)(void*) = nullptr;
+    void* arg_ = nullptr;
+    bool finished_ = true;
+    bool dirty_ = false;  // stack holds frames of an earlier run (sanitizer shadow must be reset)
+};
+
+}  // namespace simt::detail
