@@ -7,9 +7,12 @@
 //     with the peak of the engine's host allocator.
 //
 //   imram_step [--mode full_IMRAM] [--K 3] [--batch 32] [--steps 2] [--eval-images 64] [--eval-captions 320]
-//              [--chunk 128]
+//              [--chunk 128] [--tape-pairs 0]
+//   --tape-pairs P also times the tape path alone: score_pairs forward and backward over P pairs
+//   (what the sparse backward runs on its <= 3B pairs), best of 3.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -70,7 +73,7 @@ int main(int argc, char** argv) {
     ModelConfig cfg;
     cfg.vocab_size = 8481;  // Flickr30K
     cfg.no_imram_norm = true;
-    std::int64_t batch = 32, steps = 2, eval_images = 64, eval_captions = 320, chunk = 128;
+    std::int64_t batch = 32, steps = 2, eval_images = 64, eval_captions = 320, chunk = 128, tape_pairs = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
         if (k == "--mode") cfg.mode = parse_mode(v);
@@ -80,6 +83,7 @@ int main(int argc, char** argv) {
         else if (k == "--eval-images") eval_images = std::atoll(v.c_str());
         else if (k == "--eval-captions") eval_captions = std::atoll(v.c_str());
         else if (k == "--chunk") chunk = std::atoll(v.c_str());
+        else if (k == "--tape-pairs") tape_pairs = std::atoll(v.c_str());
         else {
             std::fprintf(stderr, "imram_step: unknown option %s\n", k.c_str());
             return 64;
@@ -129,6 +133,36 @@ int main(int argc, char** argv) {
                         r.loss, static_cast<long long>(r.pairs_backpropagated), static_cast<long long>(chunk),
                         host_alloc_stats().peak_bytes / 1e9, ru.ru_maxrss / 1e6);
         }
+    }
+    if (tape_pairs > 0) {
+        const Data d = make_data(batch, batch, cfg.vocab_size, 31);
+        Encoded e;
+        {
+            NoGradGuard ng;
+            e = model.encode(d.images, d.ids, d.lengths);
+        }
+        Encoded leaf{e.images.detach().set_requires_grad(), e.captions.detach().set_requires_grad(), e.lengths};
+        Philox rng(41);
+        std::vector<std::int64_t> ii, cc;
+        for (std::int64_t p = 0; p < tape_pairs; ++p) {
+            ii.push_back(static_cast<std::int64_t>(rng.below(static_cast<std::uint32_t>(batch))));
+            cc.push_back(static_cast<std::int64_t>(rng.below(static_cast<std::uint32_t>(batch))));
+        }
+        double best_f = 1e30, best_b = 1e30;
+        for (int rep = 0; rep < 3; ++rep) {
+            host_alloc_reset_peak();
+            const auto t0 = Clock::now();
+            const Tensor s = model.score_pairs(leaf, ii, cc);
+            const double t_f = seconds_since(t0);
+            const auto t1 = Clock::now();
+            sum(s).backward();
+            const double t_b = seconds_since(t1);
+            best_f = std::min(best_f, t_f), best_b = std::min(best_b, t_b);
+            std::printf("tape path, %lld pairs: forward %.3f s, backward %.3f s; engine peak %.2f GB\n",
+                        static_cast<long long>(tape_pairs), t_f, t_b, host_alloc_stats().peak_bytes / 1e9);
+        }
+        std::printf("tape path, %lld pairs, best of 3: forward %.3f s, backward %.3f s, %.2f ms/pair\n",
+                    static_cast<long long>(tape_pairs), best_f, best_b, (best_f + best_b) / tape_pairs * 1e3);
     }
     return 0;
 }

@@ -111,5 +111,17 @@ Tensor cosine_similarity(const Tensor& a, const Tensor& b, double eps = 1e-8);
 /// own backward on every backend.
 Tensor clipped_attention(const Tensor& logits, const Tensor& q_valid, const Tensor& c_valid, double lambda,
                          double eps = 1e-8);
+/// Cosine between query fragments x_q and their attended vectors c_q = sum_s alpha[p, q, s] y_s without
+/// forming c_q (the Gram form, spec 1.4): with the raw logits A[p, s, q] = <y_s, x_q> (P, Ls, Lq, the layout
+/// clipped_attention takes), the context Gram matrices G[p] = Y Y^T (P, Ls, Ls) and xnorm[p, q] = |x_q| (P, Lq),
+///   r[p, q] = sum_s alpha[p, q, s] A[p, s, q] / max(xnorm[p, q] sqrt(alpha_q^T G[p] alpha_q), eps)   (P, Lq),
+/// which is cosine_similarity(x, bmm(alpha, y), eps) with the same eps placement. Differentiable in all four.
+Tensor gram_cosine(const Tensor& alpha, const Tensor& logits, const Tensor& gram, const Tensor& xnorm,
+                   double eps = 1e-8);
+/// IMRAM gated memory distillation from the pre-activations pre = [W_o | W_g] [q; c] + [b_o; b_g] (..., 2D):
+///   o = tanh(pre[..., :D]), g = sigmoid(pre[..., D:]), q' = g q + (1 - g) o, then l2norm(q', eps) if
+///   `normalize` (the official default; --no_IMRAM_norm turns it off). q (..., D) -> (..., D).
+/// One fused kernel with its own backward (to q and pre, so the projections around it stay GEMMs).
+Tensor gated_memory(const Tensor& q, const Tensor& pre, bool normalize, double eps = 1e-8);
 
 }  // namespace imram

@@ -230,6 +230,67 @@ struct ClippedAttentionBwdArgs {
     T lambda, eps;
 };
 
+/// Cosine between each query fragment x_q and its attended vector c_q = sum_s alpha[q, s] y_s in the
+/// Gram form (docs/ops.md#gram_cosine), per pair p, never forming c_q:
+///   num = sum_s alpha[q, s] A[s, q];  cc = alpha_q^T G alpha_q;  r[q] = num / max(xnorm[q] sqrt(cc), eps)
+/// alpha (P, Lq, Ls); A (P, Ls, Lq) with A[s, q] = <y_s, x_q> (the raw step-1 logits, clipped_attention's
+/// layout); G (P, Ls, Ls) = Y Y^T; xnorm (P, Lq) = |x_q|; r (P, Lq).
+template <class T>
+struct GramCosineArgs {
+    const T* alpha;
+    const T* A;
+    const T* G;
+    const T* xnorm;
+    T* r;
+    std::int64_t P, Lq, Ls;
+    T eps;
+};
+
+/// Gradients of r for every input (all written, not accumulated).
+template <class T>
+struct GramCosineBwdArgs {
+    const T* alpha;
+    const T* A;
+    const T* G;
+    const T* xnorm;
+    const T* dr;
+    T* dalpha;
+    T* dA;
+    T* dG;
+    T* dxnorm;
+    std::int64_t P, Lq, Ls;
+    T eps;
+};
+
+/// IMRAM gated memory distillation per row n of q (N, D), from pre-activations pre (N, 2D) = W [q; c] + b:
+///   o = tanh(pre[:D]), g = sigmoid(pre[D:]), u = g q + (1 - g) o, y = u / (|u| + eps) if normalize else u.
+/// norm (N) = |u| (written only when normalize) is saved for backward.
+template <class T>
+struct GatedMemoryArgs {
+    const T* q;
+    const T* pre;
+    T* y;
+    T* norm;
+    std::int64_t N, D;
+    bool normalize;
+    T eps;
+};
+
+/// dq (N, D) and dpre (N, 2D) from dy, recomputing o and g from pre.
+template <class T>
+struct GatedMemoryBwdArgs {
+    const T* q;
+    const T* pre;
+    const T* y;
+    const T* norm;
+    const T* dy;
+    T* dq;
+    T* dpre;
+    std::int64_t N, D;
+    bool normalize;
+    T eps;
+};
+
 /// One Adam step (PyTorch semantics, no weight decay) over n contiguous elements, in place:
 ///   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
 ///   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)

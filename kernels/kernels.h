@@ -49,7 +49,15 @@
     template <class T>                          \
     void clipped_attention_fwd(const ClippedAttentionArgs<T>&); \
     template <class T>                          \
-    void clipped_attention_bwd(const ClippedAttentionBwdArgs<T>&);
+    void clipped_attention_bwd(const ClippedAttentionBwdArgs<T>&); \
+    template <class T>                          \
+    void gram_cosine_fwd(const GramCosineArgs<T>&); \
+    template <class T>                          \
+    void gram_cosine_bwd(const GramCosineBwdArgs<T>&); \
+    template <class T>                          \
+    void gated_memory_fwd(const GatedMemoryArgs<T>&); \
+    template <class T>                          \
+    void gated_memory_bwd(const GatedMemoryBwdArgs<T>&);
 
 namespace imram::ref {
 IMRAM_HOST_KERNEL_DECLS

@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: MIT
-// Composed from engine ops, so autograd and every backend come for free; the fused kernels for the
-// hot path are tested against this formulation.
+// Small pieces of the matching step composed from engine ops (autograd and every backend for free); the
+// heavy parts are the fused ops clipped_attention, gram_cosine and gated_memory (core/ops.h).
 #include "models/imram/attention.h"
 
 #include "core/ops.h"
 
 namespace imram::models {
-Tensor attention_weights(const Tensor& query, const Tensor& q_valid, const Tensor& context, const Tensor& c_valid,
-                         double lambda) {
+Tensor attention_logits(const Tensor& query, const Tensor& context) {
     IMRAM_CHECK(query.dim() == 3 && context.dim() == 3 && query.size(0) == context.size(0) &&
                     query.size(2) == context.size(2),
-                "attention_weights: expected query (P, Lq, D) and context (P, Ls, D), got ", query.shape(), " and ",
+                "attention_logits: expected query (P, Lq, D) and context (P, Ls, D), got ", query.shape(), " and ",
                 context.shape());
-    // Logits by one batched GEMM, then the fused clipped-l2norm + masked softmax (with its own backward).
-    return clipped_attention(bmm(context, transpose(query, 1, 2)), q_valid, c_valid, lambda);  // (P, Lq, Ls)
+    return bmm(context, transpose(query, 1, 2));
 }
 
 MemoryWeights split_memory(const nn::Linear& linear, const nn::Linear& gate) {
@@ -23,14 +21,6 @@ MemoryWeights split_memory(const nn::Linear& linear, const nn::Linear& gate) {
     w.wc = cat({slice(linear.weight, 1, D, 2 * D), slice(gate.weight, 1, D, 2 * D)}, 0);
     w.bias = cat({linear.bias, gate.bias}, 0);
     return w;
-}
-
-Tensor gated_update(const Tensor& q, const Tensor& pre, bool no_norm) {
-    const std::int64_t D = q.size(-1);
-    const Tensor o = tanh(slice(pre, -1, 0, D));
-    const Tensor g = sigmoid(slice(pre, -1, D, 2 * D));
-    const Tensor out = add(o, mul(g, sub(q, o)));  // g q + (1 - g) o
-    return no_norm ? out : l2norm(out);
 }
 
 Tensor pool_fragments(const Tensor& r, const Tensor& valid, bool log_sum_exp, double lambda_lse) {

@@ -93,27 +93,36 @@ Tensor RetrievalModel::direction_scores(bool t2i, const Encoded& e, const Tensor
     const Tensor c_valid = t2i ? Tensor() : word_valid;
     const bool lse = !cfg_.uses_memory() && cfg_.agg == Agg::LogSumExp;
     const bool update = cfg_.uses_memory() && cfg_.steps() > 1;
+    const Tensor& c_items = t2i ? e.images : cap_items;
+    const Tensor& c_idx = t2i ? img_idx : cap_idx;
     // Exact hoisting (spec 1.4): W [q; c] = W^q q + W^c (alpha Y) = W^q q + alpha (Y W^c^T), with Y W^c^T
     // and the first step's W^q q computed once per item, not per pair.
     MemoryWeights w;
     Tensor pq0, pc;  // (P, Lq, 2D), (P, Ls, 2D)
     if (update) {
         w = t2i ? split_memory(linear_t2i, gate_t2i) : split_memory(linear_i2t, gate_i2t);
-        const Tensor& q_items = t2i ? cap_items : e.images;
-        const Tensor& c_items = t2i ? e.images : cap_items;
-        pq0 = index_select(linear(q_items, w.wq, w.bias), 0, t2i ? cap_idx : img_idx);
-        pc = index_select(linear(c_items, w.wc), 0, t2i ? img_idx : cap_idx);
+        pq0 = index_select(linear(t2i ? cap_items : e.images, w.wq, w.bias), 0, t2i ? cap_idx : img_idx);
+        pc = index_select(linear(c_items, w.wc), 0, c_idx);
     }
+    // The per-step cosine in the Gram form (spec 1.4): <x, c> = alpha . S with the raw step-1 logits S,
+    // |c|^2 = alpha^T G alpha with the context Gram matrix G (once per item); the attended vectors are
+    // never formed. Step 1 attends with S itself (q = orig). G is formed per item when there are more pairs
+    // than items (whole score matrices), per pair otherwise (the loss's few chunked pairs).
+    const Tensor S = attention_logits(orig, context);  // (P, Ls, Lq)
+    const Tensor G = img_idx.size(0) > c_items.size(0)
+                         ? index_select(bmm(c_items, transpose(c_items, 1, 2)), 0, c_idx)
+                         : bmm(context, transpose(context, 1, 2));  // (P, Ls, Ls)
+    const Tensor xnorm = norm(orig, -1);                             // (P, Lq)
     Tensor q = orig, total;
     for (std::int64_t k = 0; k < cfg_.steps(); ++k) {
-        const Tensor alpha = attention_weights(q, q_valid, context, c_valid, cfg_.lambda_softmax);  // (P, Lq, Ls)
-        const Tensor att = bmm(alpha, context);                                                   // (P, Lq, D)
-        const Tensor f = pool_fragments(cosine_similarity(orig, att), q_valid, lse, cfg_.lambda_lse);  // (P)
+        const Tensor logits = k == 0 ? S : attention_logits(q, context);
+        const Tensor alpha = clipped_attention(logits, q_valid, c_valid, cfg_.lambda_softmax);  // (P, Lq, Ls)
+        const Tensor f = pool_fragments(gram_cosine(alpha, S, G, xnorm), q_valid, lse, cfg_.lambda_lse);  // (P)
         total = total.defined() ? add(total, f) : f;
         // The official code also updates after the last step; that result is never used.
         if (update && k + 1 < cfg_.steps()) {
             const Tensor pre = add(k == 0 ? pq0 : linear(q, w.wq, w.bias), bmm(alpha, pc));
-            q = gated_update(q, pre, cfg_.no_imram_norm);
+            q = gated_memory(q, pre, !cfg_.no_imram_norm);
         }
     }
     return total;

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// One matching step's fused tape ops against the composition they replace, forward + backward, at the
+// real sizes (D = 1024, R = 36 regions, L = 14 words, P = 96 pairs: the ~3B pairs of a B = 32 step):
+//   * per-step cosine: gram_cosine(alpha, S, G, |x|) vs cosine_similarity(x, bmm(alpha, y)), for the
+//     text direction (Lq = L, Ls = R) and the image direction (Lq = R, Ls = L). S, G and |x| serve every
+//     step in the model, so only the op itself is timed on the fused side;
+//   * memory update: gated_memory(q, pre) vs tanh / sigmoid / slices / mul / sub / add (+ l2norm).
+#include <benchmark/benchmark.h>
+
+#include "core/ops.h"
+
+using namespace imram;
+
+namespace {
+
+constexpr std::int64_t kP = 96, kD = 1024, kR = 36, kL = 14;
+
+Tensor leaf(const Shape& s, std::uint64_t seed) {
+    return randn(s, seed).set_requires_grad();
+}
+
+void zero_grads(std::vector<Tensor> ts) {  // handles: the copies share the tensors
+    for (Tensor& t : ts) t.zero_grad();
+}
+
+// Args: 0 = text direction (words attend to regions), 1 = image direction.
+void BM_step_cosine_composed(benchmark::State& st) {
+    const std::int64_t Lq = st.range(0) == 0 ? kL : kR, Ls = st.range(0) == 0 ? kR : kL;
+    const Tensor x = leaf({kP, Lq, kD}, 1), y = leaf({kP, Ls, kD}, 2);
+    const Tensor alpha = softmax(randn({kP, Lq, Ls}, 3), -1).detach().set_requires_grad();
+    for (auto _ : st) {
+        zero_grads({x, y, alpha});
+        sum(cosine_similarity(x, bmm(alpha, y))).backward();
+    }
+}
+void BM_step_cosine_gram(benchmark::State& st) {
+    const std::int64_t Lq = st.range(0) == 0 ? kL : kR, Ls = st.range(0) == 0 ? kR : kL;
+    const Tensor x = randn({kP, Lq, kD}, 1), y = randn({kP, Ls, kD}, 2);
+    const Tensor S = bmm(y, transpose(x, 1, 2)).set_requires_grad(), G = bmm(y, transpose(y, 1, 2)).set_requires_grad();
+    const Tensor xn = norm(x, -1).set_requires_grad();
+    const Tensor alpha = softmax(randn({kP, Lq, Ls}, 3), -1).detach().set_requires_grad();
+    for (auto _ : st) {
+        zero_grads({S, G, xn, alpha});
+        sum(gram_cosine(alpha, S, G, xn)).backward();
+    }
+}
+
+// Args: 0 = --no_IMRAM_norm (the official scripts), 1 = l2-normalised memory output.
+void BM_step_memory_composed(benchmark::State& st) {
+    const Tensor q = leaf({kP * kL, kD}, 4), pre = leaf({kP * kL, 2 * kD}, 5);
+    for (auto _ : st) {
+        zero_grads({q, pre});
+        const Tensor o = tanh(slice(pre, -1, 0, kD)), g = sigmoid(slice(pre, -1, kD, 2 * kD));
+        const Tensor u = add(o, mul(g, sub(q, o)));
+        sum(st.range(0) ? l2norm(u) : u).backward();
+    }
+}
+void BM_step_memory_fused(benchmark::State& st) {
+    const Tensor q = leaf({kP * kL, kD}, 4), pre = leaf({kP * kL, 2 * kD}, 5);
+    for (auto _ : st) {
+        zero_grads({q, pre});
+        sum(gated_memory(q, pre, st.range(0) != 0)).backward();
+    }
+}
+
+}  // namespace
+
+BENCHMARK(BM_step_cosine_composed)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_step_cosine_gram)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_step_memory_composed)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_step_memory_fused)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
