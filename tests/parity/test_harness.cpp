@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The three harnesses over the op-case registry: gradcheck, backend parity, and coverage of ops.def.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cfloat>
 #include <cmath>
@@ -121,6 +122,11 @@ TEST_CASE("parity: every backend matches the f64 reference", "[parity]") {
 }
 
 TEST_CASE("coverage: every op in ops.def has parity and gradcheck cases", "[coverage]") {
+    // Parity runs every case on every backend listed here, so the cases below cover the CUDA
+    // kernels (through the SIMT emulator) as much as the cpu ones.
+    const std::vector<Device>& backends = parity_backends();
+    CHECK(std::find(backends.begin(), backends.end(), Device::cuda_emulated()) != backends.end());
+    CHECK(std::find(backends.begin(), backends.end(), Device::cpu()) != backends.end());
     std::map<std::string, std::pair<int, int>> counts;  // op -> (cases, gradcheck cases)
     for (const OpCase& c : registry()) {
         counts[c.op].first++;
