@@ -13,7 +13,7 @@
 
 namespace simt::detail {
 
-thread_local Current tl_current;
+constinit thread_local Current tl_current;
 
 namespace {
 thread_local Block* tl_block = nullptr;
