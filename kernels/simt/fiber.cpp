@@ -73,7 +73,7 @@ size_t Fiber::default_stack_bytes() {
 #endif
 }
 
-Fiber::Fiber(size_t stack_bytes) : impl_(new Impl) {
+Fiber::Fiber(size_t stack_bytes, size_t index) : impl_(new Impl) {
     const size_t page = page_size();
     const size_t usable = (stack_bytes + page - 1) / page * page;
     impl_->map_bytes = usable + page;
@@ -90,7 +90,7 @@ Fiber::Fiber(size_t stack_bytes) : impl_(new Impl) {
         throw std::runtime_error("simt: cannot protect a fiber stack guard page");
     }
     impl_->stack_lo = static_cast<char*>(impl_->map) + page;
-    impl_->stack_bytes = usable;
+    impl_->stack_bytes = usable - (index % 64) * 64;  // the top moves down by 0..63 cache lines
 }
 
 Fiber::~Fiber() {
