@@ -134,9 +134,8 @@ void Fiber::start(void (*fn)(void*), void* arg) {
     arg_ = arg;
 #if SIMT_ASAN
     // A run abandoned mid-way leaves poisoned redzones of its frames in the shadow memory.
-    if (!finished_ || dirty_) __asan_unpoison_memory_region(impl_->stack_lo, impl_->stack_bytes);
+    if (!finished_) __asan_unpoison_memory_region(impl_->stack_lo, impl_->stack_bytes);
 #endif
-    dirty_ = false;
     finished_ = false;
 #if defined(SIMT_USE_UCONTEXT)
     getcontext(&impl_->ctx);

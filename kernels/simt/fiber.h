@@ -38,7 +38,6 @@ private:
     void (*fn_)(void*) = nullptr;
     void* arg_ = nullptr;
     bool finished_ = true;
-    bool dirty_ = false;  // stack holds frames of an earlier run (sanitizer shadow must be reset)
 };
 
 }  // namespace simt::detail
