@@ -13,7 +13,7 @@
 
 namespace simt::detail {
 
-thread_local Current tl_current;
+constinit thread_local Current tl_current;
 
 namespace {
 thread_local Block* tl_block = nullptr;
@@ -72,11 +72,11 @@ void Block::make_ready(ThreadSlot& t) {
 }
 
 void Block::release_in_order(std::vector<int>& tids) {
+    // tids arrive in ascending order (callers scan threads or lanes upwards).
     if (schedule_ == Schedule::Reverse)
-        std::sort(tids.begin(), tids.end(), std::greater<int>());
+        for (auto it = tids.rbegin(); it != tids.rend(); ++it) make_ready(threads_[static_cast<size_t>(*it)]);
     else
-        std::sort(tids.begin(), tids.end());
-    for (int tid : tids) make_ready(threads_[static_cast<size_t>(tid)]);
+        for (int tid : tids) make_ready(threads_[static_cast<size_t>(tid)]);
 }
 
 int Block::pick() {
@@ -157,7 +157,7 @@ int Block::barrier(int kind, int predicate, const char* file, int line) {
         barrier_file_ = file;
         barrier_line_ = line;
         predicate_sum_ = 0;
-    } else if (line != barrier_line_ || std::strcmp(file, barrier_file_) != 0) {
+    } else if (line != barrier_line_ || (file != barrier_file_ && std::strcmp(file, barrier_file_) != 0)) {
         violate(cat("barrier divergence: ", arrived_, " thread(s) wait at the barrier at ", barrier_file_, ":",
                     barrier_line_, " while ", thread_name(t), " reached a different one at ", file, ":", line));
     }
@@ -213,7 +213,7 @@ void Block::run(const LaunchInfo& info, const Options& opt, uint64_t linear, Wor
     block_idx_ = uint3{static_cast<unsigned>(linear % g.x), static_cast<unsigned>((linear / g.x) % g.y),
                        static_cast<unsigned>(linear / (static_cast<uint64_t>(g.x) * g.y))};
     n_ = static_cast<int>(b.x * b.y * b.z);
-    while (fibers_.size() < static_cast<size_t>(n_)) fibers_.push_back(std::make_unique<Fiber>(Fiber::default_stack_bytes()));
+    while (fibers_.size() < static_cast<size_t>(n_)) fibers_.push_back(std::make_unique<Fiber>(Fiber::default_stack_bytes(), fibers_.size()));
     threads_.assign(static_cast<size_t>(n_), ThreadSlot{});
     for (int i = 0; i < n_; ++i) {
         ThreadSlot& t = threads_[static_cast<size_t>(i)];

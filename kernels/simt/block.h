@@ -82,7 +82,7 @@ private:
     void thread_exit(ThreadSlot& t, bool normal);
     void suspend_as(Wait state, int op, const char* file, int line, unsigned mask);
     void make_ready(ThreadSlot& t);
-    void release_in_order(std::vector<int>& tids);
+    void release_in_order(std::vector<int>& tids);  // tids ascending
     int pick();
     std::string describe_waits() const;
     void complete_warp_group(WarpState& w, size_t group);

@@ -73,7 +73,7 @@ size_t Fiber::default_stack_bytes() {
 #endif
 }
 
-Fiber::Fiber(size_t stack_bytes) : impl_(new Impl) {
+Fiber::Fiber(size_t stack_bytes, size_t index) : impl_(new Impl) {
     const size_t page = page_size();
     const size_t usable = (stack_bytes + page - 1) / page * page;
     impl_->map_bytes = usable + page;
@@ -90,7 +90,7 @@ Fiber::Fiber(size_t stack_bytes) : impl_(new Impl) {
         throw std::runtime_error("simt: cannot protect a fiber stack guard page");
     }
     impl_->stack_lo = static_cast<char*>(impl_->map) + page;
-    impl_->stack_bytes = usable;
+    impl_->stack_bytes = usable - (index % 64) * 64;  // the top moves down by 0..63 cache lines
 }
 
 Fiber::~Fiber() {
@@ -134,9 +134,8 @@ void Fiber::start(void (*fn)(void*), void* arg) {
     arg_ = arg;
 #if SIMT_ASAN
     // A run abandoned mid-way leaves poisoned redzones of its frames in the shadow memory.
-    if (!finished_ || dirty_) __asan_unpoison_memory_region(impl_->stack_lo, impl_->stack_bytes);
+    if (!finished_) __asan_unpoison_memory_region(impl_->stack_lo, impl_->stack_bytes);
 #endif
-    dirty_ = false;
     finished_ = false;
 #if defined(SIMT_USE_UCONTEXT)
     getcontext(&impl_->ctx);

@@ -10,7 +10,9 @@ namespace simt::detail {
 
 class Fiber {
 public:
-    explicit Fiber(size_t stack_bytes);
+    /// `index` staggers where the stack starts: stacks of equal size would otherwise put every
+    /// fiber's hot frames at the same address modulo the page size, all in the same cache sets.
+    Fiber(size_t stack_bytes, size_t index);
     ~Fiber();
     Fiber(const Fiber&) = delete;
     Fiber& operator=(const Fiber&) = delete;
@@ -36,7 +38,6 @@ private:
     void (*fn_)(void*) = nullptr;
     void* arg_ = nullptr;
     bool finished_ = true;
-    bool dirty_ = false;  // stack holds frames of an earlier run (sanitizer shadow must be reset)
 };
 
 }  // namespace simt::detail

@@ -40,7 +40,8 @@ struct Current {
     dim3 grid_dim;
     unsigned char* dynamic_smem = nullptr;
 };
-extern thread_local Current tl_current;
+// constinit: no dynamic initialisation, so kernels read it directly instead of through a TLS wrapper.
+extern thread_local constinit Current tl_current;
 
 /// Runs the launch; throws KernelError.
 void launch(const LaunchInfo& info);

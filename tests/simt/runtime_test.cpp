@@ -114,3 +114,21 @@ TEST_CASE("intrinsics called outside a launch throw instead of crashing", "[simt
     REQUIRE_THROWS_AS(__syncthreads(), std::logic_error);
     REQUIRE_THROWS_AS(__shfl_sync(0xffffffffu, 1, 0), std::logic_error);
 }
+
+namespace {
+// Reads the block's dynamic shared memory before writing it, then scribbles on it.
+__global__ void read_then_write_shared(int* out) {
+    SIMT_DYNAMIC_SHARED(int, s);
+    const int t = static_cast<int>(threadIdx.x);
+    out[blockIdx.x * blockDim.x + t] = s[t];
+    s[t] = 7;
+}
+}  // namespace
+
+TEST_CASE("dynamic shared memory starts as 0xFF bytes in every block", "[simt]") {
+    const int blocks = 3, threads = 40;
+    DeviceBuffer<int> out(blocks * threads);
+    out.fill(0);
+    SIMT_LAUNCH(read_then_write_shared, blocks, threads, threads * sizeof(int), nullptr, out.get());
+    for (int v : out.to_host()) REQUIRE(v == -1);  // never the 7 an earlier block left behind
+}
