@@ -110,10 +110,15 @@ TensorFile decode_safetensors(const std::string& bytes, const std::string& src) 
                     "': unsupported dtype ", e["dtype"].dump(), " (expected F32, F64, I32, I64 or BOOL)");
         IMRAM_CHECK(e["shape"].is_array(), src, ": tensor '", name, "': shape must be an array");
         Shape shape;
+        // Bytes the shape spans, counting a zero dimension as 1 (the strides still reach that far):
+        // checked for overflow, since a wrapped product could match the data offsets.
+        std::int64_t span = dtype_size(dt);
         for (const json& d : e["shape"]) {
             IMRAM_CHECK(d.is_number_integer() && d.get<std::int64_t>() >= 0, src, ": tensor '", name,
                         "': shape entries must be non-negative integers, got ", e["shape"].dump());
             shape.push_back(d.get<std::int64_t>());
+            IMRAM_CHECK(!__builtin_mul_overflow(span, std::max<std::int64_t>(shape.back(), 1), &span), src,
+                        ": tensor '", name, "': shape ", e["shape"].dump(), " has too many elements");
         }
         const json& off = e["data_offsets"];
         IMRAM_CHECK(off.is_array() && off.size() == 2 && off[0].is_number_unsigned() && off[1].is_number_unsigned(),

@@ -25,6 +25,7 @@
 #include "train/data/precomp.h"
 #include "train/data/vocab.h"
 #include "train/demo_data.h"
+#include "train/encode.h"
 #include "train/trainer.h"
 
 using namespace imram;
@@ -185,6 +186,14 @@ int main(int argc, char** argv) {
     se->add_option("-k,--top", top, "how many results");
     se->add_flag("--json", search_json, "print the results as JSON");
 
+    Common nc;
+    std::string encode_ckpt, encode_split_name = "test", encode_out;
+    CLI::App* en = app.add_subcommand("encode", "write a split's image and caption embeddings (.npy) with a model");
+    add_common(en, nc);
+    en->add_option("--checkpoint", encode_ckpt, "model file (.safetensors)")->required();
+    en->add_option("--split", encode_split_name, "dev, test or testall");
+    en->add_option("--out", encode_out, "output folder (gets img_emb.npy, cap_emb.npy, cap_lens.npy)")->required();
+
     std::string inspect_file;
     CLI::App* in = app.add_subcommand("inspect", "list a safetensors file's tensors and metadata");
     in->add_option("file", inspect_file, "a .safetensors file")->required();
@@ -312,6 +321,33 @@ int main(int argc, char** argv) {
                                 static_cast<long long>(h.index), h.score, text.c_str());
             }
             if (search_json) std::printf("]\n");
+            return 0;
+        }
+        if (en->parsed()) {
+            // What the official evaluation's encode step produces: image regions (N, R, D), caption
+            // words (M, L_max, D) zero-padded, and the caption lengths (M) with <start> and <end>.
+            apply_threads(nc);
+            if (!fs::exists(encode_ckpt)) throw Error("encode: --checkpoint: cannot open " + encode_ckpt);
+            const auto model = models::load_model(encode_ckpt);
+            const train::Dataset d = load_split(nc, encode_split_name);
+            const bool tty = ::isatty(::fileno(stderr)) == 1;
+            std::int64_t shown = -1;
+            auto progress = [&](std::int64_t done, std::int64_t total) {
+                // A terminal gets a line redrawn in place; a log gets a line every tenth of the work.
+                const std::int64_t tenth = done * 10 / total;
+                if (!tty && tenth == shown) return;
+                shown = tenth;
+                std::fprintf(stderr, tty ? "\rimram encode: %lld/%lld items\x1b[K" : "imram encode: %lld/%lld items\n",
+                             static_cast<long long>(done), static_cast<long long>(total));
+                if (tty && done == total) std::fputc('\n', stderr);
+            };
+            const train::EncodeSummary e = train::write_embeddings(*model, d, encode_out, 128, progress);
+            std::ostringstream si, sc;
+            si << e.images;
+            sc << e.captions;
+            std::printf("%s on %s: wrote %s/img_emb.npy %s, cap_emb.npy %s, cap_lens.npy (%lld)\n", encode_ckpt.c_str(),
+                        d.name.c_str(), encode_out.c_str(), si.str().c_str(), sc.str().c_str(),
+                        static_cast<long long>(e.captions[0]));
             return 0;
         }
         if (in->parsed()) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "train/trainer.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <chrono>
@@ -20,6 +22,7 @@
 #include "nn/safetensors.h"
 #include "train/curve_svg.h"
 #include "train/optim.h"
+#include "train/progress.h"
 
 namespace imram::train {
 namespace fs = std::filesystem;
@@ -137,7 +140,9 @@ void append_line(const fs::path& p, const std::string& line) {
 
 }  // namespace
 
-Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch) {
+models::Encoded encode_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch,
+                             const std::function<void(std::int64_t, std::int64_t)>& on_batch) {
+    IMRAM_CHECK(batch >= 1, "encode_split: batch must be positive, got ", batch);
     NoGradGuard no_grad;
     const std::int64_t ni = d.images.size(0), nc = d.num_captions();
     std::vector<Tensor> img_parts, cap_parts;
@@ -145,8 +150,10 @@ Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::i
     std::int64_t L = 1;
     for (const auto& c : d.captions) L = std::max<std::int64_t>(L, static_cast<std::int64_t>(c.size()));
     const Device dev = model.img_enc.fc_local.weight.device();  // the data lives on the host; the model may not
-    for (std::int64_t b = 0; b < ni; b += batch)
+    for (std::int64_t b = 0; b < ni; b += batch) {
         img_parts.push_back(model.img_enc.forward(slice(d.images, 0, b, std::min(ni, b + batch)).to(dev)));
+        if (on_batch) on_batch(std::min(ni, b + batch), ni + nc);
+    }
     for (std::int64_t b = 0; b < nc; b += batch) {
         std::vector<std::int64_t> idx;
         for (std::int64_t j = b; j < std::min(nc, b + batch); ++j) idx.push_back(j);
@@ -157,9 +164,14 @@ Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::i
         if (enc.size(1) < L) enc = cat({enc, zeros({enc.size(0), L - enc.size(1), enc.size(2)}, enc.dtype(), dev)}, 1);
         cap_parts.push_back(enc);
         lengths.insert(lengths.end(), lens.begin(), lens.end());
+        if (on_batch) on_batch(ni + std::min(nc, b + batch), ni + nc);
     }
-    const models::Encoded e{cat(img_parts, 0), cat(cap_parts, 0), lengths};
-    return model.score_matrix_nograd(e);
+    return {cat(img_parts, 0), cat(cap_parts, 0), lengths};
+}
+
+Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch) {
+    NoGradGuard no_grad;
+    return model.score_matrix_nograd(encode_split(model, d, batch));
 }
 
 RetrievalMetrics evaluate(const models::RetrievalModel& model, const Dataset& d, Tensor* scores_out) {
@@ -195,6 +207,10 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
     const std::int64_t steps_per_epoch = tr.num_captions() / opt.batch_size;
     const auto t_start = Clock::now();
     std::vector<std::string> kept;
+    ProgressOptions po;
+    po.num_epochs = opt.num_epochs, po.steps_per_epoch = steps_per_epoch, po.items_per_step = opt.batch_size;
+    po.log_every = opt.log_every, po.tty = ::isatty(::fileno(stderr)) == 1;
+    Progress progress(po);
     auto stop_requested = [&] { return (opt.max_steps > 0 && st.steps >= opt.max_steps) || g_interrupted.load(); };
     for (std::int64_t epoch = st.epoch; epoch < opt.num_epochs && !stop_requested(); ++epoch) {
         st.epoch = epoch;
@@ -205,6 +221,7 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
         std::int64_t loss_n = 0;
         const auto t_epoch = Clock::now();
         const std::int64_t first = st.step_in_epoch;
+        progress.start_epoch(epoch, first, lr);
         for (std::int64_t s = first; s < steps_per_epoch; ++s) {
             if (stop_requested()) break;
             const std::vector<std::int64_t> idx(order.begin() + s * opt.batch_size, order.begin() + (s + 1) * opt.batch_size);
@@ -218,6 +235,7 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
             if (!std::isfinite(r.loss) || !std::isfinite(clip.total_norm)) {
                 ++sum.skipped_steps;
                 ++st.skipped;
+                std::fputs(progress.break_line().c_str(), stderr);
                 std::fprintf(stderr, "imram: step %lld: non-finite loss or gradient (loss %g, grad norm %g): step skipped\n",
                              static_cast<long long>(sum.steps + 1), r.loss, clip.total_norm);
                 IMRAM_CHECK(++bad_in_a_row < opt.max_bad_steps, "training diverged: ", bad_in_a_row,
@@ -231,14 +249,9 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
             loss_sum += r.loss;
             ++loss_n;
             if (opt.save_every > 0 && st.steps % opt.save_every == 0) save_last(run, model, adam, st, opt);
-            if (opt.log_every > 0 && ((s + 1) % opt.log_every == 0 || s + 1 == steps_per_epoch)) {
-                const double per_step = since(t_epoch) / static_cast<double>(s + 1 - first);
-                std::fprintf(stderr, "epoch %lld/%lld  step %lld/%lld  loss %.4f  lr %.2e  %.2f s/step  epoch ETA %.0f s\n",
-                             static_cast<long long>(epoch + 1), static_cast<long long>(opt.num_epochs),
-                             static_cast<long long>(s + 1), static_cast<long long>(steps_per_epoch), r.loss, lr,
-                             per_step, per_step * static_cast<double>(steps_per_epoch - s - 1));
-            }
+            std::fputs(progress.step(s + 1, r.loss).c_str(), stderr);
         }
+        std::fputs(progress.break_line().c_str(), stderr);
         if (st.step_in_epoch < steps_per_epoch) {  // stopped inside the epoch: keep the place, no evaluation
             save_last(run, model, adam, st, opt);
             if (g_interrupted.load()) {

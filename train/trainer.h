@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "models/imram/model.h"
@@ -46,6 +47,12 @@ struct TrainSummary {
 /// checkpoint_last and returns with `interrupted` set.
 TrainSummary train(models::RetrievalModel& model, const Dataset& train_set, const Dataset& dev_set,
                    const TrainerOptions& opt);
+
+/// Encodes a split without autograd, in batches of `batch`: every image (N, R, D) and every caption
+/// (M, L_max, D), zero-padded to the longest caption, with the true lengths. `on_batch(done, total)`
+/// runs after each batch (images first, then captions; total = N + M).
+models::Encoded encode_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch = 128,
+                             const std::function<void(std::int64_t, std::int64_t)>& on_batch = {});
 
 /// Encodes a split (images once each, captions in batches) and returns the (images x captions) scores.
 Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch = 128);

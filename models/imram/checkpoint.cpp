@@ -25,6 +25,15 @@ std::unique_ptr<RetrievalModel> model_from_tensors(const nn::TensorFile& f, cons
     } catch (const Error& e) {
         IMRAM_FAIL(source, ": invalid model hyper-parameters: ", e.what());
     }
+    // The metadata's sizes must be those of the tensors before a model of that size is allocated:
+    // with these two fixed, every other parameter's shape is too, and load_state_dict checks them.
+    const Tensor* fc = f.find("img_enc.fc_local.weight");
+    if (!fc) fc = f.find("module.img_enc.fc_local.weight");
+    IMRAM_CHECK(fc != nullptr, source, ": no tensor 'img_enc.fc_local.weight': not an IMRAM/SCAN model file");
+    IMRAM_CHECK((embed->shape() == Shape{cfg.vocab_size, cfg.word_dim}), source, ": 'txt_enc.embed.weight' has shape ",
+                embed->shape(), " but the metadata says vocab_size ", cfg.vocab_size, ", word_dim ", cfg.word_dim);
+    IMRAM_CHECK((fc->shape() == Shape{cfg.embed_size, cfg.img_dim}), source, ": 'img_enc.fc_local.weight' has shape ",
+                fc->shape(), " but the metadata says embed_size ", cfg.embed_size, ", img_dim ", cfg.img_dim);
     auto model = std::make_unique<RetrievalModel>(cfg, 0, dtype, dev);
     nn::load_state_dict(*model, f, /*strict=*/true, source);
     return model;

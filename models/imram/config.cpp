@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "models/imram/config.h"
 
+#include <cerrno>
 #include <cstdlib>
 #include <sstream>
 
@@ -25,9 +26,10 @@ std::int64_t parse_int(const std::map<std::string, std::string>& m, const std::s
     auto it = m.find(key);
     if (it == m.end()) return def;
     char* end = nullptr;
+    errno = 0;
     const long long v = std::strtoll(it->second.c_str(), &end, 10);
-    IMRAM_CHECK(end && *end == '\0' && !it->second.empty(), src, ": metadata field '", key,
-                "' must be an integer, got '", it->second, "'");
+    IMRAM_CHECK(end && *end == '\0' && !it->second.empty() && errno != ERANGE, src, ": metadata field '", key,
+                "' must be a 64-bit integer, got '", it->second, "'");
     return v;
 }
 

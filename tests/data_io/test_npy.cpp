@@ -14,6 +14,7 @@ using imram::data::save_npy;
 using imram::testing::read_bytes;
 using imram::testing::temp_file;
 using imram::testing::write_bytes;
+using Catch::Contains;
 
 namespace {
 
@@ -101,6 +102,23 @@ TEST_CASE("npy: 1-d, 0-d and empty shapes round trip", "[data]") {
         CHECK(u.shape() == shape);
         CHECK(u.to_vector<float>() == values);
     }
+}
+
+TEST_CASE("npy: int32 arrays round trip as '<i4', and each dtype rejects the other's files", "[data]") {
+    const std::vector<std::int32_t> values = {7, -1, 0, 2147483647, -2147483647 - 1, 12};
+    const std::string path = temp_file("lens.npy");
+    save_npy(path, from_vector<std::int32_t>(values, {6}));
+    CHECK(read_bytes(path).find("{'descr': '<i4', 'fortran_order': False, 'shape': (6,), }") == 10);
+    const Tensor u = load_npy(path, DType::I32);
+    CHECK(u.dtype() == DType::I32);
+    CHECK(u.to_vector<std::int32_t>() == values);
+    CHECK_THROWS_WITH(load_npy(path), Contains(path) && Contains("dtype '<i4' (int32): expected '<f4' (little-endian float32)"));
+    const std::string fpath = temp_file("floats.npy");
+    save_npy(fpath, from_vector<float>({1.f, 2.f}, {2}));
+    CHECK_THROWS_WITH(load_npy(fpath, DType::I32),
+                      Contains(fpath) && Contains("dtype '<f4' (float32): expected '<i4' (little-endian int32)"));
+    CHECK_THROWS_WITH(load_npy(fpath, DType::F64), Contains("F32 or I32"));
+    CHECK_THROWS_WITH(save_npy(fpath, from_vector<double>({1.0}, {1})), Contains("only F32 and I32"));
 }
 
 TEST_CASE("npy: save_npy writes non-contiguous views and other host devices in row-major order", "[data]") {
@@ -253,6 +271,9 @@ TEST_CASE("npy: malformed, unsupported and truncated files are rejected with the
         CHECK_THROWS_WITH(load_npy(pu), Contains(pu) && Contains("not a valid Python literal"));
         const std::string po = file("overflow.npy", npy(1, dict_f4("(4611686018427387904, 4)"), ""));
         CHECK_THROWS_WITH(load_npy(po), Contains("header field 'shape': the element count overflows"));
+        // An empty array whose other dimensions overflow its strides (found by fuzz_npy's seeds).
+        const std::string pz = file("zero_overflow.npy", npy(1, dict_f4("(0, 4611686018427387904, 4)"), ""));
+        CHECK_THROWS_WITH(load_npy(pz), Contains(pz) && Contains("header field 'shape': the element count overflows"));
         const std::string pg = file("garbage.npy", npy(1, dict_f4("(2, 3)x"), data6));
         CHECK_THROWS_WITH(load_npy(pg), Contains("not a valid Python literal"));
     }
@@ -274,7 +295,7 @@ TEST_CASE("npy: malformed, unsupported and truncated files are rejected with the
         const std::string p3 = file("badutf8_v3.npy", npy(3, dict_f4("(2, 3)") + " \xc3", data6));
         CHECK_THROWS_WITH(load_npy(p3), Contains(p3) && Contains("not valid UTF-8"));
     }
-    SECTION("save_npy accepts only F32") {
+    SECTION("save_npy accepts only F32 and I32") {
         const std::string p = temp_file("f64_save.npy");
         CHECK_THROWS_WITH(save_npy(p, zeros({2}, DType::F64)), Contains(p) && Contains("only F32"));
         CHECK_THROWS_WITH(save_npy(p, Tensor()), Contains("undefined tensor"));

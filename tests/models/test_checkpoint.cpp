@@ -59,3 +59,23 @@ TEST_CASE("checkpoint: official names with the module. prefix load; bad files ar
     write_file_atomic(p, std::string_view(bytes).substr(0, bytes.size() / 2));
     CHECK_THROWS_WITH(load_model(p), Contains("truncated.safetensors"));
 }
+
+TEST_CASE("checkpoint: metadata sizes that disagree with the tensors are errors, not huge allocations", "[models][errors]") {
+    RetrievalModel m(small(), 3);
+    // Found by fuzz_model: the model was built from the metadata before any shape was compared.
+    nn::TensorFile huge = nn::state_dict(m, m.config().to_metadata());
+    huge.metadata.at("embed_size") = "4611686018427387904";
+    CHECK_THROWS_WITH(model_from_tensors(huge, "h.safetensors"),
+                      Contains("h.safetensors") && Contains("img_enc.fc_local.weight") && Contains("embed_size 4611686018427387904"));
+    nn::TensorFile vocab = nn::state_dict(m, m.config().to_metadata());
+    vocab.metadata.at("vocab_size") = std::to_string(m.config().vocab_size + 1);
+    CHECK_THROWS_WITH(model_from_tensors(vocab, "v.safetensors"), Contains("v.safetensors") && Contains("txt_enc.embed.weight") &&
+                                                                   Contains("vocab_size " + std::to_string(m.config().vocab_size + 1)));
+    nn::TensorFile range = nn::state_dict(m, m.config().to_metadata());
+    range.metadata.at("word_dim") = "99999999999999999999";
+    CHECK_THROWS_WITH(model_from_tensors(range, "r.safetensors"), Contains("r.safetensors") && Contains("'word_dim'") &&
+                                                                   Contains("64-bit integer"));
+    nn::TensorFile no_fc = nn::state_dict(m, m.config().to_metadata());
+    std::erase_if(no_fc.tensors, [](const auto& e) { return e.first == "img_enc.fc_local.weight"; });
+    CHECK_THROWS_WITH(model_from_tensors(no_fc, "f.safetensors"), Contains("f.safetensors") && Contains("img_enc.fc_local.weight"));
+}

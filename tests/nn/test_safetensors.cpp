@@ -83,6 +83,19 @@ TEST_CASE("safetensors: corrupt and truncated files give errors naming the file 
                       Contains("__metadata__.k"));
     CHECK_THROWS_WITH(load_safetensors(tmp_path("does_not_exist.safetensors")),
                       Contains("does_not_exist") && Contains("cannot open"));
+    // Found by fuzz_safetensors: 2^32 x 2^32 elements wrapped to 0 in 64 bits and matched empty offsets.
+    CHECK_THROWS_WITH(
+        decode_safetensors(with_header(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})", ""),
+                           "x.st"),
+        Contains("x.st") && Contains("'w'") && Contains("too many elements"));
+    // A zero dimension makes the tensor empty, but the other dimensions must still fit the strides.
+    CHECK_THROWS_WITH(
+        decode_safetensors(
+            with_header(R"({"w":{"dtype":"I64","shape":[0,4611686018427387904,4],"data_offsets":[0,0]}})", ""), "x.st"),
+        Contains("too many elements"));
+    const TensorFile empty_ok =
+        decode_safetensors(with_header(R"({"w":{"dtype":"F32","shape":[0,1000000],"data_offsets":[0,0]}})", ""), "x.st");
+    CHECK(empty_ok.tensors.at(0).second.shape() == Shape{0, 1000000});
 }
 
 TEST_CASE("safetensors: writes are atomic and leave no temporary file", "[nn]") {

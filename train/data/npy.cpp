@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdint>
@@ -37,7 +38,10 @@ struct PyValue {
     std::int64_t num = 0;
     bool flag = false;
     std::vector<PyValue> items;                           // Tuple, List
-    std::vector<std::pair<std::string, PyValue>> fields;  // Dict, in file order
+    // Dict, in file order. Keys and values apart: a vector of pair<string, PyValue> needs the
+    // complete PyValue where libstdc++ under clang checks pair's constructibility.
+    std::vector<std::string> keys;
+    std::vector<PyValue> values;
 };
 
 const char* kind_name(PyValue::Kind k) {
@@ -99,7 +103,8 @@ private:
                 PyValue key = value();
                 if (key.kind != PyValue::Kind::Str) fail("dict key is not a string");
                 if (!eat(':')) fail("expected ':'");
-                v.fields.emplace_back(key.str, value());
+                v.keys.push_back(key.str);
+                v.values.push_back(value());
                 if (!eat(',')) {
                     if (!eat('}')) fail("expected ',' or '}'");
                     break;
@@ -240,7 +245,11 @@ struct Header {
     std::int64_t numel = 1;
 };
 
-Header parse_header(int fd, const std::string& path, std::uint64_t file_size) {
+// The descr of the element types this reader and writer support (both 4 bytes wide).
+const char* descr_of(DType t) { return t == DType::I32 ? "<i4" : "<f4"; }
+const char* descr_meaning(DType t) { return t == DType::I32 ? "little-endian int32" : "little-endian float32"; }
+
+Header parse_header(int fd, const std::string& path, std::uint64_t file_size, DType dtype) {
     unsigned char pre[12] = {};
     const std::size_t want = file_size < sizeof(pre) ? static_cast<std::size_t>(file_size) : sizeof(pre);
     const ssize_t got = ::pread(fd, pre, want, 0);
@@ -284,7 +293,9 @@ Header parse_header(int fd, const std::string& path, std::uint64_t file_size) {
     const PyValue* descr = nullptr;
     const PyValue* fortran = nullptr;
     const PyValue* shape = nullptr;
-    for (const auto& [key, val] : dict.fields) {
+    for (std::size_t f = 0; f < dict.keys.size(); ++f) {
+        const std::string& key = dict.keys[f];
+        const PyValue& val = dict.values[f];
         const PyValue** slot = key == "descr"           ? &descr
                                : key == "fortran_order" ? &fortran
                                : key == "shape"         ? &shape
@@ -299,9 +310,9 @@ Header parse_header(int fd, const std::string& path, std::uint64_t file_size) {
     IMRAM_CHECK(shape != nullptr, path, ": header field 'shape' is missing");
 
     IMRAM_CHECK(descr->kind == PyValue::Kind::Str, path, ": header field 'descr' is ", kind_name(descr->kind),
-                " (a structured dtype?): expected '<f4' (little-endian float32)");
-    IMRAM_CHECK(descr->str == "<f4", path, ": header field 'descr': dtype ", describe_descr(descr->str),
-                ": expected '<f4' (little-endian float32)");
+                " (a structured dtype?): expected '", descr_of(dtype), "' (", descr_meaning(dtype), ")");
+    IMRAM_CHECK(descr->str == descr_of(dtype), path, ": header field 'descr': dtype ", describe_descr(descr->str),
+                ": expected '", descr_of(dtype), "' (", descr_meaning(dtype), ")");
     IMRAM_CHECK(fortran->kind == PyValue::Kind::Bool, path, ": header field 'fortran_order' is ",
                 kind_name(fortran->kind), ", expected True or False");
     IMRAM_CHECK(!fortran->flag, path,
@@ -312,13 +323,15 @@ Header parse_header(int fd, const std::string& path, std::uint64_t file_size) {
 
     Header h;
     h.data_offset = prefix + static_cast<std::size_t>(header_len);
-    constexpr std::int64_t kMaxElems = std::numeric_limits<std::int64_t>::max() / 4;
+    // Bytes the shape spans with a zero dimension counted as 1: an empty array's strides still
+    // multiply its other dimensions, so those must not overflow either.
+    std::int64_t span = 4;
     for (std::size_t d = 0; d < shape->items.size(); ++d) {
         const PyValue& dim = shape->items[d];
         IMRAM_CHECK(dim.kind == PyValue::Kind::Int, path, ": header field 'shape': entry ", d, " is ",
                     kind_name(dim.kind), ", expected a non-negative integer");
         IMRAM_CHECK(dim.num >= 0, path, ": header field 'shape': entry ", d, " is negative (", dim.num, ")");
-        IMRAM_CHECK(dim.num == 0 || h.numel <= kMaxElems / dim.num, path,
+        IMRAM_CHECK(!__builtin_mul_overflow(span, std::max<std::int64_t>(dim.num, 1), &span), path,
                     ": header field 'shape': the element count overflows");
         h.numel *= dim.num;
         h.shape.push_back(dim.num);
@@ -328,7 +341,9 @@ Header parse_header(int fd, const std::string& path, std::uint64_t file_size) {
 
 }  // namespace
 
-Tensor load_npy(const std::string& path) {
+Tensor load_npy(const std::string& path, DType dtype) {
+    IMRAM_CHECK(dtype == DType::F32 || dtype == DType::I32, "load_npy ", path, ": dtype ", dtype_name(dtype),
+                " is not supported (F32 or I32)");
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     IMRAM_CHECK(fd >= 0, path, ": cannot open: ", std::strerror(errno));
     struct FdCloser {
@@ -340,7 +355,7 @@ Tensor load_npy(const std::string& path) {
     IMRAM_CHECK(S_ISREG(st.st_mode), path, ": not a regular file");
     const auto file_size = static_cast<std::uint64_t>(st.st_size);
 
-    const Header h = parse_header(fd, path, file_size);
+    const Header h = parse_header(fd, path, file_size, dtype);
     const auto data_bytes = static_cast<std::uint64_t>(h.numel) * 4;
     const std::uint64_t expected = h.data_offset + data_bytes;
     IMRAM_CHECK(file_size >= expected, path, ": truncated: header field 'shape' ", h.shape, " needs ", expected,
@@ -362,7 +377,7 @@ Tensor load_npy(const std::string& path) {
             IMRAM_CHECK(n > 0, path, ": read error in the data: ", std::strerror(errno));
             done += static_cast<std::size_t>(n);
         }
-        return make_tensor(std::move(storage), h.shape, DType::F32, Device::cpu());
+        return make_tensor(std::move(storage), h.shape, dtype, Device::cpu());
     }
 
     const auto map_len = static_cast<std::size_t>(file_size);
@@ -371,16 +386,17 @@ Tensor load_npy(const std::string& path) {
     auto storage =
         std::make_shared<Storage>(static_cast<char*>(base) + h.data_offset, static_cast<std::size_t>(data_bytes),
                                   Device::cpu(), [base, map_len](void*) { ::munmap(base, map_len); });
-    return make_tensor(std::move(storage), h.shape, DType::F32, Device::cpu());
+    return make_tensor(std::move(storage), h.shape, dtype, Device::cpu());
 }
 
 void save_npy(const std::string& path, const Tensor& t) {
     IMRAM_CHECK(t.defined(), "save_npy ", path, ": undefined tensor");
-    IMRAM_CHECK(t.dtype() == DType::F32, "save_npy ", path, ": tensor is ", t.describe(), "; only F32 is supported");
+    IMRAM_CHECK(t.dtype() == DType::F32 || t.dtype() == DType::I32, "save_npy ", path, ": tensor is ", t.describe(),
+                "; only F32 and I32 are supported");
     Tensor host = t.device().is_host() ? t : t.to(Device::cpu());
     host = host.contiguous();
 
-    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (";
+    std::string header = std::string("{'descr': '") + descr_of(host.dtype()) + "', 'fortran_order': False, 'shape': (";
     for (std::size_t d = 0; d < host.shape().size(); ++d) {
         if (d > 0) header += ", ";
         header += std::to_string(host.shape()[d]);

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+// Caption files (train/data/captions.*): line splitting, '\r' handling and strict UTF-8 checks.
+#include <cstdint>
+#include <string>
+
+#include "core/check.h"
+#include "fuzz/fuzz_input.h"
+#include "train/data/captions.h"
+#include "train/data/utf8.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    using imram::fuzz::require;
+    try {
+        const auto caps = imram::data::read_captions(imram::fuzz::as_file(data, size));
+        std::size_t total = 0;
+        for (const std::string& c : caps) {
+            require(c.find('\n') == std::string::npos, "a caption holds no newline");
+            require(imram::data::utf8::find_invalid(c) == imram::data::utf8::npos, "a caption is valid UTF-8");
+            // Decoding what find_invalid accepted must not throw.
+            (void)imram::data::utf8::decode(c, "caption");
+            total += c.size();
+        }
+        require(!caps.empty() && total + caps.size() <= size + 1, "captions come from the file");
+    } catch (const imram::Error&) {
+    }
+    return 0;
+}

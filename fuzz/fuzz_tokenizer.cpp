@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// The NLTK tokenizer emulation (train/data/tokenize.*) on arbitrary text: the first byte picks the
+// rule set, the rest is the caption. Invalid UTF-8 must be an imram::Error; valid text must give
+// valid UTF-8 tokens without whitespace, and encode_caption must frame them with <start> and <end>.
+#include <cstdint>
+#include <string>
+
+#include "core/check.h"
+#include "fuzz/fuzz_input.h"
+#include "train/data/tokenize.h"
+#include "train/data/utf8.h"
+#include "train/data/vocab.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    using imram::fuzz::require;
+    namespace d = imram::data;
+    if (size == 0) return 0;
+    const d::NltkRules rules = (data[0] & 1) ? d::NltkRules::legacy_3_2 : d::NltkRules::current;
+    const std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
+    try {
+        const auto tokens = d::word_tokenize(text, rules);
+        for (const std::string& t : tokens) {
+            require(d::utf8::find_invalid(t) == d::utf8::npos, "tokens are valid UTF-8");
+            require(t.find_first_of(" \t\n\r") == std::string::npos, "tokens hold no ASCII whitespace");
+        }
+        static const d::Vocab vocab = [] {
+            d::Vocab v;
+            for (const char* w : {"<pad>", "<start>", "<end>", "<unk>", "a", "dog", ".", "'s", "n't", "-"}) v.add(w);
+            return v;
+        }();
+        const auto ids = d::encode_caption(vocab, text, rules);
+        require(ids.size() == tokens.size() + 2 && ids.front() == d::Vocab::kStart && ids.back() == d::Vocab::kEnd,
+                "encode_caption frames the tokens");
+        for (std::size_t i = 1; i + 1 < ids.size(); ++i)
+            require(ids[i] >= 0 && ids[i] < vocab.size(), "ids are in the vocabulary");
+        // The lower-level passes take already lowercased, valid text.
+        const std::string lowered = d::ascii_lower(text);
+        for (const std::string& s : d::sent_tokenize(lowered, rules)) (void)d::treebank_tokenize(s, rules);
+    } catch (const imram::Error&) {
+        require(d::utf8::find_invalid(text) != d::utf8::npos, "only invalid UTF-8 is rejected");
+    }
+    return 0;
+}

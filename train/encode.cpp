@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+#include "train/encode.h"
+
+#include <filesystem>
+#include <limits>
+#include <vector>
+
+#include "core/check.h"
+#include "train/data/npy.h"
+#include "train/trainer.h"
+
+namespace imram::train {
+
+EncodeSummary write_embeddings(const models::RetrievalModel& model, const Dataset& d, const std::string& out_dir,
+                               std::int64_t batch, const std::function<void(std::int64_t, std::int64_t)>& on_batch) {
+    const models::Encoded e = encode_split(model, d, batch, on_batch);
+    std::vector<std::int32_t> lens;
+    lens.reserve(e.lengths.size());
+    for (const std::int64_t l : e.lengths) {
+        IMRAM_CHECK(l <= std::numeric_limits<std::int32_t>::max(), "encode: caption length ", l, " exceeds int32");
+        lens.push_back(static_cast<std::int32_t>(l));
+    }
+    namespace fs = std::filesystem;
+    fs::create_directories(out_dir);
+    const fs::path out(out_dir);
+    data::save_npy((out / "img_emb.npy").string(), e.images);
+    data::save_npy((out / "cap_emb.npy").string(), e.captions);
+    data::save_npy((out / "cap_lens.npy").string(), from_vector<std::int32_t>(lens, {static_cast<std::int64_t>(lens.size())}));
+    return {e.images.shape(), e.captions.shape()};
+}
+
+}  // namespace imram::train
