@@ -8,6 +8,7 @@
 #include "core/ops.h"
 #include "models/imram/checkpoint.h"
 #include "train/data/tokenize.h"
+#include "train/pth/official.h"
 #include "train/data/vocab.h"
 
 namespace imram {
@@ -35,7 +36,7 @@ Retriever::~Retriever() = default;
 
 Retriever Retriever::load(const std::string& model_path, const std::string& vocab_path, Device device) {
     Retriever r;
-    r.model_ = models::load_model(model_path, DType::F32, device);
+    r.model_ = models::model_from_tensors(pth::load_model_tensors(model_path), model_path, DType::F32, device);
     r.vocab_ = std::make_unique<data::Vocab>(data::load_vocab(vocab_path));
     IMRAM_CHECK(r.vocab_->size() == r.model_->config().vocab_size, vocab_path, ": vocabulary has ", r.vocab_->size(),
                 " words but the model ", model_path, " was trained with ", r.model_->config().vocab_size);
@@ -44,7 +45,7 @@ Retriever Retriever::load(const std::string& model_path, const std::string& voca
 
 Retriever Retriever::load(const std::string& model_path, const std::vector<std::string>& words, Device device) {
     Retriever r;
-    r.model_ = models::load_model(model_path, DType::F32, device);
+    r.model_ = models::model_from_tensors(pth::load_model_tensors(model_path), model_path, DType::F32, device);
     r.vocab_ = std::make_unique<data::Vocab>();
     for (const auto& w : words) r.vocab_->add(w);
     IMRAM_CHECK(r.vocab_->size() == r.model_->config().vocab_size, "Retriever: ", r.vocab_->size(),

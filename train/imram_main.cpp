@@ -26,6 +26,7 @@
 #include "train/data/vocab.h"
 #include "train/demo_data.h"
 #include "train/encode.h"
+#include "train/pth/official.h"
 #include "train/trainer.h"
 
 using namespace imram;
@@ -195,8 +196,13 @@ int main(int argc, char** argv) {
     en->add_option("--out", encode_out, "output folder (gets img_emb.npy, cap_emb.npy, cap_lens.npy)")->required();
 
     std::string inspect_file;
-    CLI::App* in = app.add_subcommand("inspect", "list a safetensors file's tensors and metadata");
-    in->add_option("file", inspect_file, "a .safetensors file")->required();
+    CLI::App* in = app.add_subcommand("inspect", "list a model file's tensors and metadata (or a .pth.tar's tensors and options)");
+    in->add_option("file", inspect_file, "a .safetensors file, or an official IMRAM/SCAN .pth.tar checkpoint")->required();
+
+    std::string convert_in, convert_out;
+    CLI::App* cv = app.add_subcommand("convert", "convert an official IMRAM or SCAN .pth.tar checkpoint to a model file");
+    cv->add_option("checkpoint", convert_in, "the .pth.tar (zip or legacy torch.save layout)")->required();
+    cv->add_option("out", convert_out, "the .safetensors to write")->required();
 
     std::string export_dir;
     CLI::App* ex = app.add_subcommand("export-demo", "write the built-in demo data in the precomp layout");
@@ -348,6 +354,34 @@ int main(int argc, char** argv) {
             std::printf("%s on %s: wrote %s/img_emb.npy %s, cap_emb.npy %s, cap_lens.npy (%lld)\n", encode_ckpt.c_str(),
                         d.name.c_str(), encode_out.c_str(), si.str().c_str(), sc.str().c_str(),
                         static_cast<long long>(e.captions[0]));
+            return 0;
+        }
+        if (cv->parsed()) {
+            if (!fs::exists(convert_in)) throw Error("convert: cannot open " + convert_in);
+            const pth::OfficialCheckpoint c = pth::load_official_checkpoint(convert_in);
+            const nn::TensorFile f = pth::to_model_file(c);
+            const auto model = models::model_from_tensors(f, convert_in);  // loads, or says why not, before writing
+            nn::save_safetensors(convert_out, f);
+            const models::ModelConfig& cfg = model->config();
+            std::printf("wrote %s: %zu tensors (%s checkpoint, %s layout); %s, K %lld, lambda_softmax %g, embed_size %lld\n",
+                        convert_out.c_str(), f.tensors.size(), c.family.c_str(), c.format.c_str(),
+                        models::mode_name(cfg.mode), static_cast<long long>(cfg.steps()), cfg.lambda_softmax,
+                        static_cast<long long>(cfg.embed_size));
+            return 0;
+        }
+        if (in->parsed() && fs::exists(inspect_file) && pth::is_torch_checkpoint(inspect_file)) {
+            const pth::OfficialCheckpoint c = pth::load_official_checkpoint(inspect_file);
+            std::printf("%s: %s checkpoint, %s layout\n", inspect_file.c_str(), c.family.c_str(), c.format.c_str());
+            std::int64_t total = 0;
+            for (const auto& [name, t] : c.tensors) {
+                std::ostringstream shape;
+                shape << t.shape();
+                std::printf("%-48s %-5s %s\n", name.c_str(), dtype_name(t.dtype()), shape.str().c_str());
+                total += t.numel();
+            }
+            std::printf("%zu tensors, %lld values\n", c.tensors.size(), static_cast<long long>(total));
+            for (const auto& [k, v] : c.options) std::printf("opt %s = %s\n", k.c_str(), v.text().c_str());
+            for (const auto& [k, v] : c.info) std::printf("checkpoint %s = %s\n", k.c_str(), v.text().c_str());
             return 0;
         }
         if (in->parsed()) {

@@ -35,7 +35,18 @@ std::unique_ptr<RetrievalModel> model_from_tensors(const nn::TensorFile& f, cons
     IMRAM_CHECK((fc->shape() == Shape{cfg.embed_size, cfg.img_dim}), source, ": 'img_enc.fc_local.weight' has shape ",
                 fc->shape(), " but the metadata says embed_size ", cfg.embed_size, ", img_dim ", cfg.img_dim);
     auto model = std::make_unique<RetrievalModel>(cfg, 0, dtype, dev);
-    nn::load_state_dict(*model, f, /*strict=*/true, source);
+    if (cfg.uses_memory()) {
+        nn::load_state_dict(*model, f, /*strict=*/true, source);
+        return model;
+    }
+    // SCAN checkpoints have no memory layers (the engine's model always holds them, unused without
+    // memory): keep the model's own values for those the file lacks.
+    nn::TensorFile full = f;
+    for (auto& [name, p] : model->named_parameters()) {
+        const bool memory = name.rfind("linear_", 0) == 0 || name.rfind("gate_", 0) == 0;
+        if (memory && !f.find(name) && !f.find("module." + name)) full.tensors.emplace_back(name, p->detach().clone());
+    }
+    nn::load_state_dict(*model, full, /*strict=*/true, source);
     return model;
 }
 
