@@ -19,6 +19,7 @@
 #include "core/check.h"
 #include "core/file_io.h"
 #include "core/ops.h"
+#include "kernels/cuda/memory.h"
 #include "api/retriever.h"
 #include "models/imram/checkpoint.h"
 #include "train/data/npy.h"
@@ -34,7 +35,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kExitUsage = 64, kExitData = 65, kExitNoInput = 66, kExitInternal = 70, kExitIO = 74;
+constexpr int kExitUsage = 64, kExitData = 65, kExitNoInput = 66, kExitUnavailable = 69, kExitInternal = 70,
+              kExitIO = 74;
 
 struct Common {
     std::string data_path, data_name = "f30k_precomp", vocab_path = "./vocab", device = "cpu";
@@ -47,7 +49,15 @@ void add_common(CLI::App* app, Common& c) {
     app->add_option("--data_path,--data-path", c.data_path, "folder holding {data_name}/ (default: built-in demo data)");
     app->add_option("--data_name,--data-name", c.data_name, "dataset folder name, e.g. f30k_precomp");
     app->add_option("--vocab_path,--vocab-path", c.vocab_path, "folder holding {data_name}_vocab.json (default ./vocab)");
-    app->add_option("--device", c.device, "cpu (this build has no CUDA backend)")->check(CLI::IsMember({"cpu"}));
+    app->add_option("--device", c.device, "cpu (default), cuda, cuda:N, or cuda-emulated (the CUDA kernels on the CPU)")
+        ->check([](const std::string& s) {
+            try {
+                parse_device(s);
+                return std::string();
+            } catch (const Error&) {
+                return "unknown device '" + s + "': expected cpu, cuda, cuda:N or cuda-emulated";
+            }
+        });
     app->add_option("--threads", c.threads, "worker threads (default: all cores)");
     app->add_option("--seed", c.seed, "random seed (initialisation, shuffling, demo data)");
     app->add_option("--demo_train_images,--demo-train-images", c.demo_train_images,
@@ -110,8 +120,30 @@ void export_demo(const std::string& out) {
     data::save_vocab((vdir / "demo_precomp_vocab.json").string(), v);
 }
 
+/// The --device choice. A CUDA device that does not answer is reported here, before any work.
+Device device_for(const Common& c) {
+    const Device d = parse_device(c.device);
+    if (d.type == DeviceType::CUDA) {
+        std::string why;
+        const int n = gpu::cuda_device_count(&why);
+        if (d.index >= n)
+            throw Error("--device " + c.device + ": not available (" + std::to_string(n) + " CUDA device(s)" +
+                        (why.empty() ? "" : "; " + why) + ")" +
+                        (gpu::cuda_compiled() ? "" : "; this build has no CUDA backend, try --device cuda-emulated"));
+    }
+    return d;
+}
+
+/// A model file: the project's safetensors, or an official .pth.tar converted on the fly.
+std::unique_ptr<models::RetrievalModel> load_any_model(const std::string& path, Device dev) {
+    if (pth::is_torch_checkpoint(path))
+        return models::model_from_tensors(pth::load_model_tensors(path), path, DType::F32, dev);
+    return models::load_model(path, DType::F32, dev);
+}
+
 int classify(const Error& e) {
     const std::string w = e.what();
+    if (w.find("--device") != std::string::npos && w.find("not available") != std::string::npos) return kExitUnavailable;
     for (const char* missing : {"cannot open", "No such file", "neither", "does not exist"})
         if (w.find(missing) != std::string::npos) return kExitNoInput;
     if (w.find("write ") != std::string::npos || w.find("cannot write") != std::string::npos) return kExitIO;
@@ -247,7 +279,8 @@ int main(int argc, char** argv) {
                 throw Error("--resume: cannot open " + to.resume);
             // Resuming takes the model's hyper-parameters from the checkpoint itself.
             std::unique_ptr<models::RetrievalModel> owned =
-                to.resume.empty() ? std::make_unique<models::RetrievalModel>(mc, tc.seed) : models::load_model(to.resume);
+                to.resume.empty() ? std::make_unique<models::RetrievalModel>(mc, tc.seed, DType::F32, device_for(tc))
+                                  : models::load_model(to.resume, DType::F32, device_for(tc));
             models::RetrievalModel& model = *owned;
             mc = model.config();
             std::fprintf(stderr, "imram train: %s, K %lld, lambda %.3g, D %lld on %s (%lld images, %lld captions); "
@@ -266,7 +299,8 @@ int main(int argc, char** argv) {
                 return 0;
             }
             const train::Dataset test_set = load_split(tc, "test");
-            const auto best = models::load_model((fs::path(to.run_dir) / "model_best.safetensors").string());
+            const auto best =
+                models::load_model((fs::path(to.run_dir) / "model_best.safetensors").string(), DType::F32, device_for(tc));
             const train::RetrievalMetrics m = train::evaluate(*best, test_set);
             std::printf("trained %lld epochs, %lld steps (%lld skipped); best dev rsum %.2f\n%s: model_best\n%s",
                         static_cast<long long>(s.epochs), static_cast<long long>(s.steps),
@@ -279,7 +313,7 @@ int main(int argc, char** argv) {
                 std::fprintf(stderr, "imram eval: --checkpoint %s: no such file\n", checkpoint.c_str());
                 return kExitNoInput;
             }
-            const auto model = models::load_model(checkpoint);
+            const auto model = load_any_model(checkpoint, device_for(ec));
             const train::Dataset d = load_split(ec, split);
             Tensor sims;
             const train::RetrievalMetrics m = train::evaluate(*model, d, &sims);
@@ -302,8 +336,9 @@ int main(int argc, char** argv) {
             if (!fs::exists(search_ckpt)) throw Error("search: cannot open " + search_ckpt);
             const train::Dataset d = load_split(sc, search_split);
             const Retriever r = sc.data_path.empty()
-                                    ? Retriever::load(search_ckpt, train::demo_words())
-                                    : Retriever::load(search_ckpt, (fs::path(sc.vocab_path) / (sc.data_name + "_vocab.json")).string());
+                                    ? Retriever::load(search_ckpt, train::demo_words(), device_for(sc))
+                                    : Retriever::load(search_ckpt, (fs::path(sc.vocab_path) / (sc.data_name + "_vocab.json")).string(),
+                                                      device_for(sc));
             std::vector<Retriever::Hit> hits;
             if (!query.empty()) {
                 hits = r.search_images(query, r.encode_images(d.images), top);
@@ -334,7 +369,7 @@ int main(int argc, char** argv) {
             // words (M, L_max, D) zero-padded, and the caption lengths (M) with <start> and <end>.
             apply_threads(nc);
             if (!fs::exists(encode_ckpt)) throw Error("encode: --checkpoint: cannot open " + encode_ckpt);
-            const auto model = models::load_model(encode_ckpt);
+            const auto model = load_any_model(encode_ckpt, device_for(nc));
             const train::Dataset d = load_split(nc, encode_split_name);
             const bool tty = ::isatty(::fileno(stderr)) == 1;
             std::int64_t shown = -1;
