@@ -20,7 +20,13 @@ std::string dir_of(const std::string& path) {
     return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+void (*g_before_rename)(const char*) = nullptr;
+
 }  // namespace
+
+void set_before_rename_hook(void (*hook)(const char* tmp_path)) {
+    g_before_rename = hook;
+}
 
 void write_file_atomic(const std::string& path, std::string_view bytes) {
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
@@ -44,6 +50,7 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
         ::unlink(tmp.c_str());
         IMRAM_FAIL("write ", path, ": flushing ", tmp, " failed: ", why);
     }
+    if (g_before_rename) g_before_rename(tmp.c_str());  // tests: a crash at the worst moment
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
         const std::string why = std::strerror(errno);
         ::unlink(tmp.c_str());

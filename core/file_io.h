@@ -12,6 +12,10 @@ namespace imram {
 /// Throws imram::Error naming the path and the failing step.
 void write_file_atomic(const std::string& path, std::string_view bytes);
 
+/// Fault injection for tests: `hook` runs after the temporary file is complete and synced, just
+/// before the rename (nullptr: none). A hook that kills the process simulates a crash there.
+void set_before_rename_hook(void (*hook)(const char* tmp_path));
+
 /// Reads a whole file; throws imram::Error naming the path when it cannot be opened or read.
 std::string read_file(const std::string& path);
 

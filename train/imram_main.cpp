@@ -191,6 +191,10 @@ int main(int argc, char** argv) {
                    "epochs summing all violating negatives before the hardest negative (0: the official recipe)");
     tr->add_option("--run_dir,--run-dir,--logger_name", to.run_dir, "where checkpoints and metrics go");
     tr->add_option("--log_step,--log-step", to.log_every, "progress line every N steps");
+    std::vector<std::string> compare_modes;
+    tr->add_option("--compare", compare_modes,
+                   "after training, train these modes too with the same data, epochs and seed and print a test "
+                   "rsum table (e.g. --compare scan_t2i vse)");
 
     Common ec;
     std::string checkpoint, split = "test";
@@ -305,6 +309,34 @@ int main(int argc, char** argv) {
             std::printf("trained %lld epochs, %lld steps (%lld skipped); best dev rsum %.2f\n%s: model_best\n%s",
                         static_cast<long long>(s.epochs), static_cast<long long>(s.steps),
                         static_cast<long long>(s.skipped_steps), s.best_rsum, test_set.name.c_str(), m.to_table().c_str());
+            if (!compare_modes.empty()) {
+                // The same recipe for other matchers: what cross attention and the memory buy on this data.
+                std::vector<std::pair<std::string, train::RetrievalMetrics>> rows{{models::mode_name(mc.mode), m}};
+                for (const std::string& name : compare_modes) {
+                    models::ModelConfig other = mc;
+                    other.mode = models::parse_mode(name);
+                    if (other.mode == models::Mode::ScanT2I || other.mode == models::Mode::ScanI2T ||
+                        other.mode == models::Mode::VSE)
+                        other.iteration_step = 1;
+                    train::TrainerOptions o = to;
+                    o.run_dir = (fs::path(to.run_dir) / ("compare_" + name)).string();
+                    o.resume.clear();
+                    std::fprintf(stderr, "imram train: --compare %s (%s)\n", name.c_str(), o.run_dir.c_str());
+                    models::RetrievalModel cmp(other, tc.seed, DType::F32, device_for(tc));
+                    const train::TrainSummary cs = train::train(cmp, train_set, dev_set, o);
+                    if (cs.interrupted) return 130;
+                    const auto cbest = models::load_model((fs::path(o.run_dir) / "model_best.safetensors").string(),
+                                                          DType::F32, device_for(tc));
+                    rows.emplace_back(models::mode_name(other.mode), train::evaluate(*cbest, test_set));
+                }
+                std::printf("\ncomparison on %s (same data, epochs, batch and seed; best dev epoch of each):\n",
+                            test_set.name.c_str());
+                std::printf("  %-12s %7s %7s %7s %7s %7s %7s %8s\n", "model", "i2t R1", "R5", "R10", "t2i R1", "R5",
+                            "R10", "rsum");
+                for (const auto& [name, r] : rows)
+                    std::printf("  %-12s %7.1f %7.1f %7.1f %7.1f %7.1f %7.1f %8.1f\n", name.c_str(), r.i2t.r1, r.i2t.r5,
+                                r.i2t.r10, r.t2i.r1, r.t2i.r5, r.t2i.r10, r.rsum());
+            }
             return 0;
         }
         if (ev->parsed()) {

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "core/file_io.h"
@@ -78,4 +81,47 @@ TEST_CASE("checkpoint: metadata sizes that disagree with the tensors are errors,
     nn::TensorFile no_fc = nn::state_dict(m, m.config().to_metadata());
     std::erase_if(no_fc.tensors, [](const auto& e) { return e.first == "img_enc.fc_local.weight"; });
     CHECK_THROWS_WITH(model_from_tensors(no_fc, "f.safetensors"), Contains("f.safetensors") && Contains("img_enc.fc_local.weight"));
+}
+
+namespace {
+[[noreturn]] void crash_before_rename(const char*) {
+    ::_exit(42);  // no destructors, no flushing: as if the machine lost power here
+}
+}  // namespace
+
+TEST_CASE("checkpoint: a crash between writing and renaming leaves the previous checkpoint valid", "[models]") {
+    const std::string p = tmp_path("crash.safetensors");
+    RetrievalModel old_model(small(), 3), new_model(small(), 4);
+    save_model(p, old_model, {{"epoch", "1"}});
+    const std::string before = read_file(p);
+
+    // The new checkpoint is written in a child process that dies right before the rename.
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        set_before_rename_hook(crash_before_rename);
+        save_model(p, new_model, {{"epoch", "2"}});
+        ::_exit(0);  // not reached: the hook exits first
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 42);  // it did die at the injected point
+
+    // The old file is untouched and loads; the complete temporary file of the dead writer is left
+    // beside it and ignored.
+    CHECK(read_file(p) == before);
+    const auto loaded = load_model(p);
+    CHECK(nn::load_safetensors(p).metadata.at("epoch") == "1");
+    auto a = loaded->named_parameters();
+    auto b = old_model.named_parameters();
+    for (std::size_t i = 0; i < a.size(); ++i) CHECK(testing::diff(*a[i].second, *b[i].second).max_abs == 0);
+    bool leftover = false;
+    for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(p).parent_path()))
+        leftover |= e.path().filename().string().rfind("crash.safetensors.tmp.", 0) == 0;
+    CHECK(leftover);
+
+    // Without the fault the same save replaces the file.
+    save_model(p, new_model, {{"epoch", "2"}});
+    CHECK(nn::load_safetensors(p).metadata.at("epoch") == "2");
 }
