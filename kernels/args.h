@@ -291,6 +291,17 @@ struct GatedMemoryBwdArgs {
     T eps;
 };
 
+/// Hardest negatives of a square score matrix s (n, n), row-major: for each row i the column j != i
+/// with the largest s[i, j], and for each column j the row i != j with the largest s[i, j]; the
+/// first index wins ties (as a left-to-right scan with '>'). n >= 2. Outputs may be device memory.
+template <class T>
+struct HardestNegArgs {
+    const T* s;
+    std::int64_t n;
+    std::int64_t* row_neg;
+    std::int64_t* col_neg;
+};
+
 /// One Adam step (PyTorch semantics, no weight decay) over n contiguous elements, in place:
 ///   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
 ///   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)

@@ -43,6 +43,8 @@
     template <class T>                          \
     void cosine_bwd(const CosineBwdArgs<T>&);   \
     template <class T>                          \
+    void hardest_negatives(const HardestNegArgs<T>&); \
+    template <class T>                          \
     void adam_step(const AdamArgs<T>&);         \
     template <class T>                          \
     void sum_squares(const SumSquaresArgs<T>&); \

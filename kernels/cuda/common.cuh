@@ -131,4 +131,27 @@ __device__ T block_allreduce(T v, Op op, T identity, T* scratch) {
     return warp_allreduce(v, op);
 }
 
+/// Argmax step: the larger value wins, the smaller index on ties (a left-to-right scan with '>');
+/// index `none` marks an empty slot.
+template <class T>
+__device__ __forceinline__ void argmax_combine(T& best, long long& arg, T ov, long long oa, long long none) {
+    if (oa != none && (arg == none || ov > best || (ov == best && oa < arg))) best = ov, arg = oa;
+}
+
+/// Block-wide argmax of every thread's (best, arg); the result is valid in thread 0 only.
+/// `scratch`/`iscratch` hold >= 32 entries in shared memory.
+template <class T>
+__device__ void block_argmax(T& best, long long& arg, long long none, T* scratch, long long* iscratch) {
+    for (int off = 16; off > 0; off >>= 1) {
+        const T ov = __shfl_xor_sync(kFullMask, best, off);
+        const long long oa = __shfl_xor_sync(kFullMask, arg, off);
+        argmax_combine(best, arg, ov, oa, none);
+    }
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
+    if (lane == 0) scratch[warp] = best, iscratch[warp] = arg;
+    __syncthreads();
+    if (threadIdx.x == 0)
+        for (int w = 1; w < warps; ++w) argmax_combine(best, arg, scratch[w], iscratch[w], none);
+}
+
 }  // namespace imram::IMRAM_CUDA_NS

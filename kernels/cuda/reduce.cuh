@@ -31,22 +31,10 @@ __global__ void reduce_fwd_kernel(ReduceArgs<T> a) {
         long long arg = a.R;
         for (std::int64_t r = threadIdx.x; r < a.R; r += blockDim.x) {
             const T v = x[r * a.I];
-            if (arg == a.R || v > best) best = v, arg = r;
+            argmax_combine(best, arg, v, static_cast<long long>(r), static_cast<long long>(a.R));
         }
-        for (int off = 16; off > 0; off >>= 1) {
-            const T ov = __shfl_xor_sync(kFullMask, best, off);
-            const long long oa = __shfl_xor_sync(kFullMask, arg, off);
-            if (oa != a.R && (arg == a.R || ov > best || (ov == best && oa < arg))) best = ov, arg = oa;
-        }
-        const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = (blockDim.x + 31) >> 5;
-        if (lane == 0) scratch[warp] = best, iscratch[warp] = arg;
-        __syncthreads();
+        block_argmax(best, arg, static_cast<long long>(a.R), scratch, iscratch);
         if (threadIdx.x == 0) {
-            for (int w = 1; w < warps; ++w) {
-                const T ov = scratch[w];
-                const long long oa = iscratch[w];
-                if (oa != a.R && (arg == a.R || ov > best || (ov == best && oa < arg))) best = ov, arg = oa;
-            }
             // A row of NaNs has no winner under '>': the reference then keeps x[0].
             if (arg == a.R) arg = 0, best = x[0];
             a.y[oi] = best;

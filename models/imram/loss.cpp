@@ -6,6 +6,7 @@
 
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "kernels/dispatch.h"
 
 namespace imram::models {
 namespace {
@@ -28,21 +29,18 @@ Tensor contrastive_loss(const Tensor& s, double margin, bool max_violation) {
     return add(sum(max(cost_s, 1).values), sum(max(cost_im, 0).values));
 }
 
-HardNegatives hardest_negatives(const Tensor& s_any) {
-    const Tensor s = s_any.device().is_host() ? s_any : s_any.detach().to(Device::cpu());  // a B x B scan, on the host
+HardNegatives hardest_negatives(const Tensor& scores) {
+    IMRAM_CHECK(scores.dim() == 2 && scores.size(0) == scores.size(1) && scores.size(0) >= 2,
+                "hardest_negatives: expected a square (B, B) score matrix with B >= 2, got ", scores.describe());
+    // On the scores' own device: on a GPU the B x B matrix is searched where it was computed.
+    const Tensor s = scores.detach().contiguous();
     const std::int64_t n = s.size(0);
-    HardNegatives h;
-    h.row_neg.assign(n, -1);
-    h.col_neg.assign(n, -1);
-    std::vector<double> best_r(n), best_c(n);
-    for (std::int64_t i = 0; i < n; ++i)
-        for (std::int64_t j = 0; j < n; ++j) {
-            if (i == j) continue;
-            const double v = s.at(i * n + j);
-            if (h.row_neg[i] < 0 || v > best_r[i]) h.row_neg[i] = j, best_r[i] = v;
-            if (h.col_neg[j] < 0 || v > best_c[j]) h.col_neg[j] = i, best_c[j] = v;
-        }
-    return h;
+    Tensor row = empty({n}, DType::I64, s.device()), col = empty({n}, DType::I64, s.device());
+    IMRAM_FLOAT_SWITCH(s.dtype(), "hardest_negatives", T,
+                       IMRAM_DISPATCH(s.device(), hardest_negatives,
+                                      (HardestNegArgs<T>{s.data<T>(), n, row.data<std::int64_t>(),
+                                                         col.data<std::int64_t>()})));
+    return {row.to_vector<std::int64_t>(), col.to_vector<std::int64_t>()};
 }
 
 SparseLoss contrastive_loss_sparse(const RetrievalModel& model, const Encoded& e, double margin) {
@@ -86,8 +84,8 @@ StepResult contrastive_step(const RetrievalModel& model, const Tensor& features,
     Encoded d{e.images.detach().set_requires_grad(), e.captions.detach().set_requires_grad(), e.lengths};
     StepResult out;
     out.scores = model.score_matrix_nograd(d);
-    if (!out.scores.device().is_host()) out.scores = out.scores.to(Device::cpu());  // B x B, read on the host below
-    const HardNegatives h = hardest_negatives(out.scores);
+    const HardNegatives h = hardest_negatives(out.scores);  // on the scores' device
+    if (!out.scores.device().is_host()) out.scores = out.scores.to(Device::cpu());  // B x B, the hinges read it
     std::map<std::pair<std::int64_t, std::int64_t>, double> coef;  // dL / dS_ij
     auto hinge = [&](std::int64_t i, std::int64_t j, std::int64_t pos) {
         const double v = margin + out.scores.at(i * n + j) - out.scores.at(pos * n + pos);

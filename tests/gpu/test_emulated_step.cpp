@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/ops.h"
+#include "core/rng.h"
 #include "models/imram/loss.h"
 #include "tests/testing/compare.h"
 #include "train/optim.h"
@@ -72,4 +73,32 @@ TEST_CASE("emulated CUDA: a full IMRAM training step matches the CPU backend", "
             }
         }
     }
+}
+
+TEST_CASE("hardest negatives: ref, cpu and the CUDA kernel agree, ties to the first index", "[gpu]") {
+    for (std::int64_t n : {2, 5, 37, 150}) {
+        DYNAMIC_SECTION("B = " << n) {
+            // Small integers: many ties, so the first-index rule is exercised.
+            std::vector<float> v(static_cast<std::size_t>(n * n));
+            Philox r(static_cast<std::uint64_t>(n), 0);
+            for (auto& x : v) x = static_cast<float>(r.below(4));
+            const Tensor s = from_vector(v, {n, n}, Device::ref());
+            const HardNegatives want = hardest_negatives(s);
+            for (std::int64_t i = 0; i < n; ++i) {
+                CHECK(want.row_neg[i] != i);
+                CHECK(want.col_neg[i] != i);
+            }
+            for (Device dev : {Device::cpu(), Device::cuda_emulated()}) {
+                INFO(dev);
+                const HardNegatives got = hardest_negatives(s.to(dev));
+                CHECK(got.row_neg == want.row_neg);
+                CHECK(got.col_neg == want.col_neg);
+            }
+        }
+    }
+    // A hand-made case with ties.
+    const Tensor s = from_vector<float>({9, 1, 5, 5, 9, 5, 3, 3, 9}, {3, 3}, Device::ref());
+    const HardNegatives h = hardest_negatives(s.to(Device::cuda_emulated()));
+    CHECK(h.row_neg == std::vector<std::int64_t>{2, 0, 0});  // row 1: 5 at columns 0 and 2, the first wins
+    CHECK(h.col_neg == std::vector<std::int64_t>{1, 2, 0});  // column 1: 1, -, 3 -> row 2; column 2: 5, 5 -> row 0
 }
