@@ -91,3 +91,18 @@ TEST_CASE("Retriever: bad inputs are reported", "[api][errors]") {
     CHECK_THROWS_WITH(Retriever::load(f.model_file, other), Catch::Contains("api_small_vocab.json") && Catch::Contains("5 words"));
     CHECK_THROWS_WITH(Retriever::load(tmp_path("none.safetensors"), f.vocab_file), Catch::Contains("none.safetensors"));
 }
+
+TEST_CASE("Retriever: the device is chosen at run time; cuda_emulated gives the cpu results", "[api]") {
+    Fixture f;
+    const Retriever on_cpu = Retriever::load(f.model_file, f.vocab_file);
+    const Retriever on_emu = Retriever::load(f.model_file, f.vocab_file, Device::cuda_emulated());
+    const std::vector<std::string> texts(f.d.texts.begin(), f.d.texts.begin() + 7);
+    const Tensor sc = on_cpu.score(on_cpu.encode_images(f.d.images), on_cpu.encode_captions(texts));
+    const Tensor se = on_emu.score(on_emu.encode_images(f.d.images), on_emu.encode_captions(texts));
+    CHECK(se.device() == Device::cuda_emulated());
+    CHECK(testing::diff(se, sc).max_abs <= 1e-5);
+    const auto hc = on_cpu.search_images(texts[3], on_cpu.encode_images(f.d.images), 3);
+    const auto he = on_emu.search_images(texts[3], on_emu.encode_images(f.d.images), 3);
+    REQUIRE(hc.size() == he.size());
+    for (std::size_t i = 0; i < hc.size(); ++i) CHECK(he[i].index == hc[i].index);
+}
