@@ -123,5 +123,10 @@ Tensor gram_cosine(const Tensor& alpha, const Tensor& logits, const Tensor& gram
 ///   `normalize` (the official default; --no_IMRAM_norm turns it off). q (..., D) -> (..., D).
 /// One fused kernel with its own backward (to q and pre, so the projections around it stay GEMMs).
 Tensor gated_memory(const Tensor& q, const Tensor& pre, bool normalize, double eps = 1e-8);
+/// One GRU step after its GEMMs, PyTorch's gate order r, z, n: with gi = x W_ih^T + b_ih and
+/// gh = h W_hh^T + b_hh (B, 3H) and h (B, H),
+///   r = sigmoid(gi_r + gh_r), z = sigmoid(gi_z + gh_z), n = tanh(gi_n + r gh_n), h' = (1 - z) n + z h.
+/// One fused kernel with its own backward (to gi, gh and h, so the projections stay GEMMs).
+Tensor gru_cell(const Tensor& gi, const Tensor& gh, const Tensor& h);
 
 }  // namespace imram

@@ -302,6 +302,30 @@ struct HardestNegArgs {
     std::int64_t* col_neg;
 };
 
+/// GRU cell after its GEMMs (docs/ops.md#gru_cell): gi = x W_ih^T + b_ih and gh = h W_hh^T + b_hh (B, 3H),
+/// gates in PyTorch's order r, z, n; h and h_new (B, H). All contiguous.
+template <class T>
+struct GruCellArgs {
+    const T* gi;
+    const T* gh;
+    const T* h;
+    T* h_new;
+    std::int64_t B, H;
+};
+
+/// Backward from dh_new; the gates are recomputed from gi, gh, h.
+template <class T>
+struct GruCellBwdArgs {
+    const T* gi;
+    const T* gh;
+    const T* h;
+    const T* dh_new;
+    T* dgi;
+    T* dgh;
+    T* dh;
+    std::int64_t B, H;
+};
+
 /// One Adam step (PyTorch semantics, no weight decay) over n contiguous elements, in place:
 ///   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
 ///   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)

@@ -59,7 +59,11 @@
     template <class T>                          \
     void gated_memory_fwd(const GatedMemoryArgs<T>&); \
     template <class T>                          \
-    void gated_memory_bwd(const GatedMemoryBwdArgs<T>&);
+    void gated_memory_bwd(const GatedMemoryBwdArgs<T>&); \
+    template <class T>                          \
+    void gru_cell_fwd(const GruCellArgs<T>&);   \
+    template <class T>                          \
+    void gru_cell_bwd(const GruCellBwdArgs<T>&);
 
 namespace imram::ref {
 IMRAM_HOST_KERNEL_DECLS

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// GRU over padded batches, composed from engine ops (so autograd and every backend come for free).
-// The input projection X W_ih^T + b_ih is hoisted out of the time loop (one GEMM for all steps);
-// each step then costs one (B, H) x (H, 3H) GEMM. The reverse direction is the forward recurrence
-// run on each sequence reversed within its own length, then reversed back.
+// GRU over padded batches from engine ops (so autograd and every backend come for free): GEMMs for the
+// projections, the fused gru_cell op for the gates of each step. The input projection X W_ih^T + b_ih is
+// hoisted out of the time loop (one GEMM for all steps); each step then costs one (B, H) x (H, 3H) GEMM.
+// The reverse direction is the forward recurrence run on each sequence reversed within its own length,
+// then reversed back.
 #include <cmath>
 
 #include "core/ops.h"
@@ -61,10 +62,7 @@ Tensor GRU::run_direction(const Direction& d, const Tensor& x, const std::vector
         const Tensor active = from_vector(act, {B, 1}, Device::ref()).to(x.device());  // (B, 1)
         const Tensor gi = reshape(slice(gx, 1, t, t + 1), {B, 3 * H});                 // (B, 3H)
         const Tensor gh = linear(h, d.w_hh, d.b_hh);                                   // (B, 3H)
-        const Tensor r = sigmoid(add(slice(gi, 1, 0, H), slice(gh, 1, 0, H)));
-        const Tensor z = sigmoid(add(slice(gi, 1, H, 2 * H), slice(gh, 1, H, 2 * H)));
-        const Tensor n = tanh(add(slice(gi, 1, 2 * H, 3 * H), mul(r, slice(gh, 1, 2 * H, 3 * H))));
-        const Tensor h_new = add(n, mul(z, sub(h, n)));  // (1 - z) n + z h
+        const Tensor h_new = gru_cell(gi, gh, h);                                      // (B, H)
         outs.push_back(where(active, h_new, zero));
         h = where(active, h_new, h);
     }
