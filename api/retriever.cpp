@@ -6,6 +6,7 @@
 
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "kernels/cuda/primitives.h"
 #include "models/imram/checkpoint.h"
 #include "train/data/tokenize.h"
 #include "train/pth/official.h"
@@ -16,6 +17,16 @@ namespace {
 
 std::vector<Retriever::Hit> top_k(const Tensor& row, std::int64_t k) {
     const std::vector<double> v = row.to_vector<double>();
+    if (!row.device().is_host() && row.dtype() == DType::F32 && row.numel() <= 0x7fffffff) {
+        // On a CUDA device the ranking itself runs there (CUB radix sort; stable, so ties go to
+        // the lower index exactly as below).
+        const Tensor r = row.contiguous();
+        const auto idx = gpu::top_k_indices(r.device(), r.data<float>(), static_cast<int>(r.numel()),
+                                            static_cast<int>(std::clamp<std::int64_t>(k, 0, r.numel())));
+        std::vector<Retriever::Hit> out;
+        for (const std::int32_t i : idx) out.push_back({i, v[static_cast<std::size_t>(i)]});
+        return out;
+    }
     std::vector<std::int64_t> idx(v.size());
     std::iota(idx.begin(), idx.end(), 0);
     k = std::clamp<std::int64_t>(k, 0, static_cast<std::int64_t>(v.size()));

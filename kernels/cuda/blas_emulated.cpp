@@ -13,8 +13,7 @@ namespace {
 
 void check_operand(const void* p, long long elems, std::size_t elem_size, const char* name) {
     if (elems <= 0) return;
-    IMRAM_GPU_CHECK(simt::is_device_pointer(p) &&
-                        simt::is_device_pointer(static_cast<const char*>(p) + (elems * elem_size) - 1),
+    IMRAM_GPU_CHECK(simt::is_device_range(p, static_cast<std::size_t>(elems) * elem_size),
                     "cublas gemm (emulated): operand ", name, " (", p, ", ", elems,
                     " elements) is not entirely device memory");
 }

@@ -65,8 +65,8 @@ void check_side(const void* p, Device dev, std::size_t bytes, const char* side) 
     if (bytes == 0) return;
     const bool registered = simt::is_device_pointer(p);
     if (dev.type == DeviceType::CUDAEmulated)
-        IMRAM_GPU_CHECK(registered && simt::is_device_pointer(static_cast<const char*>(p) + bytes - 1),
-                        "copy: ", side, " pointer ", p, " (", bytes, " bytes) is not cuda_emulated device memory");
+        IMRAM_GPU_CHECK(simt::is_device_range(p, bytes), "copy: ", side, " pointer ", p, " (", bytes,
+                        " bytes) is not cuda_emulated device memory (or runs past its allocation)");
     else if (dev.is_host())
         IMRAM_GPU_CHECK(!registered, "copy: ", side, " pointer ", p, " is device memory but was given as host (",
                         name_of(dev), ")");

@@ -11,6 +11,9 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
+
+#include "core/device.h"
 
 namespace imram {
 
@@ -32,3 +35,12 @@ IMRAM_PRIM_DECLS
 #undef IMRAM_PRIM_DECLS
 
 }  // namespace imram
+
+namespace imram::gpu {
+
+/// The first k positions of `keys` (n floats in `dev`'s memory) by descending key, ties to the
+/// lower position (a stable sort), computed on the device with the segmented radix sort above.
+/// Returned on the host. Throws for a host device.
+std::vector<std::int32_t> top_k_indices(Device dev, const float* keys, int n, int k);
+
+}  // namespace imram::gpu

@@ -15,7 +15,7 @@ namespace {
 template <class T>
 void check_device(const T* p, long long n, const char* name) {
     if (n <= 0) return;
-    IMRAM_GPU_CHECK(simt::is_device_pointer(p) && simt::is_device_pointer(p + n - 1), "cub (emulated): ", name,
+    IMRAM_GPU_CHECK(simt::is_device_range(p, static_cast<std::size_t>(n) * sizeof(T)), "cub (emulated): ", name,
                     " is not device memory covering ", n, " elements");
 }
 

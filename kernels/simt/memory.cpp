@@ -62,6 +62,16 @@ bool is_device_pointer(const void* p) {
     return a <= it->first + it->second;
 }
 
+bool is_device_range(const void* p, size_t bytes) {
+    const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    auto it = r.live.upper_bound(a);
+    if (it == r.live.begin()) return false;
+    --it;
+    return a >= it->first && bytes <= it->second && a - it->first <= it->second - bytes;
+}
+
 size_t registry_bytes_in_use() {
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);

@@ -54,6 +54,9 @@ void* device_malloc(size_t bytes);
 void device_free(void* p);
 /// True when p lies inside a live device_malloc allocation (its one-past-the-end address included).
 bool is_device_pointer(const void* p);
+/// True when [p, p + bytes) lies inside one live device_malloc allocation (two neighbouring
+/// allocations do not make a valid range).
+bool is_device_range(const void* p, size_t bytes);
 size_t registry_bytes_in_use();
 
 }  // namespace simt

@@ -7,6 +7,7 @@
 #include "core/storage.h"
 #include "kernels/cuda/caching_allocator.h"
 #include "kernels/cuda/memory.h"
+#include "kernels/simt/runtime.h"
 #include "tests/testing/compare.h"
 
 using namespace imram;
@@ -97,4 +98,19 @@ TEST_CASE("device cuda without a GPU or without the backend is a clear error", "
     INFO(why);
     CHECK(!why.empty());
     CHECK_THROWS_AS(zeros({2}, DType::F32, Device::cuda(0)), Error);
+}
+
+TEST_CASE("emulated device ranges: a range must lie in one allocation", "[gpu]") {
+    void* a = simt::device_malloc(1000);
+    void* b = simt::device_malloc(1000);
+    CHECK(simt::is_device_range(a, 1000));
+    CHECK(simt::is_device_range(static_cast<char*>(a) + 10, 990));
+    CHECK_FALSE(simt::is_device_range(a, 1001));
+    CHECK_FALSE(simt::is_device_range(static_cast<char*>(a) + 999, 2));
+    std::vector<char> host(8);
+    CHECK_FALSE(simt::is_device_range(host.data(), 8));
+    simt::device_free(a);
+    CHECK_FALSE(simt::is_device_range(a, 1));  // freed
+    CHECK(simt::is_device_range(b, 1000));
+    simt::device_free(b);
 }

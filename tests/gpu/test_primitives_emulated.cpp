@@ -33,3 +33,12 @@ TEST_CASE("emulated cub: segmented sums, empty segments give 0; host pointers ar
                                                     e.data<std::int32_t>()),
                       Catch::Contains("out is not device memory"));
 }
+
+TEST_CASE("top_k_indices on cuda_emulated: descending, ties to the lower position, k clamped", "[gpu]") {
+    const std::vector<float> keys = {1, 5, 3, 5, -2, 3, 9};
+    const Tensor k = from_vector(keys, {7}, Device::cuda_emulated());
+    CHECK(gpu::top_k_indices(k.device(), k.data<float>(), 7, 4) == std::vector<std::int32_t>{6, 1, 3, 2});
+    CHECK(gpu::top_k_indices(k.device(), k.data<float>(), 7, 20).size() == 7);
+    CHECK(gpu::top_k_indices(k.device(), k.data<float>(), 7, 0).empty());
+    CHECK_THROWS_WITH(gpu::top_k_indices(Device::cpu(), keys.data(), 7, 2), Catch::Contains("expected a CUDA device"));
+}
