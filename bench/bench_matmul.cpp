@@ -5,12 +5,12 @@
 // effect is printed in the benchmark context so results are never quoted without it.
 #include <benchmark/benchmark.h>
 
-#include <Eigen/Core>
 #include <cstdlib>
 #include <thread>
 
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "kernels/cpu/eigen_core.h"
 #ifdef IMRAM_BENCH_HAVE_CBLAS
 #include <cblas.h>
 #endif

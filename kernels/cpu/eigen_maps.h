@@ -4,8 +4,9 @@
 // Private to kernels/cpu/*.cpp: Eigen must not leak into core/ or any public header.
 #pragma once
 
-#include <Eigen/Core>
 #include <cstdint>
+
+#include "kernels/cpu/eigen_core.h"
 
 namespace imram::cpu {
 
