@@ -102,6 +102,15 @@ train::Dataset load_split(const Common& c, const std::string& split) {
     return d;
 }
 
+/// The run's verdict on collapse (the epochs' own warnings scrolled by with the progress).
+void warn_if_collapsed(const train::TrainSummary& s, const std::string& what) {
+    if (s.collapsed_epochs == 0) return;
+    std::fprintf(stderr, "imram train: warning: %s: %lld of %lld epochs collapsed (every score of a batch equal)%s; "
+                         "see the \"collapse\" records in metrics.jsonl\n",
+                 what.c_str(), static_cast<long long>(s.collapsed_epochs), static_cast<long long>(s.epochs),
+                 s.last_epoch_collapsed ? ", the last one too: the model ranks at chance" : "");
+}
+
 /// Writes the demo data in the precomp layout: {out}/demo_precomp/{split}_ims.npy, {split}_caps.txt,
 /// and {out}/vocab/demo_precomp_vocab.json, so the real-data path can be tried without a download.
 void export_demo(const std::string& out) {
@@ -296,6 +305,7 @@ int main(int argc, char** argv) {
                          static_cast<long long>(model.num_parameters()), to.run_dir.c_str());
             const train::TrainSummary s = train::train(model, train_set, dev_set, to);
             if (s.interrupted) return 130;  // as a shell reports SIGINT
+            warn_if_collapsed(s, models::mode_name(mc.mode));
             if (!fs::exists(fs::path(to.run_dir) / "model_best.safetensors")) {
                 std::printf("stopped after %lld steps inside the first epoch; no evaluated model yet (resume with "
                             "--resume %s/checkpoint_last.safetensors)\n",
@@ -325,6 +335,7 @@ int main(int argc, char** argv) {
                     models::RetrievalModel cmp(other, tc.seed, DType::F32, device_for(tc));
                     const train::TrainSummary cs = train::train(cmp, train_set, dev_set, o);
                     if (cs.interrupted) return 130;
+                    warn_if_collapsed(cs, name);
                     const auto cbest = models::load_model((fs::path(o.run_dir) / "model_best.safetensors").string(),
                                                           DType::F32, device_for(tc));
                     rows.emplace_back(models::mode_name(other.mode), train::evaluate(*cbest, test_set));

@@ -20,6 +20,7 @@
 #include "models/imram/checkpoint.h"
 #include "models/imram/loss.h"
 #include "nn/safetensors.h"
+#include "train/collapse.h"
 #include "train/curve_svg.h"
 #include "train/optim.h"
 #include "train/progress.h"
@@ -211,6 +212,7 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
     po.num_epochs = opt.num_epochs, po.steps_per_epoch = steps_per_epoch, po.items_per_step = opt.batch_size;
     po.log_every = opt.log_every, po.tty = ::isatty(::fileno(stderr)) == 1;
     Progress progress(po);
+    CollapseMonitor collapse(model.config().margin);
     auto stop_requested = [&] { return (opt.max_steps > 0 && st.steps >= opt.max_steps) || g_interrupted.load(); };
     for (std::int64_t epoch = st.epoch; epoch < opt.num_epochs && !stop_requested(); ++epoch) {
         st.epoch = epoch;
@@ -227,9 +229,10 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
             const std::vector<std::int64_t> idx(order.begin() + s * opt.batch_size, order.begin() + (s + 1) * opt.batch_size);
             const Batch b = make_batch(tr, idx);
             adam.zero_grad();
+            const bool max_violation = epoch >= opt.warmup_epochs;
             const models::StepResult r =
-                models::contrastive_step(model, b.images.to(model.img_enc.fc_local.weight.device()), b.ids, b.lengths, model.config().margin, opt.chunk_pairs,
-                                         /*max_violation=*/epoch >= opt.warmup_epochs);
+                models::contrastive_step(model, b.images.to(model.img_enc.fc_local.weight.device()), b.ids, b.lengths,
+                                         model.config().margin, opt.chunk_pairs, max_violation);
             const GradClip clip = clip_grad_norm(model.parameters(), opt.grad_clip);
             st.step_in_epoch = s + 1;
             if (!std::isfinite(r.loss) || !std::isfinite(clip.total_norm)) {
@@ -248,6 +251,7 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
             ++st.steps;
             loss_sum += r.loss;
             ++loss_n;
+            collapse.add(r.scores, r.loss, max_violation);
             if (opt.save_every > 0 && st.steps % opt.save_every == 0) save_last(run, model, adam, st, opt);
             std::fputs(progress.step(s + 1, r.loss).c_str(), stderr);
         }
@@ -264,19 +268,22 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
         st.epoch = epoch + 1;
         st.step_in_epoch = 0;
         const RetrievalMetrics m = evaluate(model, dev);
+        const CollapseReport cr = collapse.end_epoch();
         sum.last = m;
         ++sum.epochs;
+        sum.collapsed_epochs += cr.collapsed;
+        sum.last_epoch_collapsed = cr.collapsed;
         const double train_loss = loss_n ? loss_sum / static_cast<double>(loss_n) : NAN;
         std::fprintf(stderr, "epoch %lld: train loss %.4f, %s rsum %.2f (i2t R@1 %.1f, t2i R@1 %.1f), %.1f s\n",
                      static_cast<long long>(epoch + 1), train_loss, dev.name.c_str(), m.rsum(), m.i2t.r1, m.t2i.r1,
                      since(t_epoch));
+        std::fputs(cr.warning(epoch + 1).c_str(), stderr);
         char line[512];
         // JSON has no NaN: an epoch without a finished step records null.
         const std::string loss_json = std::isfinite(train_loss) ? num(train_loss) : "null";
-        std::snprintf(line, sizeof line, "{\"epoch\": %lld, \"step\": %lld, \"lr\": %.6g, \"train_loss\": %s, \"dev\": %s}",
-                      static_cast<long long>(epoch + 1), static_cast<long long>(st.steps), lr, loss_json.c_str(),
-                      m.to_json().c_str());
-        append_line(jsonl, line);
+        std::snprintf(line, sizeof line, "{\"epoch\": %lld, \"step\": %lld, \"lr\": %.6g, \"train_loss\": %s, ",
+                      static_cast<long long>(epoch + 1), static_cast<long long>(st.steps), lr, loss_json.c_str());
+        append_line(jsonl, line + ("\"collapse\": " + cr.to_json()) + ", \"dev\": " + m.to_json() + "}");
         std::snprintf(line, sizeof line, "%lld,%lld,%.6g,%.6f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.1f",
                       static_cast<long long>(epoch + 1), static_cast<long long>(st.steps), lr, train_loss, m.i2t.r1,
                       m.i2t.r5, m.i2t.r10, m.t2i.r1, m.t2i.r5, m.t2i.r10, m.rsum(), since(t_start));

@@ -37,9 +37,13 @@ struct TrainSummary {
     double best_rsum = -1;
     RetrievalMetrics last;
     bool interrupted = false;
+    std::int64_t collapsed_epochs = 0;  // epochs whose steps mostly scored every pair alike (train/collapse.h)
+    bool last_epoch_collapsed = false;
 };
 
-/// Trains `model` in place. Writes run_dir/{metrics.jsonl, metrics.csv, checkpoint_epoch<N>.safetensors,
+/// Trains `model` in place. Every epoch is checked for the collapse of the loss (train/collapse.h): a
+/// collapsed epoch is reported on stderr with what to try, and metrics.jsonl carries a "collapse" record
+/// per epoch. Writes run_dir/{metrics.jsonl, metrics.csv, checkpoint_epoch<N>.safetensors,
 /// model_best.safetensors, checkpoint_last.safetensors + checkpoint_last.optim.safetensors}. Progress goes
 /// to stderr. checkpoint_last holds everything a run needs to continue exactly (weights, Adam moments,
 /// epoch, step, best rsum; the data order is a pure function of (seed, epoch)): N steps in one run and

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/ops.h"
+#include "tests/testing/temp.h"
+#include "train/collapse.h"
+#include "train/demo_data.h"
+#include "train/trainer.h"
+
+using namespace imram;
+
+namespace {
+
+/// Runs `fn` with stderr sent to a file; returns what it wrote there.
+template <class Fn>
+std::string capture_stderr(Fn&& fn) {
+    const std::string path = testing::tmp_path("collapse_stderr.txt");
+    std::fflush(stderr);
+    const int saved = ::dup(2);
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    REQUIRE(f);
+    ::dup2(::fileno(f), 2);
+    try {
+        fn();
+    } catch (...) {
+        std::fflush(stderr);
+        ::dup2(saved, 2);
+        ::close(saved);
+        std::fclose(f);
+        throw;
+    }
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(saved);
+    std::fclose(f);
+    std::ifstream in(path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<nlohmann::json> read_jsonl(const std::string& path) {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(path);
+    std::string l;
+    while (std::getline(in, l)) out.push_back(nlohmann::json::parse(l));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("collapse: the spread of a batch's scores, its pinned loss and the collapsed verdict", "[train]") {
+    const Tensor flat = full({4, 4}, 0.37);
+    const train::ScoreSpread c = train::score_spread(flat, 0.2, true);
+    CHECK(c.spread == Approx(0.0).margin(1e-12));
+    CHECK(c.pinned_loss == Approx(2 * 0.2 * 4));
+    CHECK(c.collapsed);
+    CHECK(train::score_spread(flat, 0.2, false).pinned_loss == Approx(2 * 0.2 * 4 * 3));
+
+    // One score off by 0.4 in 16: population std = 0.4 * sqrt(15) / 16.
+    std::vector<float> v(16, 0.5f);
+    v[5] = 0.9f;
+    const train::ScoreSpread d = train::score_spread(from_vector(v, {4, 4}), 0.2, true);
+    CHECK(d.spread == Approx(0.4 * std::sqrt(15.0) / 16).epsilon(1e-5));
+    CHECK_FALSE(d.collapsed);
+    // Just under and just over the threshold (kCollapseSpread x margin).
+    std::vector<double> w(4, 1.0);
+    w[0] = 1.0 + 2 * 0.9 * train::kCollapseSpread * 0.2 * 2 / std::sqrt(3.0);  // std = 0.9 x threshold
+    CHECK(train::score_spread(from_vector(w, {2, 2}), 0.2, true).collapsed);
+    w[0] = 1.0 + 2 * 1.1 * train::kCollapseSpread * 0.2 * 2 / std::sqrt(3.0);
+    CHECK_FALSE(train::score_spread(from_vector(w, {2, 2}), 0.2, true).collapsed);
+    CHECK_THROWS_WITH(train::score_spread(zeros({2, 3}), 0.2, true), Catch::Contains("square"));
+}
+
+TEST_CASE("collapse: an epoch is collapsed when half of its steps are, with a warning that says what to try", "[train]") {
+    train::CollapseMonitor m(0.2);
+    std::vector<float> healthy(9);
+    for (int k = 0; k < 9; ++k) healthy[k] = 0.1f * static_cast<float>(k);
+    m.add(full({3, 3}, 0.5), 1.2, true);
+    m.add(from_vector(healthy, {3, 3}), 0.4, true);
+    m.add(full({3, 3}, -0.1), 1.2, true);
+    const train::CollapseReport r = m.end_epoch();
+    CHECK(r.steps == 3);
+    CHECK(r.collapsed_steps == 2);
+    CHECK(r.collapsed);
+    CHECK(r.mean_loss == Approx((1.2 + 0.4 + 1.2) / 3));
+    CHECK(r.pinned_loss == Approx(1.2));
+    CHECK(r.min_spread == Approx(0.0).margin(1e-12));
+    const std::string w = r.warning(4);
+    CHECK_THAT(w, Catch::Contains("collapsed in epoch 4") && Catch::Contains("--warmup_epochs 1"));
+    const auto j = nlohmann::json::parse(r.to_json());
+    CHECK(j["collapsed"] == true);
+    CHECK(j["collapsed_steps"] == 2);
+
+    // The next epoch starts afresh: one healthy step is not a collapse, and says nothing.
+    m.add(from_vector(healthy, {3, 3}), 0.4, true);
+    const train::CollapseReport h = m.end_epoch();
+    CHECK(h.steps == 1);
+    CHECK_FALSE(h.collapsed);
+    CHECK(h.warning(5).empty());
+    CHECK(nlohmann::json::parse(h.to_json())["collapsed"] == false);
+}
+
+TEST_CASE("collapse: a model driven into the collapsed state is reported on stderr and in metrics.jsonl", "[train]") {
+    train::DemoOptions o;
+    o.train_images = 8, o.dev_images = 4, o.test_images = 4, o.regions = 4, o.features = 16;
+    const train::Dataset tr = train::demo_split("train", o), dev = train::demo_split("dev", o);
+    models::ModelConfig c;
+    c.mode = models::Mode::ScanT2I;
+    c.vocab_size = static_cast<std::int64_t>(train::demo_words().size());
+    c.img_dim = 16, c.embed_size = 8, c.word_dim = 4, c.iteration_step = 1;
+
+    train::TrainerOptions t;
+    t.num_epochs = 2, t.batch_size = 8, t.learning_rate = 1e-3, t.log_every = 0, t.seed = 3;
+
+    SECTION("the image encoder maps every region to zero: every score of every batch is equal") {
+        models::RetrievalModel model(c, 5);
+        // The collapsed state itself: zero image embeddings make every (image, caption) score the same;
+        // a zero learning rate keeps the model there for the whole run.
+        for (Tensor* p : {&model.img_enc.fc_local.weight, &model.img_enc.fc_local.bias}) {
+            float* d = p->data<float>();
+            for (std::int64_t k = 0; k < p->numel(); ++k) d[k] = 0.0f;
+        }
+        t.learning_rate = 0.0;
+        t.run_dir = testing::tmp_path("collapse_run");
+        std::filesystem::remove_all(t.run_dir);
+        train::TrainSummary s;
+        const std::string err = capture_stderr([&] { s = train::train(model, tr, dev, t); });
+        CHECK(s.collapsed_epochs == 2);
+        CHECK(s.last_epoch_collapsed);
+        CHECK_THAT(err, Catch::Contains("training has collapsed in epoch 1") &&
+                            Catch::Contains("training has collapsed in epoch 2") && Catch::Contains("--warmup_epochs"));
+        const auto lines = read_jsonl(t.run_dir + "/metrics.jsonl");
+        REQUIRE(lines.size() == 2);
+        for (const auto& l : lines) {
+            CHECK(l["collapse"]["collapsed"] == true);
+            CHECK(l["collapse"]["collapsed_steps"] == l["collapse"]["steps"]);
+            CHECK(l["collapse"]["score_spread"].get<double>() < 1e-6);
+            CHECK(l["train_loss"].get<double>() == Approx(2 * c.margin * t.batch_size));
+        }
+    }
+    SECTION("the same model from its random initialisation is not reported") {
+        models::RetrievalModel model(c, 5);
+        t.run_dir = testing::tmp_path("collapse_run_healthy");
+        std::filesystem::remove_all(t.run_dir);
+        train::TrainSummary s;
+        const std::string err = capture_stderr([&] { s = train::train(model, tr, dev, t); });
+        CHECK(s.collapsed_epochs == 0);
+        CHECK_THAT(err, !Catch::Contains("collapsed"));
+        const auto lines = read_jsonl(t.run_dir + "/metrics.jsonl");
+        REQUIRE(lines.size() == 2);
+        CHECK(lines[0]["collapse"]["collapsed"] == false);
+        CHECK(lines[0]["collapse"]["score_spread"].get<double>() > 1e-3);
+    }
+}

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+#include "train/collapse.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "core/check.h"
+
+namespace imram::train {
+
+ScoreSpread score_spread(const Tensor& scores, double margin, bool max_violation) {
+    IMRAM_CHECK(scores.dim() == 2 && scores.size(0) == scores.size(1) && scores.size(0) >= 2,
+                "score_spread: expected a square (B, B) score matrix with B >= 2, got ", scores.describe());
+    const Tensor s = scores.to(DType::F64).contiguous();
+    const double* p = s.data<double>();
+    const std::int64_t b = s.size(0), n = b * b;
+    // Two passes (mean, then squared deviations): exact enough at a spread of 1e-6 around a mean of 1.
+    double mean = 0;
+    for (std::int64_t k = 0; k < n; ++k) mean += p[k];
+    mean /= static_cast<double>(n);
+    double var = 0;
+    for (std::int64_t k = 0; k < n; ++k) var += (p[k] - mean) * (p[k] - mean);
+    ScoreSpread out;
+    out.spread = std::sqrt(var / static_cast<double>(n));
+    const double bd = static_cast<double>(b);
+    out.pinned_loss = 2.0 * margin * bd * (max_violation ? 1.0 : bd - 1.0);
+    // NaN scores are not a collapse: the trainer skips those steps and says so itself.
+    out.collapsed = out.spread < kCollapseSpread * margin;
+    return out;
+}
+
+void CollapseMonitor::add(const Tensor& scores, double loss, bool max_violation) {
+    const ScoreSpread s = score_spread(scores, margin_, max_violation);
+    cur_.min_spread = cur_.steps == 0 ? s.spread : std::min(cur_.min_spread, s.spread);
+    ++cur_.steps;
+    cur_.collapsed_steps += s.collapsed;
+    spread_sum_ += s.spread;
+    loss_sum_ += loss;
+    cur_.pinned_loss = s.pinned_loss;
+}
+
+CollapseReport CollapseMonitor::end_epoch() {
+    CollapseReport r = cur_;
+    if (r.steps > 0) {
+        r.mean_spread = spread_sum_ / static_cast<double>(r.steps);
+        r.mean_loss = loss_sum_ / static_cast<double>(r.steps);
+        r.collapsed = 2 * r.collapsed_steps >= r.steps;
+    }
+    cur_ = {};
+    spread_sum_ = loss_sum_ = 0;
+    return r;
+}
+
+std::string CollapseReport::to_json() const {
+    char b[256];
+    std::snprintf(b, sizeof b,
+                  "{\"steps\": %lld, \"collapsed_steps\": %lld, \"score_spread\": %.6g, \"min_score_spread\": %.6g, "
+                  "\"collapsed\": %s}",
+                  static_cast<long long>(steps), static_cast<long long>(collapsed_steps), mean_spread, min_spread,
+                  collapsed ? "true" : "false");
+    return b;
+}
+
+std::string CollapseReport::warning(std::int64_t epoch) const {
+    if (!collapsed) return {};
+    char b[768];
+    std::snprintf(b, sizeof b,
+                  "imram: warning: training has collapsed in epoch %lld: %lld of %lld steps scored every pair of "
+                  "the batch alike (score spread %.3g; loss %.4g, pinned at 2 x margin x batch = %.4g), so the "
+                  "hardest-negative loss gives no ranking signal and the model ranks at chance. Try "
+                  "--warmup_epochs 1 (sum every violating negative first), a lower --learning_rate, or another "
+                  "--seed.\n",
+                  static_cast<long long>(epoch), static_cast<long long>(collapsed_steps),
+                  static_cast<long long>(steps), mean_spread, mean_loss, pinned_loss);
+    return b;
+}
+
+}  // namespace imram::train
