@@ -46,20 +46,31 @@ RetrievalMetrics retrieval_metrics(const Tensor& scores_in, std::int64_t im_div)
     const double* p = s.data<double>();
     const std::int64_t ni = s.size(0), nc = s.size(1);
     std::vector<double> r_i2t(ni), r_t2i(nc);
+    // A candidate ranks above the ground truth when it scores at least as high (a tie counts against the
+    // model: a collapsed model that scores everything alike must rank at chance, not first) or when its
+    // score is NaN; a NaN ground truth ranks below every other candidate.
+    auto above = [](double other, double truth) { return std::isnan(other) || other >= truth; };
     for (std::int64_t i = 0; i < ni; ++i) {
-        // rank of caption j = number of captions scoring strictly higher (stable, as argsort's first hit)
-        std::int64_t best = nc;
-        for (std::int64_t j = i * im_div; j < (i + 1) * im_div; ++j) {
-            std::int64_t rank = 0;
-            for (std::int64_t k = 0; k < nc; ++k) rank += p[i * nc + k] > p[i * nc + j];
-            best = std::min(best, rank);
+        // i2t: the best of the image's im_div captions against the other images' captions
+        const double* row = p + i * nc;
+        double truth = NAN;
+        for (std::int64_t j = i * im_div; j < (i + 1) * im_div; ++j)
+            if (!std::isnan(row[j]) && (std::isnan(truth) || row[j] > truth)) truth = row[j];
+        std::int64_t rank = nc - im_div;
+        if (!std::isnan(truth)) {
+            rank = 0;
+            for (std::int64_t k = 0; k < nc; ++k) rank += k / im_div != i && above(row[k], truth);
         }
-        r_i2t[i] = static_cast<double>(best);
+        r_i2t[i] = static_cast<double>(rank);
     }
     for (std::int64_t j = 0; j < nc; ++j) {
         const std::int64_t i = j / im_div;
-        std::int64_t rank = 0;
-        for (std::int64_t k = 0; k < ni; ++k) rank += p[k * nc + j] > p[i * nc + j];
+        const double truth = p[i * nc + j];
+        std::int64_t rank = ni - 1;
+        if (!std::isnan(truth)) {
+            rank = 0;
+            for (std::int64_t k = 0; k < ni; ++k) rank += k != i && above(p[k * nc + j], truth);
+        }
         r_t2i[j] = static_cast<double>(rank);
     }
     return {summarise(r_i2t), summarise(r_t2i)};

@@ -2,8 +2,11 @@
 // Retrieval metrics of a (images x captions) score matrix, as the official evaluation defines them
 // (spec section 4): i2t ranks an image's captions, the best of its im_div captions counts; t2i ranks
 // the images for each caption. R@K = 100 * fraction with rank < K; medr = floor(median rank) + 1;
-// meanr = mean rank + 1; rsum = the six recalls summed. A rank counts the items scoring strictly
-// higher, so exact ties resolve in the item's favour (numpy's argsort would order them by index).
+// meanr = mean rank + 1; rsum = the six recalls summed. A rank counts the other candidates scoring at
+// least as high, so exact ties count against the model (numpy's argsort in the official code orders
+// them by index, which credits a model that scores everything alike with the ground truth whenever it
+// comes first), and a NaN score ranks a candidate above the ground truth, a NaN ground truth last.
+// For scores without ties or NaN the ranks are the official ones.
 #pragma once
 
 #include <cstdint>
