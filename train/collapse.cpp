@@ -9,7 +9,7 @@
 
 namespace imram::train {
 
-ScoreSpread score_spread(const Tensor& scores, double margin, bool max_violation) {
+ScoreSpread score_spread(const Tensor& scores, double loss, double margin, bool max_violation) {
     IMRAM_CHECK(scores.dim() == 2 && scores.size(0) == scores.size(1) && scores.size(0) >= 2,
                 "score_spread: expected a square (B, B) score matrix with B >= 2, got ", scores.describe());
     const Tensor s = scores.to(DType::F64).contiguous();
@@ -26,12 +26,12 @@ ScoreSpread score_spread(const Tensor& scores, double margin, bool max_violation
     const double bd = static_cast<double>(b);
     out.pinned_loss = 2.0 * margin * bd * (max_violation ? 1.0 : bd - 1.0);
     // NaN scores are not a collapse: the trainer skips those steps and says so itself.
-    out.collapsed = out.spread < kCollapseSpread * margin;
+    out.collapsed = out.spread < kCollapseSpread * margin && std::abs(loss - out.pinned_loss) <= kPinnedLoss * out.pinned_loss;
     return out;
 }
 
 void CollapseMonitor::add(const Tensor& scores, double loss, bool max_violation) {
-    const ScoreSpread s = score_spread(scores, margin_, max_violation);
+    const ScoreSpread s = score_spread(scores, loss, margin_, max_violation);
     cur_.min_spread = cur_.steps == 0 ? s.spread : std::min(cur_.min_spread, s.spread);
     ++cur_.steps;
     cur_.collapsed_steps += s.collapsed;
@@ -67,7 +67,7 @@ std::string CollapseReport::warning(std::int64_t epoch) const {
     char b[768];
     std::snprintf(b, sizeof b,
                   "imram: warning: training has collapsed in epoch %lld: %lld of %lld steps scored every pair of "
-                  "the batch alike (score spread %.3g; loss %.4g, pinned at 2 x margin x batch = %.4g), so the "
+                  "the batch nearly alike (score spread %.3g; loss %.4g, pinned at 2 x margin x batch = %.4g), so the "
                   "hardest-negative loss gives no ranking signal and the model ranks at chance. Try "
                   "--warmup_epochs 1 (sum every violating negative first), a lower --learning_rate, or another "
                   "--seed.\n",

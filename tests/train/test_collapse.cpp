@@ -57,25 +57,29 @@ std::vector<nlohmann::json> read_jsonl(const std::string& path) {
 
 TEST_CASE("collapse: the spread of a batch's scores, its pinned loss and the collapsed verdict", "[train]") {
     const Tensor flat = full({4, 4}, 0.37);
-    const train::ScoreSpread c = train::score_spread(flat, 0.2, true);
+    const train::ScoreSpread c = train::score_spread(flat, 1.6, 0.2, true);
     CHECK(c.spread == Approx(0.0).margin(1e-12));
     CHECK(c.pinned_loss == Approx(2 * 0.2 * 4));
     CHECK(c.collapsed);
-    CHECK(train::score_spread(flat, 0.2, false).pinned_loss == Approx(2 * 0.2 * 4 * 3));
+    CHECK(train::score_spread(flat, 4.8, 0.2, false).pinned_loss == Approx(2 * 0.2 * 4 * 3));
+    CHECK(train::score_spread(flat, 4.8, 0.2, false).collapsed);
+    // Equal scores with a loss far from the pinned value: not the plateau (e.g. a warm-up step).
+    CHECK_FALSE(train::score_spread(flat, 1.6 * 1.06, 0.2, true).collapsed);
+    CHECK(train::score_spread(flat, 1.6 * 1.04, 0.2, true).collapsed);
 
     // One score off by 0.4 in 16: population std = 0.4 * sqrt(15) / 16.
     std::vector<float> v(16, 0.5f);
     v[5] = 0.9f;
-    const train::ScoreSpread d = train::score_spread(from_vector(v, {4, 4}), 0.2, true);
+    const train::ScoreSpread d = train::score_spread(from_vector(v, {4, 4}), 1.6, 0.2, true);
     CHECK(d.spread == Approx(0.4 * std::sqrt(15.0) / 16).epsilon(1e-5));
     CHECK_FALSE(d.collapsed);
     // Just under and just over the threshold (kCollapseSpread x margin).
     std::vector<double> w(4, 1.0);
     w[0] = 1.0 + 2 * 0.9 * train::kCollapseSpread * 0.2 * 2 / std::sqrt(3.0);  // std = 0.9 x threshold
-    CHECK(train::score_spread(from_vector(w, {2, 2}), 0.2, true).collapsed);
+    CHECK(train::score_spread(from_vector(w, {2, 2}), 0.8, 0.2, true).collapsed);
     w[0] = 1.0 + 2 * 1.1 * train::kCollapseSpread * 0.2 * 2 / std::sqrt(3.0);
-    CHECK_FALSE(train::score_spread(from_vector(w, {2, 2}), 0.2, true).collapsed);
-    CHECK_THROWS_WITH(train::score_spread(zeros({2, 3}), 0.2, true), Catch::Contains("square"));
+    CHECK_FALSE(train::score_spread(from_vector(w, {2, 2}), 0.8, 0.2, true).collapsed);
+    CHECK_THROWS_WITH(train::score_spread(zeros({2, 3}), 0.0, 0.2, true), Catch::Contains("square"));
 }
 
 TEST_CASE("collapse: an epoch is collapsed when half of its steps are, with a warning that says what to try", "[train]") {
