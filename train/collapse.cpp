@@ -67,8 +67,9 @@ std::string CollapseReport::warning(std::int64_t epoch) const {
     char b[768];
     std::snprintf(b, sizeof b,
                   "imram: warning: training has collapsed in epoch %lld: %lld of %lld steps scored every pair of "
-                  "the batch nearly alike (score spread %.3g; loss %.4g, pinned at 2 x margin x batch = %.4g), so the "
-                  "hardest-negative loss gives no ranking signal and the model ranks at chance. Try "
+                  "the batch nearly alike (score spread %.3g; loss %.4g, pinned at 2 x margin x batch = %.4g): on "
+                  "this plateau the hardest-negative loss gives almost no ranking signal, and a model that stays "
+                  "there ranks at chance. Try "
                   "--warmup_epochs 1 (sum every violating negative first), a lower --learning_rate, or another "
                   "--seed.\n",
                   static_cast<long long>(epoch), static_cast<long long>(collapsed_steps),

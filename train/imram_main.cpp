@@ -108,7 +108,7 @@ void warn_if_collapsed(const train::TrainSummary& s, const std::string& what) {
     std::fprintf(stderr, "imram train: warning: %s: %lld of %lld epochs collapsed (every score of a batch equal)%s; "
                          "see the \"collapse\" records in metrics.jsonl\n",
                  what.c_str(), static_cast<long long>(s.collapsed_epochs), static_cast<long long>(s.epochs),
-                 s.last_epoch_collapsed ? ", the last one too: the model ranks at chance" : "");
+                 s.last_epoch_collapsed ? ", the last one too" : "");
 }
 
 /// Writes the demo data in the precomp layout: {out}/demo_precomp/{split}_ims.npy, {split}_caps.txt,
