@@ -10,7 +10,8 @@ Caption vector = tf-idf over the train vocabulary (lower-case alphanumeric words
 captions, smoothed), L2-normalised. Ridge regression (with intercept) maps image vectors to caption
 vectors; each train image's target is the mean of its captions' vectors. The ridge lambda is the one
 with the best rsum on the dev split. score(image, caption) = cosine(predicted vector, caption
-vector); a caption without a known word has no direction, so its scores are NaN.
+vector); a caption without a known word has no direction: it scores 0 with every image, and since ties
+count against the model, such a caption's image is never found (it ties with all the others).
 
 Evaluation follows SCAN's i2t / t2i with im_div = captions / images (1 or 5 ...): i2t ranks all
 captions for an image and takes the best of its im_div captions, t2i ranks all images for a caption.
@@ -102,18 +103,18 @@ class Ridge:
 
 
 def cosine_scores(pred, caps_vec):
-    """(images, captions) cosine similarities; NaN where either vector is zero."""
+    """(images, captions) cosine similarities; 0 where either vector is zero."""
     pn = np.linalg.norm(pred, axis=1, keepdims=True)
     cn = np.linalg.norm(caps_vec, axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (pred / pn) @ (caps_vec / cn).T
+    return (pred / np.where(pn > 0, pn, 1.0)) @ (caps_vec / np.where(cn > 0, cn, 1.0)).T
 
 
 def ranks(scores, im_div):
     """Pessimistic ranks (number of wrong candidates scoring >= the ground truth): i2t, t2i."""
     n_im, n_cap = scores.shape
     gt_im = np.arange(n_cap) // im_div
-    s = np.where(np.isnan(scores), -np.inf, scores)  # a NaN candidate never beats the ground truth
+    # As train/metrics.cpp: a NaN candidate ranks above the ground truth (its score is no evidence).
+    s = np.where(np.isnan(scores), np.inf, scores)
     # i2t: the best of the image's own captions; other captions of the same image are not rivals.
     own = gt_im[None, :] == np.arange(n_im)[:, None]
     usable = own & ~np.isnan(scores)
@@ -189,7 +190,7 @@ def main():
           f"tf-idf vocabulary {len(tfidf.index)} words")
     print("dev rsum by lambda: " + ", ".join(f"{lam:g}: {r:.1f}" for lam, r in dev_rsum.items()))
     print(f"chosen lambda {best:g} (dev rsum {dev_rsum[best]:.2f}); {args.split} captions without a known "
-          f"word (NaN scores, worst rank): {no_word}")
+          f"word (score 0 with every image): {no_word}")
     print(table([(f"ridge ({args.split})", res), ("chance", ref)]))
     print(f"time {time.time() - t0:.1f} s")
     if args.json:

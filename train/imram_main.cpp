@@ -105,7 +105,7 @@ train::Dataset load_split(const Common& c, const std::string& split) {
 /// The run's verdict on collapse (the epochs' own warnings scrolled by with the progress).
 void warn_if_collapsed(const train::TrainSummary& s, const std::string& what) {
     if (s.collapsed_epochs == 0) return;
-    std::fprintf(stderr, "imram train: warning: %s: %lld of %lld epochs collapsed (every score of a batch equal)%s; "
+    std::fprintf(stderr, "imram train: warning: %s: %lld of %lld epochs collapsed (every score of a batch nearly equal)%s; "
                          "see the \"collapse\" records in metrics.jsonl\n",
                  what.c_str(), static_cast<long long>(s.collapsed_epochs), static_cast<long long>(s.epochs),
                  s.last_epoch_collapsed ? ", the last one too" : "");
