@@ -5,12 +5,15 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -45,10 +48,34 @@ struct Common {
     std::int64_t demo_train_images = 600;
 };
 
+/// Option checks, run by the parser: a bad value is a usage error (exit 64) before any work starts.
+/// `at_least(n)`: an integer >= n. `finite_positive`: a number > 0 that is not NaN or infinite (CLI11's
+/// own PositiveNumber lets NaN through). `finite_non_negative`: >= 0, finite.
+CLI::Validator at_least(long long n) {
+    return CLI::Validator(
+        [n](std::string& s) {
+            long long v = 0;
+            if (!CLI::detail::lexical_cast(s, v) || v < n) return "must be an integer >= " + std::to_string(n) + ", got " + s;
+            return std::string();
+        },
+        "INT>=" + std::to_string(n));
+}
+CLI::Validator finite_number(bool allow_zero) {
+    return CLI::Validator(
+        [allow_zero](std::string& s) {
+            double v = 0;
+            const bool ok = CLI::detail::lexical_cast(s, v) && std::isfinite(v) && (allow_zero ? v >= 0 : v > 0);
+            return ok ? std::string() : std::string("must be a finite number ") + (allow_zero ? ">= 0" : "> 0") + ", got " + s;
+        },
+        allow_zero ? "NUMBER>=0" : "NUMBER>0");
+}
+
 void add_common(CLI::App* app, Common& c) {
-    app->add_option("--data_path,--data-path", c.data_path, "folder holding {data_name}/ (default: built-in demo data)");
-    app->add_option("--data_name,--data-name", c.data_name, "dataset folder name, e.g. f30k_precomp");
-    app->add_option("--vocab_path,--vocab-path", c.vocab_path, "folder holding {data_name}_vocab.json (default ./vocab)");
+    auto* path = app->add_option("--data_path,--data-path", c.data_path, "folder holding {data_name}/ (default: built-in demo data)");
+    // Without --data_path the built-in demo is used: a dataset or vocabulary named alone would be ignored.
+    app->add_option("--data_name,--data-name", c.data_name, "dataset folder name, e.g. f30k_precomp")->needs(path);
+    app->add_option("--vocab_path,--vocab-path", c.vocab_path, "folder holding {data_name}_vocab.json (default ./vocab)")
+        ->needs(path);
     app->add_option("--device", c.device, "cpu (default), cuda, cuda:N, or cuda-emulated (the CUDA kernels on the CPU)")
         ->check([](const std::string& s) {
             try {
@@ -58,10 +85,14 @@ void add_common(CLI::App* app, Common& c) {
                 return "unknown device '" + s + "': expected cpu, cuda, cuda:N or cuda-emulated";
             }
         });
-    app->add_option("--threads", c.threads, "worker threads (default: all cores)");
+    // More threads than a few per core only queue up behind each other (10,000 ran 400x slower).
+    const long long max_threads = 8LL * std::max(1u, std::thread::hardware_concurrency());
+    app->add_option("--threads", c.threads, "worker threads (default: all cores)")
+        ->check(CLI::Range(0LL, max_threads, "0 (all cores) to 8 x the cores (" + std::to_string(max_threads) + ")"));
     app->add_option("--seed", c.seed, "random seed (initialisation, shuffling, demo data)");
     app->add_option("--demo_train_images,--demo-train-images", c.demo_train_images,
-                    "demo data only: training images (5 captions each; even)");
+                    "demo data only: training images (5 captions each; even)")
+        ->check(CLI::Range(2LL, 1000000LL));
 }
 
 void apply_threads(const Common& c) {
@@ -181,30 +212,39 @@ int main(int argc, char** argv) {
     CLI::App* tr = app.add_subcommand("train", "train a model (default: on the built-in demo data)");
     add_common(tr, tc);
     tr->add_option("--model_mode,--model-mode", mode, "text_IMRAM, image_IMRAM, full_IMRAM, scan_t2i, scan_i2t, vse");
-    tr->add_option("--iteration_step,--iteration-step", mc.iteration_step, "matching steps K");
+    tr->add_option("--iteration_step,--iteration-step", mc.iteration_step, "matching steps K")->check(at_least(1));
     tr->add_option("--lambda_softmax,--lambda-softmax", mc.lambda_softmax, "attention softmax temperature");
     tr->add_option("--lambda_lse,--lambda-lse", mc.lambda_lse, "SCAN LogSumExp temperature");
     tr->add_flag("--no_IMRAM_norm,--no-IMRAM-norm", mc.no_imram_norm, "do not l2-normalise memory outputs");
-    tr->add_option("--embed_size,--embed-size", mc.embed_size, "joint embedding size");
-    tr->add_option("--word_dim,--word-dim", mc.word_dim, "word vector size");
-    tr->add_option("--margin", mc.margin, "contrastive margin");
-    tr->add_option("--batch_size,--batch-size", to.batch_size, "batch size");
-    tr->add_option("--num_epochs,--num-epochs", to.num_epochs, "epochs");
-    tr->add_option("--learning_rate,--learning-rate", to.learning_rate, "initial learning rate");
-    tr->add_option("--lr_update,--lr-update", to.lr_update, "decay the learning rate 10x every N epochs");
+    tr->add_option("--embed_size,--embed-size", mc.embed_size, "joint embedding size")->check(at_least(1));
+    tr->add_option("--word_dim,--word-dim", mc.word_dim, "word vector size")->check(at_least(1));
+    tr->add_option("--margin", mc.margin, "contrastive margin")->check(finite_number(true));
+    tr->add_option("--batch_size,--batch-size", to.batch_size, "batch size")->check(at_least(2));
+    tr->add_option("--num_epochs,--num-epochs", to.num_epochs, "epochs")->check(at_least(1));
+    tr->add_option("--learning_rate,--learning-rate", to.learning_rate, "initial learning rate")->check(finite_number(false));
+    tr->add_option("--lr_update,--lr-update", to.lr_update, "decay the learning rate 10x every N epochs")->check(at_least(1));
     tr->add_option("--grad_clip,--grad-clip", to.grad_clip, "global gradient norm clip");
-    tr->add_option("--max_steps,--max-steps", to.max_steps, "stop after N steps (0: all epochs)");
+    tr->add_option("--max_steps,--max-steps", to.max_steps, "stop after N steps (0: all epochs)")->check(at_least(0));
     tr->add_option("--resume", to.resume, "continue exactly from a run's checkpoint_last.safetensors");
-    tr->add_option("--save_every,--save-every", to.save_every, "write checkpoint_last every N steps");
+    tr->add_option("--save_every,--save-every", to.save_every, "write checkpoint_last every N steps")->check(at_least(0));
     tr->add_option("--warmup_epochs,--warmup-epochs", to.warmup_epochs,
                    "epochs summing all violating negatives before the hardest negative (0: the official recipe; the "
-                   "built-in demo uses 1)");
+                   "built-in demo uses 1)")
+        ->check(at_least(0));
     tr->add_option("--run_dir,--run-dir,--logger_name", to.run_dir, "where checkpoints and metrics go");
-    tr->add_option("--log_step,--log-step", to.log_every, "progress line every N steps");
+    tr->add_option("--log_step,--log-step", to.log_every, "progress line every N steps")->check(at_least(0));
     std::vector<std::string> compare_modes;
     tr->add_option("--compare", compare_modes,
                    "after training, train these modes too with the same data, epochs and seed and print a test "
-                   "rsum table (e.g. --compare scan_t2i vse)");
+                   "rsum table (e.g. --compare scan_t2i vse)")
+        ->check([](const std::string& m) {  // at parse time, not after the main run has trained for hours
+            try {
+                models::parse_mode(m);
+                return std::string();
+            } catch (const Error&) {
+                return "unknown model mode '" + m + "': expected text_IMRAM, image_IMRAM, full_IMRAM, scan_t2i, scan_i2t or vse";
+            }
+        });
 
     Common ec;
     std::string checkpoint, split = "test";
@@ -230,7 +270,7 @@ int main(int argc, char** argv) {
     auto* q_opt = se->add_option("--query", query, "text query: rank the split's images");
     auto* i_opt = se->add_option("--image", search_image, "image index in the split: rank its captions");
     q_opt->excludes(i_opt);
-    se->add_option("-k,--top", top, "how many results");
+    se->add_option("-k,--top", top, "how many results")->check(at_least(1));
     se->add_flag("--json", search_json, "print the results as JSON");
 
     Common nc;
