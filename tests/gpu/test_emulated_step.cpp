@@ -61,7 +61,9 @@ TEST_CASE("emulated CUDA: a full IMRAM training step matches the CPU backend", "
             for (auto& p : pe) params_e.push_back(p.second);
             const train::GradClip clip_c = train::clip_grad_norm(params_c, 0.5);
             const train::GradClip clip_e = train::clip_grad_norm(params_e, 0.5);
-            CHECK(clip_e.total_norm == Approx(clip_c.total_norm).epsilon(1e-5));
+            // The norm sums every gradient element, each allowed 1e-4 of its tensor's scale above: the same
+            // bound here (an AVX-512 -march=native cpu build differed by 1.05e-5 relative at this step).
+            CHECK(clip_e.total_norm == Approx(clip_c.total_norm).epsilon(1e-4));
             train::Adam adam_c(params_c, {.lr = 1e-2}), adam_e(params_e, {.lr = 1e-2});
             adam_c.step(clip_c.scale);
             adam_e.step(clip_e.scale);
