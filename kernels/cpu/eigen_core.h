@@ -9,7 +9,7 @@
 // Debian 12 ships 12.2). The pragma covers the code inlined from this include only: GCC 12 checks a
 // middle-end warning against the diagnostic state of every location in its inlining chain, and each
 // chain here passes through Eigen. Clang does not have the false positive, nor -Wmaybe-uninitialized.
-// CI proves it: scripts/test.sh compiles the cpu kernels for x86-64-v3 and x86-64-v4 with -Werror.
+// CI proves it: scripts/test.sh builds everything for x86-64-v3 and compiles the cpu kernels for x86-64-v4, -Werror.
 #pragma once
 
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
