@@ -3,7 +3,7 @@
 
 namespace imram::detail {
 
-void fail(const char* file, int line, const char* expr, const std::string& msg) {
+void fail(const char* file, int line, const char* expr, const std::string& msg, ErrorKind kind) {
     std::string f = file;
     // Trim the build machine's absolute prefix so messages are stable and short.
     for (const char* top : {"/core/", "/kernels/", "/nn/", "/models/", "/train/"})
@@ -11,9 +11,7 @@ void fail(const char* file, int line, const char* expr, const std::string& msg) 
             f = f.substr(p + 1);
             break;
         }
-    std::string what = cat(f, ":", line, ": ", msg);
-    if (expr) what += cat(" [check: ", expr, "]");
-    throw Error(what);
+    throw Error(kind, msg, cat(f, ":", line), expr ? expr : "");
 }
 
 }  // namespace imram::detail

@@ -2,6 +2,7 @@
 #include "core/file_io.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,10 +29,27 @@ void set_before_rename_hook(void (*hook)(const char* tmp_path)) {
     g_before_rename = hook;
 }
 
+const char* file_type_name(mode_t m) {
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISLNK(m)) return "a symbolic link";
+    if (S_ISFIFO(m)) return "a FIFO";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISSOCK(m)) return "a socket";
+    return "not a regular file";
+}
+
 void write_file_atomic(const std::string& path, std::string_view bytes) {
+    // The rename below would replace whatever `path` names with a regular file: a FIFO a reader waits
+    // on, a symbolic link (not its target), a device node (as root, /dev/null). Only regular files are
+    // ever replaced.
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        IMRAM_FAIL_KIND(IO, "write ", path, ": it is ", file_type_name(st.st_mode),
+                        "; outputs only ever replace regular files");
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    IMRAM_CHECK(fd >= 0, "write ", path, ": cannot create temporary file ", tmp, ": ", std::strerror(errno));
+    IMRAM_CHECK_KIND(fd >= 0, IO, "write ", path, ": cannot create temporary file ", tmp, ": ", std::strerror(errno));
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -40,7 +58,7 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
             const std::string why = std::strerror(errno);
             ::close(fd);
             ::unlink(tmp.c_str());
-            IMRAM_FAIL("write ", path, ": writing ", tmp, " failed after ", done, " of ", bytes.size(),
+            IMRAM_FAIL_KIND(IO, "write ", path, ": writing ", tmp, " failed after ", done, " of ", bytes.size(),
                        " bytes: ", why);
         }
         done += static_cast<std::size_t>(n);
@@ -48,13 +66,13 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         const std::string why = std::strerror(errno);
         ::unlink(tmp.c_str());
-        IMRAM_FAIL("write ", path, ": flushing ", tmp, " failed: ", why);
+        IMRAM_FAIL_KIND(IO, "write ", path, ": flushing ", tmp, " failed: ", why);
     }
     if (g_before_rename) g_before_rename(tmp.c_str());  // tests: a crash at the worst moment
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
         const std::string why = std::strerror(errno);
         ::unlink(tmp.c_str());
-        IMRAM_FAIL("write ", path, ": renaming ", tmp, " into place failed: ", why);
+        IMRAM_FAIL_KIND(IO, "write ", path, ": renaming ", tmp, " into place failed: ", why);
     }
     // Persist the rename itself.
     const int dfd = ::open(dir_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -66,7 +84,7 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    IMRAM_CHECK(in.good(), "read ", path, ": cannot open: ", std::strerror(errno));
+    IMRAM_CHECK_KIND(in.good(), Missing, "read ", path, ": cannot open: ", std::strerror(errno));
     std::ostringstream s;
     s << in.rdbuf();
     IMRAM_CHECK(!in.bad(), "read ", path, ": read error");

@@ -9,7 +9,8 @@ namespace imram {
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename over
 /// `path`, fsync of the directory. A crash leaves either the old file or the new one, never a mix.
-/// Throws imram::Error naming the path and the failing step.
+/// Refuses (ErrorKind::IO) to replace anything but a regular file: a symbolic link, FIFO, device or
+/// directory at `path` is left alone. Throws imram::Error (IO) naming the path and the failing step.
 void write_file_atomic(const std::string& path, std::string_view bytes);
 
 /// Fault injection for tests: `hook` runs after the temporary file is complete and synced, just

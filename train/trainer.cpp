@@ -135,7 +135,7 @@ void write_curve(const fs::path& run, const fs::path& jsonl) {
 
 void append_line(const fs::path& p, const std::string& line) {
     std::ofstream out(p, std::ios::app);
-    IMRAM_CHECK(out.good(), "cannot write ", p.string());
+    IMRAM_CHECK_KIND(out.good(), IO, "cannot write ", p.string());
     out << line << '\n';
 }
 

@@ -345,7 +345,7 @@ Tensor load_npy(const std::string& path, DType dtype) {
     IMRAM_CHECK(dtype == DType::F32 || dtype == DType::I32, "load_npy ", path, ": dtype ", dtype_name(dtype),
                 " is not supported (F32 or I32)");
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    IMRAM_CHECK(fd >= 0, path, ": cannot open: ", std::strerror(errno));
+    IMRAM_CHECK_KIND(fd >= 0, Missing, path, ": cannot open: ", std::strerror(errno));
     struct FdCloser {
         int fd;
         ~FdCloser() { ::close(fd); }

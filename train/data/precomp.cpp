@@ -28,7 +28,7 @@ PrecompSplit load_precomp(const std::string& data_path, const std::string& data_
         features = ims;
     else if (fs::exists(feat, ec))
         features = feat;
-    IMRAM_CHECK(!features.empty(), "load_precomp: no image features for split '", split, "': neither ", ims, " nor ",
+    IMRAM_CHECK_KIND(!features.empty(), Missing, "load_precomp: no image features for split '", split, "': neither ", ims, " nor ",
                 feat, " exists");
 
     PrecompSplit out;
