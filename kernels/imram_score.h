@@ -22,7 +22,7 @@ struct ImramScoreArgs {
     bool t2i, i2t;       // directions to sum
     bool memory;         // IMRAM (gated memory between steps) or SCAN (one step)
     bool no_norm;        // --no_IMRAM_norm
-    bool lse;            // SCAN LogSumExp pooling instead of the mean
+    int pool;            // SCAN agg_func over fragments: 0 mean, 1 LogSumExp, 2 max, 3 sum
     std::int64_t K;      // steps per direction
     double lambda, lambda_lse;
     T* scores;           // (Ni, Nc) output

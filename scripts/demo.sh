@@ -10,4 +10,4 @@ bash scripts/setup.sh
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DIMRAM_CUDA="${IMRAM_CUDA:-AUTO}" >/dev/null
 cmake --build build/release --target imram -j"$(nproc)"
 # Full IMRAM on the demo, then SCAN (t2i) and the mean-pooled baseline with the same recipe.
-exec build/release/imram train --run_dir runs/demo --compare scan_t2i vse "$@"
+exec build/release/imram train --run_dir runs/demo --overwrite --compare scan_t2i vse "$@"

@@ -41,7 +41,7 @@ table="$out/rsum.tsv"
 for s in $seeds; do
     start=$SECONDS
     log="$out/seed$s.log"
-    build/release/imram train --seed "$s" --run_dir "$out/seed$s" --log_step 0 --compare scan_t2i vse \
+    build/release/imram train --seed "$s" --run_dir "$out/seed$s" --overwrite --log_step 0 --compare scan_t2i vse \
         "${extra[@]}" >"$log" 2>"$out/seed$s.err"
     # The comparison table's rows: model, six recalls, rsum.
     awk -v seed="$s" '/^comparison on/ {on = 1; next} on && NF == 8 && $1 != "model" {print seed "\t" $1 "\t" $8}' \

@@ -7,6 +7,9 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
+#include <csignal>
+#include <functional>
+#include <map>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +17,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -28,6 +32,7 @@
 #include "train/data/npy.h"
 #include "train/data/precomp.h"
 #include "train/data/vocab.h"
+#include "nn/safetensors.h"
 #include "train/demo_data.h"
 #include "train/encode.h"
 #include "train/pth/official.h"
@@ -68,6 +73,120 @@ CLI::Validator finite_number(bool allow_zero) {
             return ok ? std::string() : std::string("must be a finite number ") + (allow_zero ? ">= 0" : "> 0") + ", got " + s;
         },
         allow_zero ? "NUMBER>=0" : "NUMBER>0");
+}
+
+int exit_code_for(ErrorKind k) {
+    switch (k) {
+        case ErrorKind::Data: return kExitData;
+        case ErrorKind::Missing: return kExitNoInput;
+        case ErrorKind::IO: return kExitIO;
+        case ErrorKind::Usage: return kExitUsage;
+        case ErrorKind::Unavailable: return kExitUnavailable;
+        case ErrorKind::Internal: return kExitInternal;
+    }
+    return kExitInternal;
+}
+
+/// Options of the whole tool that may appear anywhere: `--config FILE` (or --config=FILE) is moved
+/// in front of the subcommand, where CLI11 reads it, so a config file means the same wherever it is
+/// named; `--verbose` is taken out (it adds the source location to error messages).
+std::vector<std::string> hoist_global_options(int argc, char** argv, bool& verbose) {
+    std::vector<std::string> front{argv[0]}, rest;
+    bool have_config = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--") {
+            for (; i < argc; ++i) rest.emplace_back(argv[i]);
+            break;
+        }
+        if (a == "--verbose") {
+            verbose = true;
+            continue;
+        }
+        const bool config = a == "--config" || a.starts_with("--config=");
+        if (!config) {
+            rest.push_back(a);
+            continue;
+        }
+        if (have_config) throw Error::usage("--config given twice; name one configuration file");
+        have_config = true;
+        front.push_back(a);
+        if (a == "--config") {
+            if (i + 1 >= argc) throw Error::usage("--config needs a file name");
+            front.emplace_back(argv[++i]);
+        }
+    }
+    front.insert(front.end(), rest.begin(), rest.end());
+    return front;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> d(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) d[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = d[0];
+        d[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = d[j];
+            d[j] = std::min({d[j] + 1, d[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return d[b.size()];
+}
+
+/// The first word of the command line when it names no subcommand: "unknown subcommand 'tran'; did
+/// you mean 'train'?" (empty when the command line starts with an option or a known subcommand).
+std::string unknown_subcommand(const std::vector<std::string>& args, const std::vector<std::string>& names) {
+    std::size_t i = 1;
+    while (i < args.size() && args[i].starts_with("-")) i += args[i] == "--config" ? 2 : 1;
+    if (i >= args.size()) return "";
+    const std::string& word = args[i];
+    if (std::find(names.begin(), names.end(), word) != names.end()) return "";
+    std::string best;
+    std::size_t best_d = 3;  // suggest only close names
+    for (const std::string& n : names)
+        if (const std::size_t dist = edit_distance(word, n); dist < best_d) best = n, best_d = dist;
+    std::string all;
+    for (const std::string& n : names) all += (all.empty() ? "" : ", ") + n;
+    return "unknown subcommand '" + word + "'" + (best.empty() ? "" : "; did you mean '" + best + "'?") +
+           " (subcommands: " + all + ")";
+}
+
+std::string json_string(const std::string& s) {
+    std::string o = "\"";
+    for (const unsigned char c : s) {
+        if (c == '"' || c == '\\') o += '\\', o += static_cast<char>(c);
+        else if (c == '\n') o += "\\n";
+        else if (c == '\t') o += "\\t";
+        else if (c < 0x20) {
+            char b[8];
+            std::snprintf(b, sizeof b, "\\u%04x", c);
+            o += b;
+        } else o += static_cast<char>(c);
+    }
+    return o + "\"";
+}
+
+/// stderr progress for long work: a line redrawn in place on a terminal, a line per tenth in a log.
+/// Prints "what: done/total unit".
+std::function<void(std::int64_t, std::int64_t)> progress_printer(const std::string& what, const std::string& unit) {
+    const bool tty = ::isatty(::fileno(stderr)) == 1;
+    auto shown = std::make_shared<std::int64_t>(-1);
+    return [what, unit, tty, shown](std::int64_t done, std::int64_t total) {
+        const std::int64_t tenth = total > 0 ? done * 10 / total : 10;
+        if (!tty && tenth == *shown) return;
+        *shown = tenth;
+        std::fprintf(stderr, tty ? "\r%s: %lld/%lld %s\x1b[K" : "%s: %lld/%lld %s\n", what.c_str(),
+                     static_cast<long long>(done), static_cast<long long>(total), unit.c_str());
+        if (tty && done == total) std::fputc('\n', stderr);
+    };
+}
+
+/// True when `out` names the same existing file as `in` (through links, "./", hard links).
+bool same_file(const std::string& in, const std::string& out) {
+    std::error_code ec;
+    return fs::exists(out, ec) && fs::equivalent(in, out, ec);
 }
 
 void add_common(CLI::App* app, Common& c) {
@@ -112,7 +231,7 @@ train::Dataset load_split(const Common& c, const std::string& split) {
     }
     const std::string vocab_file = (fs::path(c.vocab_path) / (c.data_name + "_vocab.json")).string();
     if (!fs::exists(vocab_file))
-        throw Error("--vocab_path: cannot open " + vocab_file + " (expected {vocab_path}/{data_name}_vocab.json)");
+        throw Error::missing("--vocab_path: cannot open " + vocab_file + " (expected {vocab_path}/{data_name}_vocab.json)");
     const data::Vocab vocab = data::load_vocab(vocab_file);
     data::PrecompSplit p = data::load_precomp(c.data_path, c.data_name, split);
     train::Dataset d;
@@ -142,6 +261,15 @@ void warn_if_collapsed(const train::TrainSummary& s, const std::string& what) {
                  s.last_epoch_collapsed ? ", the last one too" : "");
 }
 
+/// A model applies only to data of its own vocabulary and feature width: anything else would run and
+/// produce meaningless scores (or fail deep inside a layer).
+void check_data_fits(const models::ModelConfig& m, const train::Dataset& d, const std::string& model_file) {
+    IMRAM_CHECK(d.vocab_size == m.vocab_size, model_file, " was trained with a vocabulary of ", m.vocab_size,
+                " words, but ", d.name, " uses one of ", d.vocab_size, " (is --vocab_path or --data_name the run's?)");
+    IMRAM_CHECK(d.images.size(2) == m.img_dim, model_file, " expects ", m.img_dim, " feature values per region (img_dim), but ",
+                d.name, " has ", d.images.size(2));
+}
+
 /// Writes the demo data in the precomp layout: {out}/demo_precomp/{split}_ims.npy, {split}_caps.txt,
 /// and {out}/vocab/demo_precomp_vocab.json, so the real-data path can be tried without a download.
 void export_demo(const std::string& out) {
@@ -168,8 +296,9 @@ Device device_for(const Common& c) {
         const int n = gpu::cuda_device_count(&why);
         if (d.index >= n)
             throw Error("--device " + c.device + ": not available (" + std::to_string(n) + " CUDA device(s)" +
-                        (why.empty() ? "" : "; " + why) + ")" +
-                        (gpu::cuda_compiled() ? "" : "; this build has no CUDA backend, try --device cuda-emulated"));
+                            (why.empty() ? "" : "; " + why) + ")" +
+                            (gpu::cuda_compiled() ? "" : "; this build has no CUDA backend, try --device cuda-emulated"),
+                        ErrorKind::Unavailable);
     }
     return d;
 }
@@ -179,15 +308,6 @@ std::unique_ptr<models::RetrievalModel> load_any_model(const std::string& path, 
     if (pth::is_torch_checkpoint(path))
         return models::model_from_tensors(pth::load_model_tensors(path), path, DType::F32, dev);
     return models::load_model(path, DType::F32, dev);
-}
-
-int classify(const Error& e) {
-    const std::string w = e.what();
-    if (w.find("--device") != std::string::npos && w.find("not available") != std::string::npos) return kExitUnavailable;
-    for (const char* missing : {"cannot open", "No such file", "neither", "does not exist"})
-        if (w.find(missing) != std::string::npos) return kExitNoInput;
-    if (w.find("write ") != std::string::npos || w.find("cannot write") != std::string::npos) return kExitIO;
-    return kExitData;
 }
 
 }  // namespace
@@ -200,8 +320,29 @@ int main(int argc, char** argv) {
         ::setenv("OMP_WAIT_POLICY", "passive", 1);
         ::execv("/proc/self/exe", argv);  // returns only on failure: then carry on as we are
     }
-    CLI::App app{"imram: IMRAM / SCAN image-text retrieval (train, eval) on precomputed features"};
-    app.set_config("--config", "", "read options from a TOML/INI file");
+    bool verbose = false;
+    auto report = [&](const Error& e) {
+        // Users see what is wrong with their input; the source location and the failed check are for
+        // developers (--verbose).
+        std::fprintf(stderr, "imram: error: %s\n", verbose ? e.what() : e.message().c_str());
+        return exit_code_for(e.kind);
+    };
+    std::vector<std::string> args;
+    try {
+        args = hoist_global_options(argc, argv, verbose);
+    } catch (const Error& e) {
+        return report(e);
+    }
+
+    CLI::App app{"imram: IMRAM / SCAN / VSE++ image-text retrieval (train, eval, search) on precomputed features"};
+    app.set_config("--config", "",
+                   "read options from a TOML or INI file, one [section] per subcommand (docs/cli.md); unknown keys "
+                   "are errors");
+    // Subcommands inherit this: a key that names no option of its section is an error, not ignored.
+    app.allow_config_extras(CLI::config_extras_mode::error);
+    app.set_version_flag("--version", std::string("imram ") + IMRAM_VERSION + " (-march=" + IMRAM_ARCH_NAME +
+                                          ", CUDA backend " + (gpu::cuda_compiled() ? "on" : "off") + ")");
+    app.add_flag("--verbose", verbose, "error messages with their source location (for bug reports)");
     app.require_subcommand(1);
 
     Common tc;
@@ -211,10 +352,23 @@ int main(int argc, char** argv) {
     to.batch_size = 128, to.num_epochs = 30, to.learning_rate = 2e-4, to.lr_update = 15;
     CLI::App* tr = app.add_subcommand("train", "train a model (default: on the built-in demo data)");
     add_common(tr, tc);
-    tr->add_option("--model_mode,--model-mode", mode, "text_IMRAM, image_IMRAM, full_IMRAM, scan_t2i, scan_i2t, vse");
+    tr->add_option("--model_mode,--model-mode", mode, "text_IMRAM, image_IMRAM, full_IMRAM, scan_t2i, scan_i2t, vse")
+        ->check([](const std::string& m) {
+            try {
+                models::parse_mode(m);
+                return std::string();
+            } catch (const Error&) {
+                return "unknown model mode '" + m + "': expected text_IMRAM, image_IMRAM, full_IMRAM, scan_t2i, scan_i2t or vse";
+            }
+        });
     tr->add_option("--iteration_step,--iteration-step", mc.iteration_step, "matching steps K")->check(at_least(1));
-    tr->add_option("--lambda_softmax,--lambda-softmax", mc.lambda_softmax, "attention softmax temperature");
-    tr->add_option("--lambda_lse,--lambda-lse", mc.lambda_lse, "SCAN LogSumExp temperature");
+    tr->add_option("--lambda_softmax,--lambda-softmax", mc.lambda_softmax, "attention softmax temperature")
+        ->check(finite_number(false));
+    std::string agg = "Mean";
+    tr->add_option("--agg_func,--agg-func", agg, "SCAN pooling over fragments: LogSumExp, Mean (default), Max or Sum")
+        ->check(CLI::IsMember({"LogSumExp", "Mean", "Max", "Sum"}));
+    tr->add_option("--lambda_lse,--lambda-lse", mc.lambda_lse, "SCAN LogSumExp temperature (with --agg_func LogSumExp)")
+        ->check(finite_number(false));
     tr->add_flag("--no_IMRAM_norm,--no-IMRAM-norm", mc.no_imram_norm, "do not l2-normalise memory outputs");
     tr->add_option("--embed_size,--embed-size", mc.embed_size, "joint embedding size")->check(at_least(1));
     tr->add_option("--word_dim,--word-dim", mc.word_dim, "word vector size")->check(at_least(1));
@@ -223,16 +377,47 @@ int main(int argc, char** argv) {
     tr->add_option("--num_epochs,--num-epochs", to.num_epochs, "epochs")->check(at_least(1));
     tr->add_option("--learning_rate,--learning-rate", to.learning_rate, "initial learning rate")->check(finite_number(false));
     tr->add_option("--lr_update,--lr-update", to.lr_update, "decay the learning rate 10x every N epochs")->check(at_least(1));
-    tr->add_option("--grad_clip,--grad-clip", to.grad_clip, "global gradient norm clip");
+    tr->add_option("--grad_clip,--grad-clip", to.grad_clip, "global gradient norm clip (0: no clipping)")
+        ->check(finite_number(true));
     tr->add_option("--max_steps,--max-steps", to.max_steps, "stop after N steps (0: all epochs)")->check(at_least(0));
-    tr->add_option("--resume", to.resume, "continue exactly from a run's checkpoint_last.safetensors");
+    tr->add_option("--resume", to.resume,
+                   "continue exactly from a run's checkpoint_last.safetensors, in that run's directory, with its settings");
     tr->add_option("--save_every,--save-every", to.save_every, "write checkpoint_last every N steps")->check(at_least(0));
     tr->add_option("--warmup_epochs,--warmup-epochs", to.warmup_epochs,
                    "epochs summing all violating negatives before the hardest negative (0: the official recipe; the "
                    "built-in demo uses 1)")
         ->check(at_least(0));
-    tr->add_option("--run_dir,--run-dir,--logger_name", to.run_dir, "where checkpoints and metrics go");
+    std::string logger_name, model_name;
+    tr->add_option("--run_dir,--run-dir", to.run_dir, "where checkpoints and metrics go (default runs/demo)");
+    tr->add_option("--logger_name,--logger-name", logger_name, "official name: the run directory (when --run_dir is not given)");
+    tr->add_option("--model_name,--model-name", model_name,
+                   "official name: where checkpoints go; here the run directory (over --logger_name)");
+    tr->add_flag("--overwrite", to.overwrite, "a fresh run may replace the run files of an earlier run in --run_dir");
     tr->add_option("--log_step,--log-step", to.log_every, "progress line every N steps")->check(at_least(0));
+    tr->add_option("--val_step,--val-step", to.val_every, "also evaluate dev every N steps inside an epoch (logged; 0: off)")
+        ->check(at_least(0));
+    // The official train.py options that have one meaning here (docs/cli.md, "Official options").
+    bool max_violation = false, bi_gru = false;
+    tr->add_flag("--max_violation,--max-violation", max_violation,
+                 "hardest negative from the first epoch (the default on real data; every official script passes it)");
+    tr->add_flag("--bi_gru,--bi-gru", bi_gru, "bidirectional GRU text encoder (the only one: the official code needs it)");
+    std::string cross_attn;
+    tr->add_option("--cross_attn,--cross-attn", cross_attn, "SCAN's direction: t2i or i2t (without --model_mode: scan_t2i/scan_i2t)")
+        ->check(CLI::IsMember({"t2i", "i2t"}));
+    std::int64_t workers = 0, img_dim = 0;
+    tr->add_option("--workers", workers, "accepted and ignored: data is read in-process (the official loaders ignore it too)");
+    tr->add_option("--img_dim,--img-dim", img_dim, "feature values per region; checked against the data")->check(at_least(1));
+    std::int64_t num_layers = 1;
+    tr->add_option("--num_layers,--num-layers", num_layers, "GRU layers (1, as in every official script)")
+        ->check(CLI::Validator(
+            [](std::string& v) { return v == "1" ? std::string() : "only 1 GRU layer is implemented (the official scripts use 1), got " + v; },
+            "1"));
+    std::string raw_feature_norm = "clipped_l2norm", precomp_enc_type = "basic";
+    tr->add_option("--raw_feature_norm,--raw-feature-norm", raw_feature_norm,
+                   "attention input normalisation: clipped_l2norm (the only one implemented; the official default)")
+        ->check(CLI::IsMember({"clipped_l2norm"}));
+    tr->add_option("--precomp_enc_type,--precomp-enc-type", precomp_enc_type, "image encoder: basic (the only one)")
+        ->check(CLI::IsMember({"basic"}));
     std::vector<std::string> compare_modes;
     tr->add_option("--compare", compare_modes,
                    "after training, train these modes too with the same data, epochs and seed and print a test "
@@ -257,7 +442,10 @@ int main(int argc, char** argv) {
     std::string save_sims;
     std::int64_t folds = 0;
     ev->add_option("--save-sims,--save_sims", save_sims, "write the (images x captions) score matrix as .npy");
-    ev->add_option("--folds", folds, "also report the average over this many folds (COCO 1K: --split testall --folds 5)");
+    ev->add_option("--folds", folds, "also report the average over this many folds (COCO 1K: --split testall --folds 5)")
+        ->check(at_least(0));
+    bool fold5 = false;
+    ev->add_flag("--fold5", fold5, "official name: --folds 5");
 
     Common sc;
     std::string search_ckpt, search_split = "test", query;
@@ -300,10 +488,17 @@ int main(int argc, char** argv) {
     CLI::App* vb = app.add_subcommand("vocab", "build a vocabulary JSON from caption files (vocab.py's recipe)");
     vb->add_option("captions", vocab_inputs, "caption files ({split}_caps.txt)")->required();
     vb->add_option("--out", vocab_out, "output JSON")->required();
-    vb->add_option("--threshold", threshold, "keep words seen at least this often");
+    vb->add_option("--threshold", threshold, "keep words seen at least this often")->check(at_least(1));
 
+    const std::vector<std::string> subcommands{"train", "eval", "search", "encode", "inspect", "convert", "export-demo", "vocab"};
+    if (const std::string why = unknown_subcommand(args, subcommands); !why.empty()) {
+        std::fprintf(stderr, "imram: error: %s\n", why.c_str());
+        return kExitUsage;
+    }
     try {
-        app.parse(argc, argv);
+        std::vector<const char*> cargs;
+        for (const std::string& a : args) cargs.push_back(a.c_str());
+        app.parse(static_cast<int>(cargs.size()), cargs.data());
     } catch (const CLI::ParseError& e) {
         const int rc = app.exit(e);
         return rc == 0 ? 0 : kExitUsage;
@@ -312,10 +507,33 @@ int main(int argc, char** argv) {
     try {
         if (tr->parsed()) {
             apply_threads(tc);
+            auto given = [&](const char* name) { return tr->count(name) > 0; };
+            auto note = [](const std::string& m) { std::fprintf(stderr, "imram train: note: %s\n", m.c_str()); };
+            // The official option names (docs/cli.md): each either means what it means there or says why not.
+            if (given("--workers")) note("--workers is ignored: the data is read in-process (the official loaders ignore it too)");
+            if (!cross_attn.empty()) {
+                const std::string scan = "scan_" + cross_attn;
+                if (!given("--model_mode")) mode = scan;  // SCAN's train.py picks the direction with --cross_attn
+                else if (mode.starts_with("scan_") && mode != scan)
+                    throw Error::usage("--cross_attn " + cross_attn + " contradicts --model_mode " + mode);
+                else if (!mode.starts_with("scan_"))
+                    note("--cross_attn applies to SCAN; " + mode + " fixes its own directions");
+            }
+            mc.agg = models::parse_agg(agg);
+            if (given("--lambda_lse") && mc.agg != models::Agg::LogSumExp)
+                note("--lambda_lse has no effect unless --agg_func LogSumExp");
+            if (given("--agg_func") && !mode.starts_with("scan_"))
+                note("--agg_func applies to SCAN; IMRAM and VSE++ average (as in the official code)");
+            if (!given("--run_dir")) {
+                if (!model_name.empty()) to.run_dir = model_name;
+                else if (!logger_name.empty()) to.run_dir = logger_name;
+                if (!model_name.empty() && !logger_name.empty() && model_name != logger_name)
+                    note("metrics and checkpoints both go to " + model_name + " (--model_name); --logger_name is not used");
+            }
             if (tc.data_path.empty()) {
                 // Demo-sized defaults, for options the user did not set: the demo trains in about two
                 // minutes on 2 cores (the official sizes would take hours).
-                auto unset = [&](const char* name) { return tr->count(name) == 0; };
+                auto unset = [&](const char* name) { return !given(name); };
                 if (unset("--embed_size")) mc.embed_size = 128;
                 if (unset("--word_dim")) mc.word_dim = 32;
                 if (unset("--iteration_step")) mc.iteration_step = 2;
@@ -325,21 +543,71 @@ int main(int argc, char** argv) {
                 // One epoch of the summed-violation loss first: from its initialisation the hardest-negative
                 // loss can collapse on this data (every score equal, loss pinned at 2 x margin x B) and stay
                 // there; measured in docs/RESULTS.md. Real data keeps the official recipe (no warm-up).
-                if (unset("--warmup_epochs")) to.warmup_epochs = 1;
+                // --max_violation asks for the hardest negative from the start, as in the official code.
+                if (unset("--warmup_epochs") && !max_violation) to.warmup_epochs = 1;
             }
             mc.mode = models::parse_mode(mode);
             to.seed = tc.seed;
+            if (!to.resume.empty()) {
+                if (!fs::exists(to.resume)) throw Error::missing("--resume: cannot open " + to.resume);
+                // A resume continues the run where it was: in its directory, with its schedule. Flags that
+                // would change the schedule midway are refused; the ones left unset take the stored values.
+                const nn::TensorFile last = nn::load_safetensors(to.resume);
+                if (!given("--run_dir") && model_name.empty() && logger_name.empty()) {
+                    const fs::path parent = fs::path(to.resume).parent_path();
+                    to.run_dir = parent.empty() ? "." : parent.string();
+                }
+                auto stored = [&](const char* key, const char* flag, auto& value) {
+                    auto it = last.metadata.find(key);
+                    if (it == last.metadata.end()) return;  // written before the field existed
+                    using V = std::decay_t<decltype(value)>;
+                    V v{};
+                    std::istringstream in(it->second);
+                    in >> v;
+                    if (!given(flag)) value = v;
+                    else if (v != value)
+                        throw Error::usage(std::string(flag) + " contradicts the resumed run, which used " + it->second +
+                                           " (" + to.resume + "); leave it out to continue with the run's value");
+                };
+                stored("seed", "--seed", tc.seed);
+                stored("batch_size", "--batch_size", to.batch_size);
+                stored("learning_rate", "--learning_rate", to.learning_rate);
+                stored("lr_update", "--lr_update", to.lr_update);
+                stored("grad_clip", "--grad_clip", to.grad_clip);
+                stored("warmup_epochs", "--warmup_epochs", to.warmup_epochs);
+                if (!given("--num_epochs")) stored("num_epochs", "--num_epochs", to.num_epochs);  // may be extended
+                to.seed = tc.seed;
+            }
             const train::Dataset train_set = load_split(tc, "train");
             const train::Dataset dev_set = load_split(tc, "dev");
             mc.vocab_size = train_set.vocab_size;
+            if (img_dim > 0 && img_dim != train_set.images.size(2))
+                throw Error::usage("--img_dim " + std::to_string(img_dim) + " but " + train_set.name + " has " +
+                                   std::to_string(train_set.images.size(2)) + " feature values per region");
             mc.img_dim = train_set.images.size(2);
-            if (!to.resume.empty() && !fs::exists(to.resume))
-                throw Error("--resume: cannot open " + to.resume);
             // Resuming takes the model's hyper-parameters from the checkpoint itself.
             std::unique_ptr<models::RetrievalModel> owned =
                 to.resume.empty() ? std::make_unique<models::RetrievalModel>(mc, tc.seed, DType::F32, device_for(tc))
                                   : models::load_model(to.resume, DType::F32, device_for(tc));
             models::RetrievalModel& model = *owned;
+            if (!to.resume.empty()) {
+                const models::ModelConfig& have = model.config();
+                auto refuse_if = [&](const char* flag, bool differs, const std::string& stored_value) {
+                    if (given(flag) && differs)
+                        throw Error::usage(std::string(flag) + " contradicts the resumed model, which has " + stored_value +
+                                           " (" + to.resume + ")");
+                };
+                refuse_if("--model_mode", have.mode != mc.mode, models::mode_name(have.mode));
+                refuse_if("--embed_size", have.embed_size != mc.embed_size, std::to_string(have.embed_size));
+                refuse_if("--word_dim", have.word_dim != mc.word_dim, std::to_string(have.word_dim));
+                refuse_if("--iteration_step", have.iteration_step != mc.iteration_step, std::to_string(have.iteration_step));
+                refuse_if("--lambda_softmax", have.lambda_softmax != mc.lambda_softmax, std::to_string(have.lambda_softmax));
+                refuse_if("--lambda_lse", have.lambda_lse != mc.lambda_lse, std::to_string(have.lambda_lse));
+                refuse_if("--agg_func", have.agg != mc.agg, models::agg_name(have.agg));
+                refuse_if("--no_IMRAM_norm", have.no_imram_norm != mc.no_imram_norm, have.no_imram_norm ? "it" : "not it");
+                refuse_if("--margin", have.margin != mc.margin, std::to_string(have.margin));
+                check_data_fits(have, train_set, to.resume);
+            }
             mc = model.config();
             std::fprintf(stderr, "imram train: %s, K %lld, lambda %.3g, D %lld on %s (%lld images, %lld captions); "
                                  "%lld parameters; run dir %s\n",
@@ -349,7 +617,7 @@ int main(int argc, char** argv) {
                          static_cast<long long>(train_set.num_captions()),
                          static_cast<long long>(model.num_parameters()), to.run_dir.c_str());
             const train::TrainSummary s = train::train(model, train_set, dev_set, to);
-            if (s.interrupted) return 130;  // as a shell reports SIGINT
+            if (s.interrupted) return 128 + s.stop_signal;  // as a shell reports a process ended by that signal
             warn_if_collapsed(s, models::mode_name(mc.mode));
             if (!fs::exists(fs::path(to.run_dir) / "model_best.safetensors")) {
                 std::printf("stopped after %lld steps inside the first epoch; no evaluated model yet (resume with "
@@ -376,10 +644,11 @@ int main(int argc, char** argv) {
                     train::TrainerOptions o = to;
                     o.run_dir = (fs::path(to.run_dir) / ("compare_" + name)).string();
                     o.resume.clear();
+                    o.overwrite = true;  // inside this run's directory: an earlier run's compare_ is this run's to replace
                     std::fprintf(stderr, "imram train: --compare %s (%s)\n", name.c_str(), o.run_dir.c_str());
                     models::RetrievalModel cmp(other, tc.seed, DType::F32, device_for(tc));
                     const train::TrainSummary cs = train::train(cmp, train_set, dev_set, o);
-                    if (cs.interrupted) return 130;
+                    if (cs.interrupted) return 128 + cs.stop_signal;
                     warn_if_collapsed(cs, name);
                     const auto cbest = models::load_model((fs::path(o.run_dir) / "model_best.safetensors").string(),
                                                           DType::F32, device_for(tc));
@@ -401,13 +670,18 @@ int main(int argc, char** argv) {
                 std::fprintf(stderr, "imram eval: --checkpoint %s: no such file\n", checkpoint.c_str());
                 return kExitNoInput;
             }
+            if (fold5) folds = 5;
+            if (!save_sims.empty() && same_file(checkpoint, save_sims))
+                throw Error::usage("--save-sims " + save_sims + " is the checkpoint itself; choose another file");
             const auto model = load_any_model(checkpoint, device_for(ec));
             const train::Dataset d = load_split(ec, split);
+            check_data_fits(model->config(), d, checkpoint);
             Tensor sims;
-            const train::RetrievalMetrics m = train::evaluate(*model, d, &sims);
+            const train::RetrievalMetrics m = train::evaluate(*model, d, &sims, progress_printer("imram eval " + d.name, "(items encoded + images scored)"));
             if (!save_sims.empty()) data::save_npy(save_sims, sims);
             if (json) {
-                std::string out = "{\"checkpoint\": \"" + checkpoint + "\", \"split\": \"" + d.name + "\", \"all\": " + m.to_json();
+                std::string out = "{\"checkpoint\": " + json_string(checkpoint) + ", \"split\": " + json_string(d.name) +
+                                  ", \"all\": " + m.to_json();
                 if (folds > 1) out += ", \"folds\": " + train::retrieval_metrics_folds(sims, d.im_div, folds).to_json();
                 std::printf("%s}\n", out.c_str());
             } else {
@@ -420,8 +694,8 @@ int main(int argc, char** argv) {
         }
         if (se->parsed()) {
             apply_threads(sc);
-            if (query.empty() && search_image < 0) throw Error("search: give --query TEXT or --image INDEX");
-            if (!fs::exists(search_ckpt)) throw Error("search: cannot open " + search_ckpt);
+            if (query.empty() && search_image < 0) throw Error::usage("search: give --query TEXT or --image INDEX");
+            if (!fs::exists(search_ckpt)) throw Error::missing("search: cannot open " + search_ckpt);
             const train::Dataset d = load_split(sc, search_split);
             const Retriever r = sc.data_path.empty()
                                     ? Retriever::load(search_ckpt, train::demo_words(), device_for(sc))
@@ -431,8 +705,8 @@ int main(int argc, char** argv) {
             if (!query.empty()) {
                 hits = r.search_images(query, r.encode_images(d.images), top);
             } else {
-                IMRAM_CHECK(search_image < d.images.size(0), "search: --image ", search_image, " out of range: ", d.name,
-                            " has ", d.images.size(0), " images");
+                IMRAM_CHECK_KIND(search_image < d.images.size(0), Usage, "search: --image ", search_image,
+                                 " out of range: ", d.name, " has ", d.images.size(0), " images");
                 hits = r.search_captions(contiguous(squeeze(slice(d.images, 0, search_image, search_image + 1), 0)),
                                          r.encode_captions(d.texts), top);
             }
@@ -443,8 +717,9 @@ int main(int argc, char** argv) {
                 const std::string text = !query.empty() ? d.texts[h.index * d.im_div] : d.texts[h.index];
                 const std::int64_t img = !query.empty() ? h.index : d.image_of(h.index);
                 if (search_json)
-                    std::printf("%s{\"rank\": %zu, \"index\": %lld, \"image\": %lld, \"score\": %.6f}", i ? ", " : "",
-                                i + 1, static_cast<long long>(h.index), static_cast<long long>(img), h.score);
+                    std::printf("%s{\"rank\": %zu, \"index\": %lld, \"image\": %lld, \"score\": %.6f, \"text\": %s}",
+                                i ? ", " : "", i + 1, static_cast<long long>(h.index), static_cast<long long>(img), h.score,
+                                json_string(text).c_str());
                 else
                     std::printf("%2zu. %s %lld  score %.4f  %s\n", i + 1, !query.empty() ? "image" : "caption",
                                 static_cast<long long>(h.index), h.score, text.c_str());
@@ -456,21 +731,12 @@ int main(int argc, char** argv) {
             // What the official evaluation's encode step produces: image regions (N, R, D), caption
             // words (M, L_max, D) zero-padded, and the caption lengths (M) with <start> and <end>.
             apply_threads(nc);
-            if (!fs::exists(encode_ckpt)) throw Error("encode: --checkpoint: cannot open " + encode_ckpt);
+            if (!fs::exists(encode_ckpt)) throw Error::missing("encode: --checkpoint: cannot open " + encode_ckpt);
             const auto model = load_any_model(encode_ckpt, device_for(nc));
             const train::Dataset d = load_split(nc, encode_split_name);
-            const bool tty = ::isatty(::fileno(stderr)) == 1;
-            std::int64_t shown = -1;
-            auto progress = [&](std::int64_t done, std::int64_t total) {
-                // A terminal gets a line redrawn in place; a log gets a line every tenth of the work.
-                const std::int64_t tenth = done * 10 / total;
-                if (!tty && tenth == shown) return;
-                shown = tenth;
-                std::fprintf(stderr, tty ? "\rimram encode: %lld/%lld items\x1b[K" : "imram encode: %lld/%lld items\n",
-                             static_cast<long long>(done), static_cast<long long>(total));
-                if (tty && done == total) std::fputc('\n', stderr);
-            };
-            const train::EncodeSummary e = train::write_embeddings(*model, d, encode_out, 128, progress);
+            check_data_fits(model->config(), d, encode_ckpt);
+            const train::EncodeSummary e =
+                train::write_embeddings(*model, d, encode_out, 128, progress_printer("imram encode", "items"));
             std::ostringstream si, sc;
             si << e.images;
             sc << e.captions;
@@ -480,7 +746,9 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (cv->parsed()) {
-            if (!fs::exists(convert_in)) throw Error("convert: cannot open " + convert_in);
+            if (!fs::exists(convert_in)) throw Error::missing("convert: cannot open " + convert_in);
+            if (same_file(convert_in, convert_out))
+                throw Error::usage("convert: the output " + convert_out + " is the input checkpoint; choose another name");
             const pth::OfficialCheckpoint c = pth::load_official_checkpoint(convert_in);
             const nn::TensorFile f = pth::to_model_file(c);
             const auto model = models::model_from_tensors(f, convert_in);  // loads, or says why not, before writing
@@ -508,7 +776,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (in->parsed()) {
-            if (!fs::exists(inspect_file)) throw Error("inspect: cannot open " + inspect_file);
+            if (!fs::exists(inspect_file)) throw Error::missing("inspect: cannot open " + inspect_file);
             const nn::TensorFile f = nn::load_safetensors(inspect_file);
             std::int64_t total = 0;
             for (const auto& [name, t] : f.tensors) {
@@ -527,16 +795,21 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (vb->parsed()) {
-            for (const auto& f : vocab_inputs)
-                if (!fs::exists(f)) throw Error("vocab: cannot open " + f);
+            for (const auto& f : vocab_inputs) {
+                if (!fs::exists(f)) throw Error::missing("vocab: cannot open " + f);
+                if (same_file(f, vocab_out)) throw Error::usage("vocab: --out " + vocab_out + " is one of the caption files");
+            }
             const data::Vocab v = data::build_vocab(vocab_inputs, threshold, data::NltkRules::legacy_3_2);
             data::save_vocab(vocab_out, v);
             std::printf("wrote %s: %lld words\n", vocab_out.c_str(), static_cast<long long>(v.size()));
             return 0;
         }
     } catch (const Error& e) {
-        std::fprintf(stderr, "imram: error: %s\n", e.what());
-        return classify(e);
+        return report(e);
+    } catch (const fs::filesystem_error& e) {
+        // Creating an output folder (a read-only place, a path through a file): the user's I/O problem.
+        std::fprintf(stderr, "imram: error: %s: %s\n", e.path1().string().c_str(), e.code().message().c_str());
+        return kExitIO;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "imram: internal error: %s\n", e.what());
         return kExitInternal;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "core/autograd.h"
@@ -24,6 +25,7 @@
 #include "train/curve_svg.h"
 #include "train/optim.h"
 #include "train/progress.h"
+#include "train/run_dir.h"
 
 namespace imram::train {
 namespace fs = std::filesystem;
@@ -42,13 +44,34 @@ std::vector<std::int64_t> permutation(std::int64_t n, std::uint64_t seed, std::i
     return p;
 }
 
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_sigint(int) { g_interrupted.store(true); }
+// The signal that asked the run to stop (SIGINT from Ctrl-C, SIGTERM from kill, a scheduler or a
+// container's shutdown), 0 while none has.
+std::atomic<int> g_stop_signal{0};
+extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
+
+/// SIGINT and SIGTERM ask the run to stop at the next step for as long as this lives.
+struct StopSignals {
+    using Handler = void (*)(int);
+    Handler previous_int, previous_term;
+    StopSignals() {
+        g_stop_signal.store(0);
+        previous_int = std::signal(SIGINT, on_stop_signal);
+        previous_term = std::signal(SIGTERM, on_stop_signal);
+    }
+    ~StopSignals() {
+        std::signal(SIGINT, previous_int);
+        std::signal(SIGTERM, previous_term);
+    }
+    StopSignals(const StopSignals&) = delete;
+    StopSignals& operator=(const StopSignals&) = delete;
+};
 
 /// Where a run is: enough, with the model and the optimizer, to continue exactly.
 struct RunState {
     std::int64_t epoch = 0, step_in_epoch = 0, steps = 0, skipped = 0;
     double best_rsum = -1;
+    double epoch_loss_sum = 0;  // the current epoch's finished steps, so a resumed epoch logs its whole loss
+    std::int64_t epoch_loss_steps = 0;
 };
 
 std::string optim_path(const std::string& model_path) {
@@ -70,7 +93,13 @@ void save_last(const fs::path& run, models::RetrievalModel& model, Adam& adam, c
         {"seed", std::to_string(opt.seed)},        {"batch_size", std::to_string(opt.batch_size)},
         {"epoch", std::to_string(st.epoch)},       {"step_in_epoch", std::to_string(st.step_in_epoch)},
         {"steps", std::to_string(st.steps)},       {"skipped", std::to_string(st.skipped)},
-        {"best_rsum", num(st.best_rsum)},          {"adam_steps", std::to_string(adam.steps())}};
+        {"best_rsum", num(st.best_rsum)},          {"adam_steps", std::to_string(adam.steps())},
+        {"epoch_loss_sum", num(st.epoch_loss_sum)}, {"epoch_loss_steps", std::to_string(st.epoch_loss_steps)},
+        // The schedule and the step's settings: a resume continues with these (train/imram_main.cpp
+        // refuses flags that contradict them).
+        {"learning_rate", num(opt.learning_rate)}, {"lr_update", std::to_string(opt.lr_update)},
+        {"num_epochs", std::to_string(opt.num_epochs)}, {"grad_clip", num(opt.grad_clip)},
+        {"warmup_epochs", std::to_string(opt.warmup_epochs)}};
     nn::TensorFile moments;
     const auto params = model.named_parameters();
     for (std::size_t i = 0; i < params.size(); ++i) {
@@ -97,6 +126,14 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, Adam&
                     meta_int(f.metadata, "batch_size", path) == opt.batch_size,
                 path, ": the run used --seed ", f.metadata.at("seed"), " --batch_size ", f.metadata.at("batch_size"),
                 "; resume with the same values");
+    // Files written before these fields existed lack them; a present field must agree.
+    for (const auto& [key, value] : std::initializer_list<std::pair<const char*, double>>{
+             {"learning_rate", opt.learning_rate}, {"lr_update", static_cast<double>(opt.lr_update)},
+             {"grad_clip", opt.grad_clip}, {"warmup_epochs", static_cast<double>(opt.warmup_epochs)}}) {
+        auto it = f.metadata.find(key);
+        IMRAM_CHECK(it == f.metadata.end() || std::stod(it->second) == value, path, ": the run used ", key, " ",
+                    it->second, " but this resume asks for ", num(value), "; resume with the same value");
+    }
     nn::load_state_dict(model, f, true, path);
     const std::string op = optim_path(path);
     const nn::TensorFile o = nn::load_safetensors(op);
@@ -106,6 +143,10 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, Adam&
     st.steps = meta_int(f.metadata, "steps", path);
     st.skipped = meta_int(f.metadata, "skipped", path);
     st.best_rsum = std::stod(f.metadata.at("best_rsum"));
+    if (auto it = f.metadata.find("epoch_loss_steps"); it != f.metadata.end()) {
+        st.epoch_loss_steps = std::stoll(it->second);
+        st.epoch_loss_sum = std::stod(f.metadata.at("epoch_loss_sum"));
+    }
     IMRAM_CHECK(meta_int(o.metadata, "steps", op) == st.steps, op, ": optimizer state is from step ",
                 meta_int(o.metadata, "steps", op), " but the model from step ", st.steps);
     adam.set_steps(meta_int(o.metadata, "adam_steps", op));
@@ -170,13 +211,28 @@ models::Encoded encode_split(const models::RetrievalModel& model, const Dataset&
     return {cat(img_parts, 0), cat(cap_parts, 0), lengths};
 }
 
-Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch) {
+Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch,
+                   const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
     NoGradGuard no_grad;
-    return model.score_matrix_nograd(encode_split(model, d, batch));
+    const std::int64_t ni = d.images.size(0), nc = d.num_captions(), total = ni + nc + ni;
+    const models::Encoded e = encode_split(model, d, batch, [&](std::int64_t done, std::int64_t) {
+        if (on_progress) on_progress(done, total);
+    });
+    if (!on_progress) return model.score_matrix_nograd(e);
+    // Scored in blocks of images so a long split shows its progress; each block is the same
+    // computation as a row range of the whole matrix.
+    std::vector<Tensor> rows;
+    for (std::int64_t b = 0; b < ni; b += batch) {
+        const std::int64_t end = std::min(ni, b + batch);
+        rows.push_back(model.score_matrix_nograd(models::Encoded{slice(e.images, 0, b, end), e.captions, e.lengths}));
+        on_progress(ni + nc + end, total);
+    }
+    return cat(rows, 0);
 }
 
-RetrievalMetrics evaluate(const models::RetrievalModel& model, const Dataset& d, Tensor* scores_out) {
-    const Tensor s = score_split(model, d).to(Device::cpu());  // ranking reads every score on the host
+RetrievalMetrics evaluate(const models::RetrievalModel& model, const Dataset& d, Tensor* scores_out,
+                          const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
+    const Tensor s = score_split(model, d, 128, on_progress).to(Device::cpu());  // ranking reads every score on the host
     if (scores_out) *scores_out = s;
     return retrieval_metrics(s, d.im_div);
 }
@@ -185,8 +241,15 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
     IMRAM_CHECK(opt.batch_size >= 2, "train: batch_size must be at least 2, got ", opt.batch_size);
     IMRAM_CHECK(tr.num_captions() >= opt.batch_size, "train: ", tr.name, " has ", tr.num_captions(),
                 " captions, fewer than one batch of ", opt.batch_size);
-    fs::create_directories(opt.run_dir);
+    const StopSignals stop_signals;      // first: a signal from now on stops the run with a checkpoint
+    const RunDirLock lock(opt.run_dir);  // creates the directory; refuses a second trainer
     const fs::path run(opt.run_dir);
+    std::error_code ec;
+    const bool resume_in_place =
+        !opt.resume.empty() && fs::equivalent(fs::path(opt.resume).parent_path().empty() ? fs::path(".")
+                                                                                         : fs::path(opt.resume).parent_path(),
+                                              run, ec);
+    if (!resume_in_place) prepare_fresh_run_dir(opt.run_dir, opt.overwrite);
     const fs::path jsonl = run / "metrics.jsonl", csv = run / "metrics.csv";
     Adam adam(model.parameters(), AdamOptions{opt.learning_rate});
     RunState st;
@@ -195,15 +258,10 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
         std::fprintf(stderr, "imram: resuming %s at epoch %lld, step %lld of the epoch (%lld steps done)\n",
                      opt.resume.c_str(), static_cast<long long>(st.epoch + 1), static_cast<long long>(st.step_in_epoch),
                      static_cast<long long>(st.steps));
-    } else {
-        fs::remove(jsonl);
-        fs::remove(csv);
     }
     if (!fs::exists(csv)) append_line(csv, "epoch,step,lr,train_loss,i2t_r1,i2t_r5,i2t_r10,t2i_r1,t2i_r5,t2i_r10,rsum,seconds");
     TrainSummary sum;
     sum.steps = st.steps, sum.skipped_steps = st.skipped, sum.best_rsum = st.best_rsum;
-    g_interrupted.store(false);
-    auto* previous = std::signal(SIGINT, on_sigint);
     std::int64_t bad_in_a_row = 0;
     const std::int64_t steps_per_epoch = tr.num_captions() / opt.batch_size;
     const auto t_start = Clock::now();
@@ -213,14 +271,19 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
     po.log_every = opt.log_every, po.tty = ::isatty(::fileno(stderr)) == 1;
     Progress progress(po);
     CollapseMonitor collapse(model.config().margin);
-    auto stop_requested = [&] { return (opt.max_steps > 0 && st.steps >= opt.max_steps) || g_interrupted.load(); };
+    auto stop_requested = [&] { return (opt.max_steps > 0 && st.steps >= opt.max_steps) || g_stop_signal.load() != 0; };
+    // --grad_clip 0 means no clipping (as in the official code); the norm is still computed, to
+    // catch non-finite gradients.
+    const double clip_at = opt.grad_clip > 0 ? opt.grad_clip : std::numeric_limits<double>::infinity();
     for (std::int64_t epoch = st.epoch; epoch < opt.num_epochs && !stop_requested(); ++epoch) {
         st.epoch = epoch;
         const double lr = step_decay_lr(opt.learning_rate, epoch, opt.lr_update);
         adam.set_lr(lr);
         const auto order = permutation(tr.num_captions(), opt.seed, epoch);
-        double loss_sum = 0;
-        std::int64_t loss_n = 0;
+        // A resumed epoch carries the loss of the steps it had finished before the stop.
+        double& loss_sum = st.epoch_loss_sum;
+        std::int64_t& loss_n = st.epoch_loss_steps;
+        if (st.step_in_epoch == 0) loss_sum = 0, loss_n = 0;
         const auto t_epoch = Clock::now();
         const std::int64_t first = st.step_in_epoch;
         progress.start_epoch(epoch, first, lr);
@@ -233,7 +296,7 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
             const models::StepResult r =
                 models::contrastive_step(model, b.images.to(model.img_enc.fc_local.weight.device()), b.ids, b.lengths,
                                          model.config().margin, opt.chunk_pairs, max_violation);
-            const GradClip clip = clip_grad_norm(model.parameters(), opt.grad_clip);
+            const GradClip clip = clip_grad_norm(model.parameters(), clip_at);
             st.step_in_epoch = s + 1;
             if (!std::isfinite(r.loss) || !std::isfinite(clip.total_norm)) {
                 ++sum.skipped_steps;
@@ -254,15 +317,20 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
             collapse.add(r.scores, r.loss, max_violation);
             if (opt.save_every > 0 && st.steps % opt.save_every == 0) save_last(run, model, adam, st, opt);
             std::fputs(progress.step(s + 1, r.loss).c_str(), stderr);
+            if (opt.val_every > 0 && st.steps % opt.val_every == 0 && s + 1 < steps_per_epoch) {
+                // The official val_step: a dev evaluation inside the epoch, logged only (model selection
+                // stays at epoch ends, as there).
+                const RetrievalMetrics vm = evaluate(model, dev);
+                std::fputs(progress.break_line().c_str(), stderr);
+                std::fprintf(stderr, "step %lld: %s rsum %.2f (i2t R@1 %.1f, t2i R@1 %.1f)\n",
+                             static_cast<long long>(st.steps), dev.name.c_str(), vm.rsum(), vm.i2t.r1, vm.t2i.r1);
+                append_line(jsonl, "{\"epoch\": " + std::to_string(epoch + 1) + ", \"step\": " + std::to_string(st.steps) +
+                                       ", \"val_step\": true, \"dev\": " + vm.to_json() + "}");
+            }
         }
         std::fputs(progress.break_line().c_str(), stderr);
         if (st.step_in_epoch < steps_per_epoch) {  // stopped inside the epoch: keep the place, no evaluation
             save_last(run, model, adam, st, opt);
-            if (g_interrupted.load()) {
-                sum.interrupted = true;
-                std::fprintf(stderr, "imram: interrupted; saved %s (continue with --resume)\n",
-                             (run / "checkpoint_last.safetensors").string().c_str());
-            }
             break;
         }
         st.epoch = epoch + 1;
@@ -306,7 +374,14 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
         st.best_rsum = sum.best_rsum;
         save_last(run, model, adam, st, opt);
     }
-    std::signal(SIGINT, previous);
+    // A signal inside an epoch stopped it there (checkpoint_last written above); one during an epoch's
+    // evaluation or between epochs stopped the run at the epoch's end, after its checkpoint_last.
+    if (const int sig = g_stop_signal.load(); sig != 0) {
+        sum.interrupted = true;
+        sum.stop_signal = sig;
+        std::fprintf(stderr, "imram: interrupted by %s; saved %s (continue with --resume)\n",
+                     sig == SIGTERM ? "SIGTERM" : "SIGINT", (run / "checkpoint_last.safetensors").string().c_str());
+    }
     return sum;
 }
 

@@ -30,6 +30,8 @@ struct TrainerOptions {
     std::int64_t warmup_epochs = 0;    // epochs with the summed (VSE0) loss before the hardest negative
     std::int64_t save_every = 0;       // also write checkpoint_last every N steps (0: at epoch ends and stops)
     std::string resume;                // a checkpoint_last.safetensors to continue from, exactly
+    bool overwrite = false;            // a fresh run may clear an earlier run's files from run_dir
+    std::int64_t val_every = 0;        // also evaluate dev every N steps inside an epoch (logged only; 0: off)
 };
 
 struct TrainSummary {
@@ -37,6 +39,7 @@ struct TrainSummary {
     double best_rsum = -1;
     RetrievalMetrics last;
     bool interrupted = false;
+    int stop_signal = 0;                // SIGINT or SIGTERM when interrupted
     std::int64_t collapsed_epochs = 0;  // epochs whose steps mostly scored every pair alike (train/collapse.h)
     bool last_epoch_collapsed = false;
 };
@@ -47,8 +50,12 @@ struct TrainSummary {
 /// model_best.safetensors, checkpoint_last.safetensors + checkpoint_last.optim.safetensors}. Progress goes
 /// to stderr. checkpoint_last holds everything a run needs to continue exactly (weights, Adam moments,
 /// epoch, step, best rsum; the data order is a pure function of (seed, epoch)): N steps in one run and
-/// N/2 + resume + N/2 give the same bits. SIGINT (Ctrl-C) finishes the current step, writes
-/// checkpoint_last and returns with `interrupted` set.
+/// N/2 + resume + N/2 give the same bits. SIGINT (Ctrl-C) or SIGTERM finishes the current step,
+/// writes checkpoint_last and returns with `interrupted` and `stop_signal` set. The run directory is
+/// locked for the call (train/run_dir.h); a fresh run (no resume, or a resume into another directory)
+/// refuses a directory holding an earlier run unless `overwrite` is set. checkpoint_last also stores
+/// the schedule (learning rate, lr_update, num_epochs, grad_clip, warm-up) and a resume that asks for
+/// another learning rate, lr_update, grad_clip or warm-up is refused. grad_clip <= 0: no clipping.
 TrainSummary train(models::RetrievalModel& model, const Dataset& train_set, const Dataset& dev_set,
                    const TrainerOptions& opt);
 
@@ -59,7 +66,11 @@ models::Encoded encode_split(const models::RetrievalModel& model, const Dataset&
                              const std::function<void(std::int64_t, std::int64_t)>& on_batch = {});
 
 /// Encodes a split (images once each, captions in batches) and returns the (images x captions) scores.
-Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch = 128);
-RetrievalMetrics evaluate(const models::RetrievalModel& model, const Dataset& d, Tensor* scores_out = nullptr);
+/// `on_progress(done, total)`, when given, runs after each encoded batch and each scored block of
+/// `batch` images (total = images + captions + images).
+Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch = 128,
+                   const std::function<void(std::int64_t, std::int64_t)>& on_progress = {});
+RetrievalMetrics evaluate(const models::RetrievalModel& model, const Dataset& d, Tensor* scores_out = nullptr,
+                          const std::function<void(std::int64_t, std::int64_t)>& on_progress = {});
 
 }  // namespace imram::train

@@ -96,11 +96,15 @@ void softmax_rows(Eigen::Ref<Mat<T>> a, T lambda) {
     }
 }
 
-/// Pools per-fragment cosines into one number (mean or log-sum-exp).
+/// Pools per-fragment cosines into one number (ImramScoreArgs::pool: mean, log-sum-exp, max, sum).
 template <class T>
-T pool(const Vec<T>& cos, bool lse, double lambda_lse) {
-    if (!lse) return cos.mean();
-    return static_cast<T>(std::log((cos.array() * T(lambda_lse)).exp().sum()) / lambda_lse);
+T pool(const Vec<T>& cos, int how, double lambda_lse) {
+    switch (how) {
+        case 1: return static_cast<T>(std::log((cos.array() * T(lambda_lse)).exp().sum()) / lambda_lse);
+        case 2: return cos.maxCoeff();
+        case 3: return cos.sum();
+        default: return cos.mean();
+    }
 }
 
 template <class T>
@@ -227,7 +231,7 @@ void imram_score(const ImramScoreArgs<T>& a) {
                     for (std::int64_t r = 0; r < c.rows; ++r)
                         cosv[r] = num[r] / std::max(c.xnorm[r] * std::sqrt(std::max(cc[r], T(0))), T(kEps));
                     for (std::int64_t j = 0; j < c.count; ++j)
-                        total[j] += pool<T>(cosv.segment(c.off[j], a.lengths[c.j0 + j]), a.lse, a.lambda_lse);
+                        total[j] += pool<T>(cosv.segment(c.off[j], a.lengths[c.j0 + j]), a.pool, a.lambda_lse);
                     if (mem && k + 1 < a.K) {
                         if (k == 0) pre = c.pq_t2i;
                         else {
@@ -259,7 +263,7 @@ void imram_score(const ImramScoreArgs<T>& a) {
                         Vec<T> cosv(R);
                         for (std::int64_t r = 0; r < R; ++r)
                             cosv[r] = num[r] / std::max(vn[r] * std::sqrt(std::max(cc[r], T(0))), T(kEps));
-                        total[j] += pool<T>(cosv, a.lse, a.lambda_lse);
+                        total[j] += pool<T>(cosv, a.pool, a.lambda_lse);
                     }
                     if (mem && k + 1 < a.K) {
                         if (k == 0) {

@@ -23,9 +23,15 @@ MemoryWeights split_memory(const nn::Linear& linear, const nn::Linear& gate) {
     return w;
 }
 
-Tensor pool_fragments(const Tensor& r, const Tensor& valid, bool log_sum_exp, double lambda_lse) {
+Tensor pool_fragments(const Tensor& r, const Tensor& valid, Agg agg, double lambda_lse) {
     const Tensor vf = valid.defined() ? valid.to(DType::I64).to(r.dtype()) : ones(r.shape(), r.dtype(), r.device());
-    if (!log_sum_exp) return div(sum(mul(r, vf), {1}), sum(vf, {1}));
+    switch (agg) {
+        case Agg::Mean: return div(sum(mul(r, vf), {1}), sum(vf, {1}));
+        case Agg::Sum: return sum(mul(r, vf), {1});
+        case Agg::Max:  // padding positions can never be the maximum (every pair has a valid fragment)
+            return max(valid.defined() ? where(valid, r, mul(ones(r.shape(), r.dtype(), r.device()), -1e30)) : r, 1).values;
+        case Agg::LogSumExp: break;
+    }
     return mul(log(sum(mul(exp(mul(r, lambda_lse)), vf), {1})), 1.0 / lambda_lse);
 }
 

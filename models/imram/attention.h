@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/tensor.h"
+#include "models/imram/config.h"
 #include "nn/layers.h"
 
 namespace imram::models {
@@ -19,8 +20,8 @@ struct MemoryWeights {
 };
 MemoryWeights split_memory(const nn::Linear& linear, const nn::Linear& gate);
 
-/// Per-pair aggregate of per-fragment similarities r (P, Lq) over the valid fragments:
-/// the mean, or log(sum exp(lambda_lse r)) / lambda_lse.
-Tensor pool_fragments(const Tensor& r, const Tensor& valid, bool log_sum_exp, double lambda_lse);
+/// Per-pair aggregate of per-fragment similarities r (P, Lq) over the valid fragments (SCAN's
+/// agg_func): the mean, log(sum exp(lambda_lse r)) / lambda_lse, the maximum, or the sum.
+Tensor pool_fragments(const Tensor& r, const Tensor& valid, Agg agg, double lambda_lse);
 
 }  // namespace imram::models

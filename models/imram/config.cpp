@@ -61,6 +61,22 @@ Mode parse_mode(const std::string& s) {
                "' (expected text_IMRAM, image_IMRAM, full_IMRAM, scan_t2i, scan_i2t or vse)");
 }
 
+const char* agg_name(Agg a) {
+    switch (a) {
+        case Agg::Mean: return "Mean";
+        case Agg::LogSumExp: return "LogSumExp";
+        case Agg::Max: return "Max";
+        case Agg::Sum: return "Sum";
+    }
+    return "?";
+}
+
+Agg parse_agg(const std::string& s) {
+    for (Agg a : {Agg::Mean, Agg::LogSumExp, Agg::Max, Agg::Sum})
+        if (s == agg_name(a)) return a;
+    IMRAM_FAIL("agg_func: unknown value '", s, "' (expected LogSumExp, Mean, Max or Sum)");
+}
+
 void ModelConfig::validate() const {
     IMRAM_CHECK(iteration_step >= 1 && iteration_step <= 16, "iteration_step must be in [1, 16], got ", iteration_step);
     IMRAM_CHECK(lambda_softmax > 0, "lambda_softmax must be positive, got ", lambda_softmax);
@@ -74,7 +90,7 @@ std::map<std::string, std::string> ModelConfig::to_metadata() const {
     return {{"model_mode", mode_name(mode)},
             {"iteration_step", std::to_string(iteration_step)},
             {"lambda_softmax", num(lambda_softmax)},
-            {"agg_func", agg == Agg::Mean ? "Mean" : "LogSumExp"},
+            {"agg_func", agg_name(agg)},
             {"lambda_lse", num(lambda_lse)},
             {"no_IMRAM_norm", no_imram_norm ? "true" : "false"},
             {"vocab_size", std::to_string(vocab_size)},
@@ -90,9 +106,11 @@ ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>&
     c.iteration_step = parse_int(m, "iteration_step", c.iteration_step, src);
     c.lambda_softmax = parse_double(m, "lambda_softmax", c.lambda_softmax, src);
     if (auto it = m.find("agg_func"); it != m.end()) {
-        IMRAM_CHECK(it->second == "Mean" || it->second == "LogSumExp", src, ": agg_func must be Mean or LogSumExp, got '",
-                    it->second, "'");
-        c.agg = it->second == "Mean" ? Agg::Mean : Agg::LogSumExp;
+        try {
+            c.agg = parse_agg(it->second);
+        } catch (const Error&) {
+            IMRAM_FAIL(src, ": agg_func must be LogSumExp, Mean, Max or Sum, got '", it->second, "'");
+        }
     }
     c.lambda_lse = parse_double(m, "lambda_lse", c.lambda_lse, src);
     if (auto it = m.find("no_IMRAM_norm"); it != m.end()) {

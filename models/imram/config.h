@@ -13,7 +13,8 @@ namespace imram::models {
 /// full_IMRAM: both, summed. SCAN t2i / i2t: one attention step, no memory, AVG or LSE pooling.
 /// vse: mean-pooled dual encoder (no cross attention).
 enum class Mode { TextIMRAM, ImageIMRAM, FullIMRAM, ScanT2I, ScanI2T, VSE };
-enum class Agg { Mean, LogSumExp };
+/// SCAN's --agg_func: how a pair's per-fragment similarities become one score.
+enum class Agg { Mean, LogSumExp, Max, Sum };
 
 struct ModelConfig {
     Mode mode = Mode::FullIMRAM;
@@ -42,6 +43,10 @@ struct ModelConfig {
 };
 
 const char* mode_name(Mode m);
+/// The official names: Mean, LogSumExp, Max, Sum.
+const char* agg_name(Agg a);
+/// Parses an official agg_func name; anything else throws imram::Error listing them.
+Agg parse_agg(const std::string& s);
 /// Accepts the official names (text_IMRAM, image_IMRAM, full_IMRAM) and scan_t2i, scan_i2t, vse.
 Mode parse_mode(const std::string& s);
 

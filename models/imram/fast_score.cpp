@@ -31,7 +31,7 @@ Tensor RetrievalModel::score_matrix_nograd(const Encoded& e) const {
         a.gate_i2t_w = gate_i2t.weight.data<T>(), a.gate_i2t_b = gate_i2t.bias.data<T>();
         a.t2i = cfg_.uses_t2i(), a.i2t = cfg_.uses_i2t(), a.memory = cfg_.uses_memory();
         a.no_norm = cfg_.no_imram_norm;
-        a.lse = !cfg_.uses_memory() && cfg_.agg == Agg::LogSumExp;
+        a.pool = cfg_.uses_memory() ? 0 : static_cast<int>(cfg_.agg);  // Agg's order is the kernel's
         a.K = cfg_.steps(), a.lambda = cfg_.lambda_softmax, a.lambda_lse = cfg_.lambda_lse;
         a.scores = out.data<T>();
         cpu::imram_score(a);

@@ -91,7 +91,7 @@ Tensor RetrievalModel::direction_scores(bool t2i, const Encoded& e, const Tensor
     const Tensor& context = t2i ? img : cap;
     const Tensor q_valid = t2i ? word_valid : Tensor();
     const Tensor c_valid = t2i ? Tensor() : word_valid;
-    const bool lse = !cfg_.uses_memory() && cfg_.agg == Agg::LogSumExp;
+    const Agg agg = cfg_.uses_memory() ? Agg::Mean : cfg_.agg;  // IMRAM always averages (spec 1.5)
     const bool update = cfg_.uses_memory() && cfg_.steps() > 1;
     const Tensor& c_items = t2i ? e.images : cap_items;
     const Tensor& c_idx = t2i ? img_idx : cap_idx;
@@ -117,7 +117,7 @@ Tensor RetrievalModel::direction_scores(bool t2i, const Encoded& e, const Tensor
     for (std::int64_t k = 0; k < cfg_.steps(); ++k) {
         const Tensor logits = k == 0 ? S : attention_logits(q, context);
         const Tensor alpha = clipped_attention(logits, q_valid, c_valid, cfg_.lambda_softmax);  // (P, Lq, Ls)
-        const Tensor f = pool_fragments(gram_cosine(alpha, S, G, xnorm), q_valid, lse, cfg_.lambda_lse);  // (P)
+        const Tensor f = pool_fragments(gram_cosine(alpha, S, G, xnorm), q_valid, agg, cfg_.lambda_lse);  // (P)
         total = total.defined() ? add(total, f) : f;
         // The official code also updates after the last step; that result is never used.
         if (update && k + 1 < cfg_.steps()) {

@@ -143,7 +143,7 @@ TEST_CASE("pth: converted metadata gives the ModelConfig of the saved options", 
             CHECK(models::mode_name(c.mode) == want["model_mode"].get<std::string>());
             CHECK(c.iteration_step == want["iteration_step"].get<std::int64_t>());
             CHECK(c.lambda_softmax == want["lambda_softmax"].get<double>());
-            CHECK((c.agg == models::Agg::Mean ? "Mean" : "LogSumExp") == want["agg_func"].get<std::string>());
+            CHECK(std::string(models::agg_name(c.agg)) == want["agg_func"].get<std::string>());
             CHECK(c.lambda_lse == want["lambda_lse"].get<double>());
             CHECK(c.no_imram_norm == want["no_IMRAM_norm"].get<bool>());
             CHECK(c.vocab_size == want["vocab_size"].get<std::int64_t>());
@@ -321,7 +321,7 @@ TEST_CASE("pth: options the engine does not implement are refused by name", "[da
         {with(imram, "raw_feature_norm", str("softmax")), "opt.raw_feature_norm"},
         {with(imram, "iteration_step", str("3")), "opt.iteration_step must be an integer"},
         {with(imram, "embed_size", big), "embed_size 1024"},
-        {with(scan, "agg_func", str("Max")), "opt.agg_func"},
+        {with(scan, "agg_func", str("Median")), "opt.agg_func"},
         {with(scan, "cross_attn", str("both")), "opt.cross_attn"},
         {with(scan, "bi_gru", no), "opt.bi_gru"},
         {with(scan, "precomp_enc_type", str("weight_norm")), "opt.precomp_enc_type"},

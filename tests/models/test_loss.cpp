@@ -98,6 +98,11 @@ TEST_CASE("fused scorer: equals the composed score matrix for every mode", "[mod
                     ModelConfig c = tiny(m);
                     c.iteration_step = K, c.no_imram_norm = no_norm;
                     if (m == Mode::ScanI2T) c.agg = Agg::LogSumExp, c.lambda_lse = 5;
+                    // SCAN's other agg_func values; K does not apply to SCAN, so spread them over K.
+                    if (m == Mode::ScanT2I && K == 2) c.agg = Agg::Max;
+                    if (m == Mode::ScanT2I && K == 3) c.agg = Agg::Sum;
+                    if (m == Mode::ScanI2T && K == 2) c.agg = Agg::Max;
+                    if (m == Mode::ScanI2T && K == 3) c.agg = Agg::Sum;
                     for (DType dt : {DType::F64, DType::F32}) {
                         const Batch b = batch(37, dt);  // more captions than one chunk
                         RetrievalModel model(c, 4, dt);

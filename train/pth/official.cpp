@@ -99,11 +99,11 @@ models::ModelConfig config_from_options(const OfficialCheckpoint& c) {
     }
     // IMRAM ignores agg_func (it always averages); SCAN pools with it.
     const std::string agg = o.str("agg_func", "LogSumExp");
-    if (agg == "Mean" || agg == "LogSumExp")
-        cfg.agg = agg == "Mean" ? models::Agg::Mean : models::Agg::LogSumExp;
+    if (agg == "Mean" || agg == "LogSumExp" || agg == "Max" || agg == "Sum")
+        cfg.agg = models::parse_agg(agg);
     else
         IMRAM_CHECK(c.family == "IMRAM", c.source, ": opt.agg_func is '", agg,
-                    "'; imram.cpp implements SCAN's Mean and LogSumExp pooling only");
+                    "'; SCAN pools with LogSumExp, Mean, Max or Sum");
     cfg.lambda_softmax = o.real("lambda_softmax", cfg.lambda_softmax);
     cfg.lambda_lse = o.real("lambda_lse", cfg.lambda_lse);
     cfg.margin = o.real("margin", cfg.margin);
