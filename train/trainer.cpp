@@ -178,6 +178,7 @@ Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::i
 RetrievalMetrics evaluate(const models::RetrievalModel& model, const Dataset& d, Tensor* scores_out) {
     const Tensor s = score_split(model, d).to(Device::cpu());  // ranking reads every score on the host
     if (scores_out) *scores_out = s;
+    check_scores_finite(s, d.name);
     return retrieval_metrics(s, d.im_div);
 }
 

@@ -60,6 +60,7 @@ models::Encoded encode_split(const models::RetrievalModel& model, const Dataset&
 
 /// Encodes a split (images once each, captions in batches) and returns the (images x captions) scores.
 Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch = 128);
+/// Scores a split and ranks it; a non-finite score is refused (check_scores_finite) instead of ranked.
 RetrievalMetrics evaluate(const models::RetrievalModel& model, const Dataset& d, Tensor* scores_out = nullptr);
 
 }  // namespace imram::train
