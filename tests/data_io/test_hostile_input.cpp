@@ -165,6 +165,26 @@ TEST_CASE("hostile: headers claiming more data than the file holds are refused b
     CHECK(c.seconds < 2.0);
 }
 
+TEST_CASE("hostile: a checkpoint tensor claiming more elements than its storage is refused before allocating",
+          "[data_io][errors]") {
+    // The official IMRAM fixture (legacy layout), with fc_local.bias's size (16,) stride (1,) rewritten
+    // as size (2^31 - 1,) stride (0,): its extent stays inside the 16-element storage, but the output
+    // would be 8 GB. Protocol-2 pickles have no length fields, so the longer integer needs no other change.
+    std::string bytes = testing::read_bytes(std::string(IMRAM_TEST_DATA_DIR) + "/pth/imram_legacy.pth.tar");
+    const std::string from("QK\x00K\x10\x85q\x14K\x01\x85", 11);
+    const std::string to("QK\x00J\xff\xff\xff\x7f\x85q\x14K\x00\x85", 14);
+    const std::size_t at = bytes.find(from);
+    REQUIRE(at != std::string::npos);
+    CHECK_NOTHROW(pth::read_official_checkpoint(bytes, "sound.pth.tar"));
+    bytes.replace(at, from.size(), to);
+    const Caught c = catch_error([&] { pth::read_official_checkpoint(bytes, "broadcast.pth.tar"); });
+    INFO(c.message);
+    REQUIRE(c.thrown);
+    CHECK(c.kind == ErrorKind::Data);
+    CHECK_THAT(c.message, Contains("broadcast.pth.tar") && Contains("2147483647 elements") && Contains("holds only 16"));
+    CHECK(c.seconds < 2.0);
+}
+
 TEST_CASE("hostile: NaN or Inf image features are refused naming the image, region and feature",
           "[data_io][errors]") {
     const std::int64_t n = 3, r = 4, f = 5;
