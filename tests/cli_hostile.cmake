@@ -22,6 +22,6 @@ imram_cli_test(hostile_eval_nan_features 65
 imram_cli_test(hostile_eval_long_caption 65
                CMD eval --data_path ${IMRAM_HOSTILE_DATA} --data_name long_precomp --vocab_path ${IMRAM_HOSTILE_DATA}/vocab
                    --checkpoint ${IMRAM_HOSTILE_MODEL}
-               ERR "long_precomp/test_caps.txt:3: caption of 8999 bytes is longer than the limit of 8192 bytes")
+               ERR "long_precomp/test_caps.txt:3: caption of 8999 bytes is longer than the limit of 4096 bytes")
 set_tests_properties(cli_hostile_eval_nan_features cli_hostile_eval_long_caption
                      PROPERTIES DEPENDS "cli_export_demo;cli_train_precomp_epoch" TIMEOUT 60)

@@ -250,7 +250,7 @@ TEST_CASE("hostile: caption lines longer than the limit are refused naming the f
     const Caught c = catch_error([&] { data::read_captions(p); });
     REQUIRE(c.thrown);
     CHECK(c.kind == ErrorKind::Data);
-    CHECK_THAT(c.message, Contains(p + ":3: caption of 8193 bytes is longer than the limit of 8192 bytes"));
+    CHECK_THAT(c.message, Contains(p + ":3: caption of 4097 bytes is longer than the limit of 4096 bytes"));
 
     // A 1 MB line is refused without tokenizing it: fast, and with no more memory than the file.
     const std::string mb = write_bytes(temp_file("hostile_mb.txt"), "a cat\n" + std::string(1 << 20, 'w') + "\n");
@@ -270,15 +270,15 @@ TEST_CASE("hostile: encode_caption refuses more than the token and byte limits",
     Caught c = catch_error([&] { data::encode_caption(v, over); });
     REQUIRE(c.thrown);
     CHECK(c.kind == ErrorKind::Data);
-    CHECK_THAT(c.message, Contains("1001 tokens, more than the limit of 1000 tokens") && Contains("\"a a a"));
+    CHECK_THAT(c.message, Contains("257 tokens, more than the limit of 256 tokens") && Contains("\"a a a"));
 
     // A query of 1 MB (the search path) is refused before the tokenizer sees it.
     c = catch_error([&] { data::encode_caption(v, std::string(1 << 20, 'a')); });
     REQUIRE(c.thrown);
-    CHECK_THAT(c.message, Contains("1048576 bytes, more than the limit of 8192 bytes"));
+    CHECK_THAT(c.message, Contains("1048576 bytes, more than the limit of 4096 bytes"));
     CHECK(c.seconds < 1.0);
 
-    // A 8 KiB line of one-letter words (the worst the byte limit lets through) stays cheap.
+    // A 4 KiB line of one-letter words (the worst the byte limit lets through) stays cheap.
     std::string dense;
     while (dense.size() + 2 <= data::kMaxCaptionBytes) dense += "a ";
     c = catch_error([&] { data::encode_caption(v, dense); });

@@ -11,12 +11,14 @@
 namespace imram::data {
 
 /// Limits on one caption (a line of a caption file, or a query). The official loaders have none;
-/// real captions have fewer than 100 words (a few hundred bytes), so these are generous. They bound
+/// real captions have fewer than 100 words (a few hundred bytes), so these leave ample room. They bound
 /// the work a single line can cause: every caption of a batch is padded to the longest, and the
-/// attention's memory grows with that length (without a cap a 1 MB line drove an evaluation past 24 GB).
+/// attention's memory grows with that length. Measured with the default full_IMRAM model (embed_size
+/// 1024) on the 100-image demo test split: peak memory 0.34 GB with ordinary captions, 1.2 GB with one
+/// caption of 250 tokens, 4.4 GB with one of 1,000 (and a 1 MB line without a cap went past 24 GB).
 /// Longer captions are refused, not truncated, so that no result silently depends on a cut.
-inline constexpr std::size_t kMaxCaptionBytes = 8192;   // bytes of UTF-8, checked when a file is read
-inline constexpr std::size_t kMaxCaptionTokens = 1000;  // words and punctuation, checked when encoded
+inline constexpr std::size_t kMaxCaptionBytes = 4096;  // bytes of UTF-8, checked when a file is read
+inline constexpr std::size_t kMaxCaptionTokens = 256;  // words and punctuation, checked when encoded
 
 /// Captions in file order. A final line without '\n' counts; a final '\n' does not start another
 /// (empty) caption. Throws imram::Error naming the file (and the 1-based line number) when the file
