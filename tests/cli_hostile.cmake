@@ -25,3 +25,10 @@ imram_cli_test(hostile_eval_long_caption 65
                ERR "long_precomp/test_caps.txt:3: caption of 8999 bytes is longer than the limit of 4096 bytes")
 set_tests_properties(cli_hostile_eval_nan_features cli_hostile_eval_long_caption
                      PROPERTIES DEPENDS "cli_export_demo;cli_train_precomp_epoch" TIMEOUT 60)
+
+# A search query over the token limit is refused before it is encoded (it would be padded into memory).
+string(REPEAT "dog " 300 IMRAM_HOSTILE_QUERY)
+imram_cli_test(hostile_search_long_query 65
+               CMD search --checkpoint ../cli_train_and_eval_demo/run/model_best.safetensors --query "${IMRAM_HOSTILE_QUERY}"
+               ERR "has 300 tokens, more than the limit of 256 tokens")
+set_tests_properties(cli_hostile_search_long_query PROPERTIES DEPENDS cli_train_and_eval_demo TIMEOUT 60)
