@@ -131,6 +131,19 @@ TEST_CASE("hostile: read_file sizes its buffer from the file and honours a limit
     CHECK(empty.kind == ErrorKind::Missing);
 }
 
+TEST_CASE("hostile: a vocabulary file past its size limit is refused before it is read", "[data_io][errors]") {
+    // A sparse file: 65 MiB long, no data written, so only a loader that reads it pays for it.
+    const std::string p = temp_file("hostile_big_vocab.json");
+    write_bytes(p, "{");
+    fs::resize_file(p, 65u << 20);
+    const Caught c = catch_error([&] { data::load_vocab(p); });
+    REQUIRE(c.thrown);
+    CHECK(c.kind == ErrorKind::Data);
+    CHECK_THAT(c.message, Contains(p) && Contains("68157440 bytes, more than the limit of 67108864 bytes"));
+    CHECK(c.seconds < 1.0);
+    fs::remove(p);
+}
+
 TEST_CASE("hostile: headers claiming more data than the file holds are refused before allocating",
           "[data_io][errors]") {
     // npy: a terabyte-sized shape over 16 bytes of data.
