@@ -85,7 +85,7 @@ std::string npy_bytes(const std::string& header_dict, const std::string& data) {
 
 }  // namespace
 
-TEST_CASE("hostile: a directory, /dev/zero or a FIFO is refused by every loader at once", "[data_io][errors]") {
+TEST_CASE("hostile: a directory, /dev/zero or a FIFO is refused by every loader at once", "[data][data_io][errors]") {
     const std::string dir = (temp_dir() / "hostile_dir.safetensors").string();
     fs::create_directories(dir);
     const std::string fifo = temp_file("hostile_fifo.npy");
@@ -119,7 +119,7 @@ TEST_CASE("hostile: a directory, /dev/zero or a FIFO is refused by every loader 
     ::unlink(fifo.c_str());
 }
 
-TEST_CASE("hostile: read_file sizes its buffer from the file and honours a limit", "[data_io][errors]") {
+TEST_CASE("hostile: read_file sizes its buffer from the file and honours a limit", "[data][data_io][errors]") {
     const std::string p = write_bytes(temp_file("hostile_limit.txt"), std::string(100, 'x'));
     CHECK(read_file(p) == std::string(100, 'x'));
     CHECK(read_file(p, 100).size() == 100);
@@ -131,7 +131,7 @@ TEST_CASE("hostile: read_file sizes its buffer from the file and honours a limit
     CHECK(empty.kind == ErrorKind::Missing);
 }
 
-TEST_CASE("hostile: a vocabulary file past its size limit is refused before it is read", "[data_io][errors]") {
+TEST_CASE("hostile: a vocabulary file past its size limit is refused before it is read", "[data][data_io][errors]") {
     // A sparse file: 65 MiB long, no data written, so only a loader that reads it pays for it.
     const std::string p = temp_file("hostile_big_vocab.json");
     write_bytes(p, "{");
@@ -145,7 +145,7 @@ TEST_CASE("hostile: a vocabulary file past its size limit is refused before it i
 }
 
 TEST_CASE("hostile: headers claiming more data than the file holds are refused before allocating",
-          "[data_io][errors]") {
+          "[data][data_io][errors]") {
     // npy: a terabyte-sized shape over 16 bytes of data.
     const std::string npy = write_bytes(
         temp_file("hostile_huge.npy"),
@@ -179,7 +179,7 @@ TEST_CASE("hostile: headers claiming more data than the file holds are refused b
 }
 
 TEST_CASE("hostile: a checkpoint tensor claiming more elements than its storage is refused before allocating",
-          "[data_io][errors]") {
+          "[data][data_io][errors]") {
     // The official IMRAM fixture (legacy layout), with fc_local.bias's size (16,) stride (1,) rewritten
     // as size (2^31 - 1,) stride (0,): its extent stays inside the 16-element storage, but the output
     // would be 8 GB. Protocol-2 pickles have no length fields, so the longer integer needs no other change.
@@ -199,7 +199,7 @@ TEST_CASE("hostile: a checkpoint tensor claiming more elements than its storage 
 }
 
 TEST_CASE("hostile: NaN or Inf image features are refused naming the image, region and feature",
-          "[data_io][errors]") {
+          "[data][data_io][errors]") {
     const std::int64_t n = 3, r = 4, f = 5;
     std::vector<float> v(static_cast<std::size_t>(n * r * f), 0.25f);
     {
@@ -224,7 +224,7 @@ TEST_CASE("hostile: NaN or Inf image features are refused naming the image, regi
     CHECK_THAT(c.message, Contains("image 40, region 35, feature 7 is -Inf"));
 }
 
-TEST_CASE("hostile: first_non_finite finds the first NaN or infinity", "[data_io]") {
+TEST_CASE("hostile: first_non_finite finds the first NaN or infinity", "[data][data_io]") {
     std::vector<float> f(10000, 1.0f);
     CHECK(first_non_finite(f.data(), 10000) == -1);
     f[9999] = NAN;
@@ -243,7 +243,7 @@ TEST_CASE("hostile: first_non_finite finds the first NaN or infinity", "[data_io
     CHECK(unravel_index(2 * 20 + 1 * 5 + 3, Shape{3, 4, 5}) == Shape{2, 1, 3});
 }
 
-TEST_CASE("hostile: a non-finite score is refused naming the image and the caption", "[data_io][errors]") {
+TEST_CASE("hostile: a non-finite score is refused naming the image and the caption", "[data][data_io][errors]") {
     std::vector<float> s(3 * 15, 0.5f);
     const auto scores = [&] { return from_vector<float>(s, {3, 15}); };
     CHECK_NOTHROW(train::check_scores_finite(scores(), "f30k/test"));
@@ -257,7 +257,7 @@ TEST_CASE("hostile: a non-finite score is refused naming the image and the capti
     CHECK_THAT(c.message, Contains("image 0 and caption 14 is +Inf"));
 }
 
-TEST_CASE("hostile: caption lines longer than the limit are refused naming the file and line", "[data_io][errors]") {
+TEST_CASE("hostile: caption lines longer than the limit are refused naming the file and line", "[data][data_io][errors]") {
     const std::string ok(data::kMaxCaptionBytes, 'a');
     const std::string p = write_bytes(temp_file("hostile_caps.txt"), "a dog\n" + ok + "\n" + ok + "b\nlast\n");
     const Caught c = catch_error([&] { data::read_captions(p); });
@@ -273,7 +273,7 @@ TEST_CASE("hostile: caption lines longer than the limit are refused naming the f
     CHECK(big.seconds < 2.0);
 }
 
-TEST_CASE("hostile: encode_caption refuses more than the token and byte limits", "[data_io][errors]") {
+TEST_CASE("hostile: encode_caption refuses more than the token and byte limits", "[data][data_io][errors]") {
     data::Vocab v;
     for (const char* w : {"<pad>", "<start>", "<end>", "<unk>", "a"}) v.add(w);
     std::string at_limit;
@@ -308,7 +308,7 @@ TEST_CASE("hostile: encode_caption refuses more than the token and byte limits",
           std::vector<std::vector<std::int64_t>>{{1, 4, 2}, {1, 3, 4, 2}});
 }
 
-TEST_CASE("hostile: a dataset that does not fit the model is refused before any work", "[data_io][errors]") {
+TEST_CASE("hostile: a dataset that does not fit the model is refused before any work", "[data][data_io][errors]") {
     models::ModelConfig cfg;
     cfg.img_dim = 2048;
     cfg.vocab_size = 10;
