@@ -32,3 +32,9 @@ imram_cli_test(hostile_search_long_query 65
                CMD search --checkpoint ../cli_train_and_eval_demo/run/model_best.safetensors --query "${IMRAM_HOSTILE_QUERY}"
                ERR "has 300 tokens, more than the limit of 256 tokens")
 set_tests_properties(cli_hostile_search_long_query PROPERTIES DEPENDS cli_train_and_eval_demo TIMEOUT 60)
+
+# A model file with a NaN weight is refused when loaded, naming the tensor and the element (it would
+# score everything NaN).
+imram_cli_test(hostile_eval_nan_weight 65 CMD eval --checkpoint ${IMRAM_HOSTILE_DATA}/nan_weight.safetensors
+               ERR "nan_weight.safetensors: tensor 'txt_enc.embed.weight' \\[2, 2\\]: element 1 \\(at \\[0, 1\\]\\) is NaN")
+set_tests_properties(cli_hostile_eval_nan_weight PROPERTIES TIMEOUT 60)
