@@ -7,8 +7,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "core/check.h"
 
@@ -82,13 +80,48 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
     }
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    IMRAM_CHECK_KIND(in.good(), Missing, "read ", path, ": cannot open: ", std::strerror(errno));
-    std::ostringstream s;
-    s << in.rdbuf();
-    IMRAM_CHECK(!in.bad(), "read ", path, ": read error");
-    return s.str();
+int open_regular_file(const std::string& path, std::uint64_t& size) {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, possibly forever.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    IMRAM_CHECK_KIND(fd >= 0, Missing, "read ", path, ": cannot open: ", std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        const std::string why = std::strerror(errno);
+        ::close(fd);
+        IMRAM_FAIL_KIND(Missing, "read ", path, ": cannot stat: ", why);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        IMRAM_FAIL_KIND(Missing, "cannot open ", path, " as an input file: it is ", file_type_name(st.st_mode),
+                        ", expected a regular file");
+    }
+    // Back to blocking reads (a regular file never blocks, but the flag must not leak to the caller).
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    size = static_cast<std::uint64_t>(st.st_size);
+    return fd;
+}
+
+std::string read_file(const std::string& path, std::uint64_t max_bytes) {
+    std::uint64_t size = 0;
+    const int fd = open_regular_file(path, size);
+    struct FdCloser {
+        int fd;
+        ~FdCloser() { ::close(fd); }
+    } closer{fd};
+    IMRAM_CHECK(size <= max_bytes, "read ", path, ": the file has ", size, " bytes, more than the limit of ", max_bytes,
+                " bytes for this kind of file");
+    std::string out(static_cast<std::size_t>(size), '\0');
+    std::size_t done = 0;
+    while (done < out.size()) {
+        const ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        IMRAM_CHECK(n >= 0, "read ", path, ": read error after ", done, " of ", size, " bytes: ", std::strerror(errno));
+        if (n == 0) break;  // the file shrank since fstat: keep what is there
+        done += static_cast<std::size_t>(n);
+    }
+    out.resize(done);
+    return out;
 }
 
 }  // namespace imram

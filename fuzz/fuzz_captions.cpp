@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Caption files (train/data/captions.*): line splitting, '\r' handling and strict UTF-8 checks.
+// Caption files (train/data/captions.*): line splitting, '\r' handling, strict UTF-8 checks and the
+// caption length limit.
 #include <cstdint>
 #include <string>
 
@@ -15,6 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::size_t total = 0;
         for (const std::string& c : caps) {
             require(c.find('\n') == std::string::npos, "a caption holds no newline");
+            require(c.size() <= imram::data::kMaxCaptionBytes, "a caption is within the byte limit");
             require(imram::data::utf8::find_invalid(c) == imram::data::utf8::npos, "a caption is valid UTF-8");
             // Decoding what find_invalid accepted must not throw.
             (void)imram::data::utf8::decode(c, "caption");

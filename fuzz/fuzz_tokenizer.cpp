@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 // The NLTK tokenizer emulation (train/data/tokenize.*) on arbitrary text: the first byte picks the
 // rule set, the rest is the caption. Invalid UTF-8 must be an imram::Error; valid text must give
-// valid UTF-8 tokens without whitespace, and encode_caption must frame them with <start> and <end>.
+// valid UTF-8 tokens without whitespace, and encode_caption must frame them with <start> and <end>
+// (or refuse the caption when it is over the limits of train/data/captions.h).
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/check.h"
 #include "fuzz/fuzz_input.h"
+#include "train/data/captions.h"
 #include "train/data/tokenize.h"
 #include "train/data/utf8.h"
 #include "train/data/vocab.h"
@@ -28,11 +31,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             for (const char* w : {"<pad>", "<start>", "<end>", "<unk>", "a", "dog", ".", "'s", "n't", "-"}) v.add(w);
             return v;
         }();
-        const auto ids = d::encode_caption(vocab, text, rules);
-        require(ids.size() == tokens.size() + 2 && ids.front() == d::Vocab::kStart && ids.back() == d::Vocab::kEnd,
-                "encode_caption frames the tokens");
-        for (std::size_t i = 1; i + 1 < ids.size(); ++i)
-            require(ids[i] >= 0 && ids[i] < vocab.size(), "ids are in the vocabulary");
+        // encode_caption refuses exactly the captions over the documented limits (captions.h).
+        const bool over = text.size() > d::kMaxCaptionBytes || tokens.size() > d::kMaxCaptionTokens;
+        std::vector<std::int64_t> ids;
+        bool refused = false;
+        try {
+            ids = d::encode_caption(vocab, text, rules);
+        } catch (const imram::Error&) {
+            refused = true;
+        }
+        require(refused == over, "encode_caption refuses a caption exactly when it is over the limits");
+        if (!refused) {
+            require(ids.size() == tokens.size() + 2 && ids.front() == d::Vocab::kStart && ids.back() == d::Vocab::kEnd,
+                    "encode_caption frames the tokens");
+            for (std::size_t i = 1; i + 1 < ids.size(); ++i)
+                require(ids[i] >= 0 && ids[i] < vocab.size(), "ids are in the vocabulary");
+        }
         // The lower-level passes take already lowercased, valid text.
         const std::string lowered = d::ascii_lower(text);
         for (const std::string& s : d::sent_tokenize(lowered, rules)) (void)d::treebank_tokenize(s, rules);

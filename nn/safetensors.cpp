@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/file_io.h"
+#include "core/finite.h"
 #include "kernels/cuda/memory.h"
 
 namespace imram::nn {
@@ -149,6 +150,18 @@ void save_safetensors(const std::string& path, const TensorFile& f) {
 
 TensorFile load_safetensors(const std::string& path) {
     return decode_safetensors(read_file(path), path);
+}
+
+void check_finite(const TensorFile& f, const std::string& source) {
+    for (const auto& [name, t] : f.tensors) {
+        const Tensor host = t.device().is_host() ? t : t.detach().to(Device::cpu());
+        const std::int64_t bad = first_non_finite(host);
+        if (bad < 0) continue;
+        const Tensor c = host.contiguous();
+        const double v = c.dtype() == DType::F32 ? c.data<float>()[bad] : c.data<double>()[bad];
+        IMRAM_FAIL(source, ": tensor '", name, "' ", c.shape(), ": element ", bad, " (at ",
+                   unravel_index(bad, c.shape()), ") is ", non_finite_name(v), "; model weights must be finite");
+    }
 }
 
 TensorFile state_dict(Module& m, const std::map<std::string, std::string>& metadata) {

@@ -29,6 +29,11 @@ TensorFile decode_safetensors(const std::string& bytes, const std::string& sourc
 void save_safetensors(const std::string& path, const TensorFile& f);
 TensorFile load_safetensors(const std::string& path);
 
+/// Refuses (ErrorKind::Data) a file whose floating-point tensors hold a NaN or infinity, naming
+/// `source`, the tensor and the element: such weights make every score NaN, which no ranking can
+/// tell from a model. Integer and boolean tensors are not inspected.
+void check_finite(const TensorFile& f, const std::string& source);
+
 /// The module's parameters as a TensorFile (names as named_parameters()).
 TensorFile state_dict(Module& m, const std::map<std::string, std::string>& metadata = {});
 /// Copies tensors into the module's parameters by name. A leading "module." (PyTorch DataParallel)

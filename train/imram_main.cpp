@@ -32,6 +32,7 @@
 #include "train/data/npy.h"
 #include "train/data/precomp.h"
 #include "train/data/vocab.h"
+#include "train/data_checks.h"
 #include "nn/safetensors.h"
 #include "train/demo_data.h"
 #include "train/encode.h"
@@ -211,7 +212,7 @@ void add_common(CLI::App* app, Common& c) {
     app->add_option("--seed", c.seed, "random seed (initialisation, shuffling, demo data)");
     app->add_option("--demo_train_images,--demo-train-images", c.demo_train_images,
                     "demo data only: training images (5 captions each; even)")
-        ->check(CLI::Range(2LL, 1000000LL));
+        ->check(CLI::Range(2LL, 5000LL));  // 295 KB and 3 ms each: 5,000 take about 1.5 GB and 16 s
 }
 
 void apply_threads(const Common& c) {
@@ -245,7 +246,9 @@ train::Dataset load_split(const Common& c, const std::string& split) {
         d.images = slice(d.images, 0, 0, 5000 / d.im_div);
     }
     // The shipped vocabularies were built with NLTK 3.2-era rules (they contain tokens like "back..").
-    for (const std::string& t : d.texts) d.captions.push_back(data::encode_caption(vocab, t, data::NltkRules::legacy_3_2));
+    // An error names the caption file and line.
+    d.captions = data::encode_captions(vocab, d.texts, data::NltkRules::legacy_3_2,
+                                       (fs::path(c.data_path) / c.data_name / (split + "_caps.txt")).string());
     std::fprintf(stderr, "imram: %s: %lld images, %lld captions, vocab %lld\n", d.name.c_str(),
                  static_cast<long long>(d.images.size(0)), static_cast<long long>(d.num_captions()),
                  static_cast<long long>(vocab.size()));
@@ -261,13 +264,9 @@ void warn_if_collapsed(const train::TrainSummary& s, const std::string& what) {
                  s.last_epoch_collapsed ? ", the last one too" : "");
 }
 
-/// A model applies only to data of its own vocabulary and feature width: anything else would run and
-/// produce meaningless scores (or fail deep inside a layer).
+/// A model applies only to data of its own vocabulary and feature width (train/data_checks.h).
 void check_data_fits(const models::ModelConfig& m, const train::Dataset& d, const std::string& model_file) {
-    IMRAM_CHECK(d.vocab_size == m.vocab_size, model_file, " was trained with a vocabulary of ", m.vocab_size,
-                " words, but ", d.name, " uses one of ", d.vocab_size, " (is --vocab_path or --data_name the run's?)");
-    IMRAM_CHECK(d.images.size(2) == m.img_dim, model_file, " expects ", m.img_dim, " feature values per region (img_dim), but ",
-                d.name, " has ", d.images.size(2));
+    train::check_data_fits_model(m, d, d.name + " under " + model_file);
 }
 
 /// Writes the demo data in the precomp layout: {out}/demo_precomp/{split}_ims.npy, {split}_caps.txt,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/check.h"
+#include "core/finite.h"
 #include "core/ops.h"
 
 namespace imram::train {
@@ -38,6 +39,17 @@ std::string fmt(double v) {
 }
 
 }  // namespace
+
+void check_scores_finite(const Tensor& scores, const std::string& what) {
+    IMRAM_CHECK(scores.dim() == 2, "check_scores_finite: expected a 2-d score matrix, got ", scores.shape());
+    const Tensor host = scores.device().is_host() ? scores : scores.detach().to(Device::cpu());
+    const std::int64_t bad = first_non_finite(host);
+    if (bad < 0) return;
+    const Tensor c = host.to(DType::F64).contiguous();
+    const std::int64_t image = bad / c.size(1), caption = bad % c.size(1);
+    IMRAM_FAIL(what, ": the score of image ", image, " and caption ", caption, " is ", non_finite_name(c.data<double>()[bad]),
+               "; scores must be finite (non-finite weights or features, or an overflow in the model)");
+}
 
 RetrievalMetrics retrieval_metrics(const Tensor& scores_in, std::int64_t im_div) {
     IMRAM_CHECK(scores_in.dim() == 2 && im_div >= 1 && scores_in.size(1) == im_div * scores_in.size(0),

@@ -26,6 +26,12 @@ struct RetrievalMetrics {
     std::string to_table() const;
 };
 
+/// Refuses (ErrorKind::Data) a score matrix (N_img, N_cap) holding a NaN or infinity, naming the image
+/// and caption of the first one and `what` (the split). An evaluation calls it before ranking: a
+/// non-finite score comes from non-finite weights or features or an overflow, and no recall computed
+/// from it means anything.
+void check_scores_finite(const Tensor& scores, const std::string& what);
+
 /// scores (N_img, N_cap) with N_cap = im_div * N_img; caption j belongs to image j / im_div.
 RetrievalMetrics retrieval_metrics(const Tensor& scores, std::int64_t im_div);
 /// The COCO protocol's 5-fold 1K numbers: metrics per fold of `fold_images` images and their captions,

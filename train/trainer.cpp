@@ -234,6 +234,7 @@ RetrievalMetrics evaluate(const models::RetrievalModel& model, const Dataset& d,
                           const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
     const Tensor s = score_split(model, d, 128, on_progress).to(Device::cpu());  // ranking reads every score on the host
     if (scores_out) *scores_out = s;
+    check_scores_finite(s, d.name);
     return retrieval_metrics(s, d.im_div);
 }
 

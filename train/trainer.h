@@ -70,6 +70,7 @@ models::Encoded encode_split(const models::RetrievalModel& model, const Dataset&
 /// `batch` images (total = images + captions + images).
 Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch = 128,
                    const std::function<void(std::int64_t, std::int64_t)>& on_progress = {});
+/// Scores a split and ranks it; a non-finite score is refused (check_scores_finite) instead of ranked.
 RetrievalMetrics evaluate(const models::RetrievalModel& model, const Dataset& d, Tensor* scores_out = nullptr,
                           const std::function<void(std::int64_t, std::int64_t)>& on_progress = {});
 

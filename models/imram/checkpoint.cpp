@@ -13,6 +13,9 @@ void save_model(const std::string& path, RetrievalModel& model, const std::map<s
 std::unique_ptr<RetrievalModel> model_from_tensors(const nn::TensorFile& f, const std::string& source, DType dtype,
                                                    Device dev) {
     ModelConfig cfg = ModelConfig::from_metadata(f.metadata, source);
+    // NaN weights give NaN scores for everything; refused here for both safetensors files and
+    // converted official checkpoints, since every model load comes through this function.
+    nn::check_finite(f, source);
     // The vocabulary size and dimensions follow from the tensors when the metadata lacks them.
     const Tensor* embed = f.find("txt_enc.embed.weight");
     if (!embed) embed = f.find("module.txt_enc.embed.weight");

@@ -15,7 +15,8 @@ namespace imram::models {
 void save_model(const std::string& path, RetrievalModel& model, const std::map<std::string, std::string>& extra = {});
 
 /// Rebuilds a model from a file written by save_model (or converted from an official checkpoint):
-/// the metadata supplies the config, names may carry a "module." prefix. Errors name the file.
+/// the metadata supplies the config, names may carry a "module." prefix. Errors name the file; a NaN
+/// or infinite weight is refused naming the tensor and the element (nn::check_finite).
 std::unique_ptr<RetrievalModel> load_model(const std::string& path, DType dtype = DType::F32, Device dev = Device::cpu());
 std::unique_ptr<RetrievalModel> model_from_tensors(const nn::TensorFile& f, const std::string& source,
                                                    DType dtype = DType::F32, Device dev = Device::cpu());

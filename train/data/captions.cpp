@@ -21,6 +21,8 @@ std::vector<std::string> read_captions(const std::string& path) {
         if (end == std::string::npos) end = bytes.size();
         std::string_view line(bytes.data() + start, end - start);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        IMRAM_CHECK(line.size() <= kMaxCaptionBytes, path, ":", line_no, ": caption of ", line.size(),
+                    " bytes is longer than the limit of ", kMaxCaptionBytes, " bytes (see docs/cli.md, Limits on input)");
         const std::size_t bad = utf8::find_invalid(line);
         IMRAM_CHECK(bad == utf8::npos, path, ":", line_no, ": invalid UTF-8 at byte ", bad + 1, " of line ", line_no);
         captions.emplace_back(line);

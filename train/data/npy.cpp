@@ -344,16 +344,13 @@ Header parse_header(int fd, const std::string& path, std::uint64_t file_size, DT
 Tensor load_npy(const std::string& path, DType dtype) {
     IMRAM_CHECK(dtype == DType::F32 || dtype == DType::I32, "load_npy ", path, ": dtype ", dtype_name(dtype),
                 " is not supported (F32 or I32)");
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    IMRAM_CHECK_KIND(fd >= 0, Missing, path, ": cannot open: ", std::strerror(errno));
+    // A directory or device is refused here (it has no size to check the header against).
+    std::uint64_t file_size = 0;
+    const int fd = open_regular_file(path, file_size);
     struct FdCloser {
         int fd;
         ~FdCloser() { ::close(fd); }
     } closer{fd};
-    struct stat st {};
-    IMRAM_CHECK(::fstat(fd, &st) == 0, path, ": cannot stat: ", std::strerror(errno));
-    IMRAM_CHECK(S_ISREG(st.st_mode), path, ": not a regular file");
-    const auto file_size = static_cast<std::uint64_t>(st.st_size);
 
     const Header h = parse_header(fd, path, file_size, dtype);
     const auto data_bytes = static_cast<std::uint64_t>(h.numel) * 4;

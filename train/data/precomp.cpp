@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/check.h"
+#include "core/finite.h"
 #include "train/data/captions.h"
 #include "train/data/npy.h"
 
@@ -35,6 +36,14 @@ PrecompSplit load_precomp(const std::string& data_path, const std::string& data_
     out.images = load_npy(features);
     IMRAM_CHECK(out.images.dim() == 3, features,
                 ": image features must be 3-d (n_images, regions, features), got shape ", out.images.shape());
+    // One NaN or Inf feature makes every score of its image NaN or Inf, which ranks as nothing in
+    // particular; it is refused here, where the file and the position can still be named. One pass
+    // over the (mapped) file, which any evaluation or epoch reads anyway.
+    if (const std::int64_t bad = first_non_finite(out.images.data<float>(), out.images.numel()); bad >= 0) {
+        const Shape at = unravel_index(bad, out.images.shape());
+        IMRAM_FAIL(features, ": image ", at[0], ", region ", at[1], ", feature ", at[2], " is ",
+                   non_finite_name(out.images.data<float>()[bad]), "; features must be finite");
+    }
     out.captions = read_captions(caps);
     const std::int64_t n_img = out.num_images(), n_cap = out.num_captions();
     if (n_cap == 5 * n_img) {

@@ -25,8 +25,8 @@ struct PrecompSplit {
 };
 
 /// Loads `split` (train, dev, test, testall). Throws imram::Error naming the files when the
-/// features are missing (both names are listed), are not 3-d, or when the caption count is neither
-/// 5x nor 1x the image count.
+/// features are missing (both names are listed), are not 3-d, hold a NaN or infinity (the message
+/// names the image, region and feature), or when the caption count is neither 5x nor 1x the image count.
 PrecompSplit load_precomp(const std::string& data_path, const std::string& data_name, const std::string& split);
 
 }  // namespace imram::data

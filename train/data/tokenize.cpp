@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/check.h"
+#include "train/data/captions.h"
 #include "train/data/utf8.h"
 #include "train/data/vocab.h"
 
@@ -971,11 +972,40 @@ std::vector<std::string> word_tokenize(const std::string& text, NltkRules rules)
     return encode_all(toks);
 }
 
+namespace {
+// The first words of an over-long caption, so that a message shows which one it is.
+std::string caption_start(const std::string& caption) {
+    std::size_t n = std::min<std::size_t>(caption.size(), 40);
+    while (n < caption.size() && n > 0 && (static_cast<unsigned char>(caption[n]) & 0xC0) == 0x80) --n;  // whole code points
+    return "\"" + caption.substr(0, n) + (n < caption.size() ? "...\"" : "\"");
+}
+}  // namespace
+
 std::vector<std::int64_t> encode_caption(const Vocab& vocab, const std::string& caption, NltkRules rules) {
+    // The byte limit comes first: it bounds the tokenizer's own work, which a token count cannot.
+    IMRAM_CHECK(caption.size() <= kMaxCaptionBytes, "caption ", caption_start(caption), " has ", caption.size(),
+                " bytes, more than the limit of ", kMaxCaptionBytes, " bytes");
+    const std::vector<std::string> words = word_tokenize(caption, rules);
+    IMRAM_CHECK(words.size() <= kMaxCaptionTokens, "caption ", caption_start(caption), " has ", words.size(),
+                " tokens, more than the limit of ", kMaxCaptionTokens, " tokens");
     std::vector<std::int64_t> ids{Vocab::kStart};
-    for (const auto& w : word_tokenize(caption, rules)) ids.push_back(vocab.id(w));
+    for (const auto& w : words) ids.push_back(vocab.id(w));
     ids.push_back(Vocab::kEnd);
     return ids;
+}
+
+std::vector<std::vector<std::int64_t>> encode_captions(const Vocab& vocab, const std::vector<std::string>& captions,
+                                                       NltkRules rules, const std::string& source) {
+    std::vector<std::vector<std::int64_t>> out;
+    out.reserve(captions.size());
+    for (std::size_t i = 0; i < captions.size(); ++i) {
+        try {
+            out.push_back(encode_caption(vocab, captions[i], rules));
+        } catch (const Error& e) {
+            throw Error(source + ":" + std::to_string(i + 1) + ": " + e.message(), e.kind);
+        }
+    }
+    return out;
 }
 
 }  // namespace imram::data

@@ -53,7 +53,14 @@ std::vector<std::string> sent_tokenize(const std::string& lowered_text, NltkRule
 std::vector<std::string> treebank_tokenize(const std::string& sentence, NltkRules rules = NltkRules::current);
 
 /// [<start>] + vocab ids of word_tokenize(caption) (unknown words -> <unk>) + [<end>].
+/// Refuses (ErrorKind::Data) a caption longer than kMaxCaptionBytes (checked before tokenizing) or
+/// with more than kMaxCaptionTokens tokens (captions.h).
 std::vector<std::int64_t> encode_caption(const Vocab& vocab, const std::string& caption,
                                          NltkRules rules = NltkRules::current);
+
+/// encode_caption for each of `captions`, the lines of the file `source`: an error names
+/// "source:LINE" (caption i is line i + 1).
+std::vector<std::vector<std::int64_t>> encode_captions(const Vocab& vocab, const std::vector<std::string>& captions,
+                                                       NltkRules rules, const std::string& source);
 
 }  // namespace imram::data

@@ -37,7 +37,10 @@ std::int64_t Vocab::add(const std::string& w) {
 }
 
 Vocab load_vocab(const std::string& path) {
-    const std::string text = read_file(path);
+    // COCO's vocabulary is about 0.5 MB; parsing JSON takes many times the file's size in memory, so a
+    // file past this limit is refused before it is read.
+    constexpr std::uint64_t kMaxVocabBytes = 64u << 20;
+    const std::string text = read_file(path, kMaxVocabBytes);
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(text);

@@ -28,7 +28,8 @@ struct Vocab {
     std::int64_t add(const std::string& w);
 };
 
-/// Reads and validates a vocabulary JSON file. Throws imram::Error naming the file and the field.
+/// Reads and validates a vocabulary JSON file (at most 64 MiB). Throws imram::Error naming the file and
+/// the field.
 Vocab load_vocab(const std::string& path);
 
 /// Writes `v` in the same format (keys in the order idx2word, word2idx, idx), atomically.

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "train/pth/official.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 
 #include "core/check.h"
 #include "core/file_io.h"
@@ -216,6 +217,12 @@ OfficialCheckpoint load_official_checkpoint(const std::string& path) {
 nn::TensorFile to_model_file(const OfficialCheckpoint& c) {
     models::ModelConfig cfg = config_from_options(c);
     nn::TensorFile f;
+    // `imram convert` must not turn a damaged checkpoint into a model file that looks sound.
+    {
+        nn::TensorFile raw;
+        raw.tensors = c.tensors;
+        nn::check_finite(raw, c.source);
+    }
     for (const auto& [raw, t] : c.tensors) {
         const std::string name = model_name(c, raw);
         IMRAM_CHECK(f.find(name) == nullptr, c.source, ": the state dict holds '", name, "' twice (with and without 'module.')");
@@ -240,10 +247,14 @@ nn::TensorFile to_model_file(const OfficialCheckpoint& c) {
 }
 
 bool is_torch_checkpoint(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
+    // Through open_regular_file: a FIFO must not block this peek, and a directory or device is
+    // refused here with the reason rather than read as "not a checkpoint".
+    std::uint64_t size = 0;
+    const int fd = open_regular_file(path, size);
     char head[4] = {};
-    if (!in.read(head, 4)) return false;
-    return looks_like_torch_file(std::string_view(head, 4));
+    const ssize_t n = size >= 4 ? ::pread(fd, head, 4, 0) : 0;
+    ::close(fd);
+    return n == 4 && looks_like_torch_file(std::string_view(head, 4));
 }
 
 nn::TensorFile load_model_tensors(const std::string& path) {

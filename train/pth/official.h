@@ -50,7 +50,8 @@ OfficialCheckpoint load_official_checkpoint(const std::string& path);
 /// Throws imram::Error naming the option when the run used a setting the engine does not implement.
 nn::TensorFile to_model_file(const OfficialCheckpoint& c);
 
-/// True when the file at `path` starts like a torch.save checkpoint (either layout).
+/// True when the file at `path` starts like a torch.save checkpoint (either layout). Throws
+/// (ErrorKind::Missing) when `path` cannot be opened or is not a regular file (open_regular_file).
 bool is_torch_checkpoint(const std::string& path);
 
 /// A model file's tensors and metadata from either a safetensors file or an official checkpoint

@@ -228,11 +228,18 @@ Tensor TorchFile::tensor(const PyValue& v, const std::string& what) const {
         if (v.size[d] > 0) last += static_cast<__int128>(v.size[d] - 1) * v.stride[d];
     }
     Shape shape(v.size.begin(), v.size.end());
-    Tensor out = empty(shape, dt);
-    if (numel == 0) return out;
+    if (numel == 0) return empty(shape, dt);
+    // Both checks come before the output is allocated, so a pickle cannot make the loader allocate more
+    // than the file holds: the extent must lie inside the storage, and the tensor may not have more
+    // elements than its storage (only a stride-0 broadcast view could, and torch.save of a model's
+    // parameters never writes one).
     IMRAM_CHECK(last < st.numel, src, ": tensor '", what, "' of shape ", shape, " (offset ", v.offset, ", strides ",
                 Shape(v.stride.begin(), v.stride.end()), ") reaches element ", static_cast<long long>(last),
                 " of storage '", v.storage->s, "', which holds only ", st.numel, " elements");
+    IMRAM_CHECK(numel <= st.numel, src, ": tensor '", what, "' of shape ", shape, " has ",
+                static_cast<long long>(numel), " elements but its storage '", v.storage->s, "' holds only ", st.numel,
+                " (a broadcast view; save a contiguous copy)");
+    Tensor out = empty(shape, dt);
 
     const std::size_t es = element_size(st.type);
     const char* base = st.bytes.data();
