@@ -391,6 +391,9 @@ int main(int argc, char** argv) {
     tr->add_option("--logger_name,--logger-name", logger_name, "official name: the run directory (when --run_dir is not given)");
     tr->add_option("--model_name,--model-name", model_name,
                    "official name: where checkpoints go; here the run directory (over --logger_name)");
+    tr->add_flag("--mask_duplicates,--mask-duplicates", to.mask_duplicates,
+                 "a batch's pairs that belong together (two captions of one image, or the same caption word for word) "
+                 "are not used as negatives (the official code uses them)");
     tr->add_flag("--overwrite", to.overwrite, "a fresh run may replace the run files of an earlier run in --run_dir");
     tr->add_option("--log_step,--log-step", to.log_every, "progress line every N steps")->check(at_least(0));
     tr->add_option("--val_step,--val-step", to.val_every, "also evaluate dev every N steps inside an epoch (logged; 0: off)")
@@ -574,6 +577,7 @@ int main(int argc, char** argv) {
                 stored("lr_update", "--lr_update", to.lr_update);
                 stored("grad_clip", "--grad_clip", to.grad_clip);
                 stored("warmup_epochs", "--warmup_epochs", to.warmup_epochs);
+                stored("mask_duplicates", "--mask_duplicates", to.mask_duplicates);
                 if (!given("--num_epochs")) stored("num_epochs", "--num_epochs", to.num_epochs);  // may be extended
                 to.seed = tc.seed;
             }

@@ -99,7 +99,7 @@ void save_last(const fs::path& run, models::RetrievalModel& model, Adam& adam, c
         // refuses flags that contradict them).
         {"learning_rate", num(opt.learning_rate)}, {"lr_update", std::to_string(opt.lr_update)},
         {"num_epochs", std::to_string(opt.num_epochs)}, {"grad_clip", num(opt.grad_clip)},
-        {"warmup_epochs", std::to_string(opt.warmup_epochs)}};
+        {"warmup_epochs", std::to_string(opt.warmup_epochs)}, {"mask_duplicates", opt.mask_duplicates ? "1" : "0"}};
     nn::TensorFile moments;
     const auto params = model.named_parameters();
     for (std::size_t i = 0; i < params.size(); ++i) {
@@ -129,7 +129,8 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, Adam&
     // Files written before these fields existed lack them; a present field must agree.
     for (const auto& [key, value] : std::initializer_list<std::pair<const char*, double>>{
              {"learning_rate", opt.learning_rate}, {"lr_update", static_cast<double>(opt.lr_update)},
-             {"grad_clip", opt.grad_clip}, {"warmup_epochs", static_cast<double>(opt.warmup_epochs)}}) {
+             {"grad_clip", opt.grad_clip}, {"warmup_epochs", static_cast<double>(opt.warmup_epochs)},
+             {"mask_duplicates", opt.mask_duplicates ? 1.0 : 0.0}}) {
         auto it = f.metadata.find(key);
         IMRAM_CHECK(it == f.metadata.end() || std::stod(it->second) == value, path, ": the run used ", key, " ",
                     it->second, " but this resume asks for ", num(value), "; resume with the same value");
@@ -159,6 +160,16 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, Adam&
         }
     }
     return st;
+}
+
+/// The batch's off-diagonal pairs that are positives of each other: the same image, or the same words.
+models::NotNegative pairs_that_belong_together(const Dataset& d, const std::vector<std::int64_t>& idx) {
+    const std::size_t n = idx.size();
+    models::NotNegative m(n * n, 0);
+    for (std::size_t a = 0; a < n; ++a)
+        for (std::size_t b = 0; b < n; ++b)
+            if (a != b && (d.image_of(idx[a]) == d.image_of(idx[b]) || d.texts[idx[a]] == d.texts[idx[b]])) m[a * n + b] = 1;
+    return m;
 }
 
 /// Redraws run/learning_curve.svg from metrics.jsonl (so a resumed run draws its whole history).
@@ -296,7 +307,8 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
             const bool max_violation = epoch >= opt.warmup_epochs;
             const models::StepResult r =
                 models::contrastive_step(model, b.images.to(model.img_enc.fc_local.weight.device()), b.ids, b.lengths,
-                                         model.config().margin, opt.chunk_pairs, max_violation);
+                                         model.config().margin, opt.chunk_pairs, max_violation,
+                                         opt.mask_duplicates ? pairs_that_belong_together(tr, idx) : models::NotNegative{});
             const GradClip clip = clip_grad_norm(model.parameters(), clip_at);
             st.step_in_epoch = s + 1;
             if (!std::isfinite(r.loss) || !std::isfinite(clip.total_norm)) {

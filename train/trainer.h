@@ -32,6 +32,9 @@ struct TrainerOptions {
     std::string resume;                // a checkpoint_last.safetensors to continue from, exactly
     bool overwrite = false;            // a fresh run may clear an earlier run's files from run_dir
     std::int64_t val_every = 0;        // also evaluate dev every N steps inside an epoch (logged only; 0: off)
+    // Pairs of a batch that belong together (two captions of one image, or word-for-word equal
+    // captions) are not used as negatives; the official code uses them (false).
+    bool mask_duplicates = false;
 };
 
 struct TrainSummary {

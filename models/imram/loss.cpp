@@ -10,21 +10,36 @@
 
 namespace imram::models {
 namespace {
-Tensor eye_mask(std::int64_t n, Device dev) {
+void check_mask(const NotNegative& m, std::int64_t n) {
+    IMRAM_CHECK(m.empty() || static_cast<std::int64_t>(m.size()) == n * n, "not_negative: expected ", n * n,
+                " entries (B x B) or none, got ", m.size());
+}
+
+/// The pairs that are not negatives: the diagonal, and those marked in `not_negative`.
+Tensor excluded_mask(std::int64_t n, const NotNegative& not_negative, Device dev) {
     std::vector<std::uint8_t> m(static_cast<std::size_t>(n * n), 0);
+    for (std::int64_t i = 0; i < n * n; ++i) m[i] = !not_negative.empty() && not_negative[i];
     for (std::int64_t i = 0; i < n; ++i) m[i * n + i] = 1;
     return from_vector(m, {n, n}, dev);
 }
+
+std::vector<std::uint8_t> diagonal(std::int64_t n) {
+    std::vector<std::uint8_t> m(static_cast<std::size_t>(n * n), 0);
+    for (std::int64_t i = 0; i < n; ++i) m[i * n + i] = 1;
+    return m;
+}
 }  // namespace
 
-Tensor contrastive_loss(const Tensor& s, double margin, bool max_violation) {
+Tensor contrastive_loss(const Tensor& s, double margin, bool max_violation, const NotNegative& not_negative) {
     IMRAM_CHECK(s.dim() == 2 && s.size(0) == s.size(1) && s.size(0) > 1,
                 "contrastive_loss: expected a square (B, B) score matrix with B > 1, got ", s.describe());
     const std::int64_t n = s.size(0);
-    const Tensor eye = eye_mask(n, s.device());
+    check_mask(not_negative, n);
+    const Tensor eye = from_vector(diagonal(n), {n, n}, s.device());
+    const Tensor excluded = excluded_mask(n, not_negative, s.device());
     const Tensor d = sum(where(eye, s, scalar_like(s, 0.0)), {1});  // (B) the diagonal
-    const Tensor cost_s = masked_fill(relu(add(sub(s, unsqueeze(d, 1)), margin)), eye, 0.0);   // vs S_ii
-    const Tensor cost_im = masked_fill(relu(add(sub(s, unsqueeze(d, 0)), margin)), eye, 0.0);  // vs S_jj
+    const Tensor cost_s = masked_fill(relu(add(sub(s, unsqueeze(d, 1)), margin)), excluded, 0.0);   // vs S_ii
+    const Tensor cost_im = masked_fill(relu(add(sub(s, unsqueeze(d, 0)), margin)), excluded, 0.0);  // vs S_jj
     if (!max_violation) return add(sum(cost_s), sum(cost_im));
     return add(sum(max(cost_s, 1).values), sum(max(cost_im, 0).values));
 }
@@ -74,7 +89,7 @@ SparseLoss contrastive_loss_sparse(const RetrievalModel& model, const Encoded& e
 
 StepResult contrastive_step(const RetrievalModel& model, const Tensor& features, const Tensor& ids,
                             const std::vector<std::int64_t>& lengths, double margin, std::int64_t chunk_pairs,
-                            bool max_violation) {
+                            bool max_violation, const NotNegative& not_negative) {
     IMRAM_CHECK(chunk_pairs > 0, "contrastive_step: chunk_pairs must be positive, got ", chunk_pairs);
     const Encoded e = model.encode(features, ids, lengths);
     const std::int64_t n = e.images.size(0);
@@ -83,11 +98,16 @@ StepResult contrastive_step(const RetrievalModel& model, const Tensor& features,
     // Scoring works on detached encodings; their gradients are collected, then sent through the encoders.
     Encoded d{e.images.detach().set_requires_grad(), e.captions.detach().set_requires_grad(), e.lengths};
     StepResult out;
+    check_mask(not_negative, n);
     out.scores = model.score_matrix_nograd(d);
-    const HardNegatives h = hardest_negatives(out.scores);  // on the scores' device
+    const bool masked = !not_negative.empty();
+    // The hardest-negative search skips the marked pairs: they score far below anything real.
+    const HardNegatives h = hardest_negatives(
+        masked ? masked_fill(out.scores, excluded_mask(n, not_negative, out.scores.device()), -1e30) : out.scores);
     if (!out.scores.device().is_host()) out.scores = out.scores.to(Device::cpu());  // B x B, the hinges read it
     std::map<std::pair<std::int64_t, std::int64_t>, double> coef;  // dL / dS_ij
     auto hinge = [&](std::int64_t i, std::int64_t j, std::int64_t pos) {
+        if (masked && not_negative[static_cast<std::size_t>(i * n + j)]) return;  // (a row of nothing but such pairs)
         const double v = margin + out.scores.at(i * n + j) - out.scores.at(pos * n + pos);
         if (v <= 0) return;
         out.loss += v;

@@ -11,9 +11,16 @@
 
 namespace imram::models {
 
+/// Which off-diagonal pairs of a batch are not negatives: B x B, row-major, 1 where image i and caption j
+/// belong together although i != j (two captions of one image, or captions that are word for word
+/// the same). Empty: every off-diagonal pair is a negative, as in the official code.
+using NotNegative = std::vector<std::uint8_t>;
+
 /// Dense form on a score matrix that carries its autograd history. With max_violation = false, the
 /// hinge is summed over every negative instead of taken at the hardest one (VSE0; used as a warm-up).
-Tensor contrastive_loss(const Tensor& scores, double margin, bool max_violation = true);
+/// Pairs marked in `not_negative` are left out of the hinges (and of the hardest-negative search).
+Tensor contrastive_loss(const Tensor& scores, double margin, bool max_violation = true,
+                        const NotNegative& not_negative = {});
 
 struct HardNegatives {
     std::vector<std::int64_t> row_neg;  // for image i: its hardest negative caption
@@ -47,8 +54,9 @@ struct StepResult {
 };
 /// With max_violation = false the step follows the summed (VSE0) loss instead; every pair with an
 /// active hinge then carries gradient, up to B^2 pairs.
+/// `not_negative` as in contrastive_loss.
 StepResult contrastive_step(const RetrievalModel& model, const Tensor& image_features, const Tensor& caption_ids,
                             const std::vector<std::int64_t>& lengths, double margin, std::int64_t chunk_pairs = 128,
-                            bool max_violation = true);
+                            bool max_violation = true, const NotNegative& not_negative = {});
 
 }  // namespace imram::models

@@ -117,6 +117,53 @@ TEST_CASE("fused scorer: equals the composed score matrix for every mode", "[mod
     }
 }
 
+TEST_CASE("loss: pairs marked as not negatives are left out, in the dense loss and the chunked step alike",
+          "[models]") {
+    for (bool max_violation : {true, false}) {
+        DYNAMIC_SECTION((max_violation ? "hardest negative" : "summed (VSE0)")) {
+            const Batch b = batch(6, DType::F64);
+            RetrievalModel probe(tiny(Mode::FullIMRAM), 13, DType::F64);
+            const Tensor s0 = probe.score_matrix_nograd(probe.encode(b.images, b.ids, b.lengths));
+            // Mark image 0's hardest caption and caption 0's hardest image (both ways round).
+            const HardNegatives h = hardest_negatives(s0);
+            NotNegative mask(36, 0);
+            for (auto [i, j] : {std::pair{std::int64_t{0}, h.row_neg[0]}, std::pair{h.col_neg[0], std::int64_t{0}}})
+                mask[i * 6 + j] = mask[j * 6 + i] = 1;
+            const double plain = contrastive_loss(s0, 0.2, max_violation).item<double>();
+            // By hand: the loss over the unmarked pairs only.
+            double want = 0;
+            for (std::int64_t i = 0; i < 6; ++i) {
+                double row = 0, col = 0;
+                for (std::int64_t j = 0; j < 6; ++j) {
+                    if (j == i) continue;
+                    const double vr = mask[i * 6 + j] ? 0 : std::max(0.0, 0.2 + s0.at(i * 6 + j) - s0.at(i * 6 + i));
+                    const double vc = mask[j * 6 + i] ? 0 : std::max(0.0, 0.2 + s0.at(j * 6 + i) - s0.at(i * 6 + i));
+                    row = max_violation ? std::max(row, vr) : row + vr;
+                    col = max_violation ? std::max(col, vc) : col + vc;
+                }
+                want += row + col;
+            }
+            RetrievalModel dense(tiny(Mode::FullIMRAM), 13, DType::F64), chunked(tiny(Mode::FullIMRAM), 13, DType::F64);
+            const Tensor ld = contrastive_loss(dense.score_matrix(dense.encode(b.images, b.ids, b.lengths)), 0.2,
+                                               max_violation, mask);
+            CHECK(ld.item<double>() == Approx(want).epsilon(1e-12));
+            CHECK(ld.item<double>() != Approx(plain).epsilon(1e-9));  // the marked pairs did count before
+            ld.backward();
+            const StepResult r =
+                contrastive_step(chunked, b.images, b.ids, b.lengths, 0.2, /*chunk_pairs=*/2, max_violation, mask);
+            CHECK(r.loss == Approx(want).epsilon(1e-12));
+            auto pd = dense.named_parameters();
+            auto pc = chunked.named_parameters();
+            for (std::size_t i = 0; i < pd.size(); ++i) {
+                INFO(pd[i].first);
+                const Tensor gd = pd[i].second->grad().defined() ? pd[i].second->grad() : zeros_like(*pd[i].second);
+                const Tensor gc = pc[i].second->grad().defined() ? pc[i].second->grad() : zeros_like(*pc[i].second);
+                CHECK(testing::diff(gc, gd).max_abs <= 1e-12 * std::max(1.0, testing::diff(gd, zeros_like(gd)).max_abs));
+            }
+        }
+    }
+}
+
 TEST_CASE("loss: the chunked training step gives the dense loss's gradients", "[models]") {
     for (Mode m : {Mode::FullIMRAM, Mode::ImageIMRAM, Mode::ScanT2I}) {
       for (bool max_violation : {true, false}) {
