@@ -8,9 +8,9 @@
 #include "core/ops.h"
 #include "kernels/cuda/primitives.h"
 #include "models/imram/checkpoint.h"
-#include "train/data/tokenize.h"
-#include "train/pth/official.h"
-#include "train/data/vocab.h"
+#include "data/tokenize.h"
+#include "models/imram/official_checkpoint.h"
+#include "data/vocab.h"
 
 namespace imram {
 namespace {

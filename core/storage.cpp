@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <new>
 
-#include "core/check.h"
+#include "base/check.h"
 #include "kernels/cuda/memory.h"
 
 namespace imram {

@@ -7,7 +7,7 @@
 #include <functional>
 #include <memory>
 
-#include "core/device.h"
+#include "base/device.h"
 
 namespace imram {
 

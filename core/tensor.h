@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "core/check.h"
-#include "core/device.h"
-#include "core/dtype.h"
+#include "base/check.h"
+#include "base/device.h"
+#include "base/dtype.h"
 #include "core/shape.h"
 #include "core/storage.h"
 

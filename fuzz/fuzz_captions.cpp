@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Caption files (train/data/captions.*): line splitting, '\r' handling, strict UTF-8 checks and the
+// Caption files (data/captions.*): line splitting, '\r' handling, strict UTF-8 checks and the
 // caption length limit.
 #include <cstdint>
 #include <string>
 
-#include "core/check.h"
+#include "base/check.h"
 #include "fuzz/fuzz_input.h"
-#include "train/data/captions.h"
-#include "train/data/utf8.h"
+#include "data/captions.h"
+#include "base/utf8.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using imram::fuzz::require;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// .npy loader (train/data/npy.*): header preamble, the Python-literal header, shape and size checks,
+// .npy loader (io/npy.*): header preamble, the Python-literal header, shape and size checks,
 // and the mapped data. A loaded tensor must describe exactly the bytes after the header.
 #include <cstdint>
 
-#include "core/check.h"
+#include "base/check.h"
 #include "fuzz/fuzz_input.h"
-#include "train/data/npy.h"
+#include "io/npy.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using imram::fuzz::require;

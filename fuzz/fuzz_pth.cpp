@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "core/check.h"
-#include "train/pth/official.h"
+#include "base/check.h"
+#include "models/imram/official_checkpoint.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {

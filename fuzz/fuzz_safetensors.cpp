@@ -5,7 +5,7 @@
 #include <cstring>
 #include <string>
 
-#include "core/check.h"
+#include "base/check.h"
 #include "fuzz/fuzz_input.h"
 #include "nn/safetensors.h"
 

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: MIT
-// The NLTK tokenizer emulation (train/data/tokenize.*) on arbitrary text: the first byte picks the
+// The NLTK tokenizer emulation (data/tokenize.*) on arbitrary text: the first byte picks the
 // rule set, the rest is the caption. Invalid UTF-8 must be an imram::Error; valid text must give
 // valid UTF-8 tokens without whitespace, and encode_caption must frame them with <start> and <end>
-// (or refuse the caption when it is over the limits of train/data/captions.h).
+// (or refuse the caption when it is over the limits of data/captions.h).
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "core/check.h"
+#include "base/check.h"
 #include "fuzz/fuzz_input.h"
-#include "train/data/captions.h"
-#include "train/data/tokenize.h"
-#include "train/data/utf8.h"
-#include "train/data/vocab.h"
+#include "data/captions.h"
+#include "data/tokenize.h"
+#include "base/utf8.h"
+#include "data/vocab.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using imram::fuzz::require;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Vocabulary JSON (train/data/vocab.*): the two maps, the size field and the special tokens.
+// Vocabulary JSON (data/vocab.*): the two maps, the size field and the special tokens.
 // A vocabulary that loads must be a bijection with <pad>, <start>, <end>, <unk> at 0..3.
 #include <cstdint>
 
-#include "core/check.h"
+#include "base/check.h"
 #include "fuzz/fuzz_input.h"
-#include "train/data/vocab.h"
+#include "data/vocab.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using imram::fuzz::require;

@@ -2,9 +2,9 @@
 // Routing from an op front-end to a backend kernel. The only place that knows which backends exist.
 #pragma once
 
-#include "core/check.h"
-#include "core/device.h"
-#include "core/dtype.h"
+#include "base/check.h"
+#include "base/device.h"
+#include "base/dtype.h"
 #include "kernels/kernels.h"
 
 #if IMRAM_HAVE_CUDA

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "core/check.h"
+#include "base/check.h"
 #include "kernels/cuda/memory.h"
 
 namespace imram::nn {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "nn/module.h"
 
-#include "core/check.h"
+#include "base/check.h"
 
 namespace imram::nn {
 

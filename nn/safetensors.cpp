@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "core/file_io.h"
+#include "base/file_io.h"
 #include "core/finite.h"
 #include "kernels/cuda/memory.h"
 

@@ -156,7 +156,7 @@ if ((run_release)); then
         --log_step 0 --run_dir "$pkg_tmp/run" >/dev/null
     build/consumer/imram_consumer "$pkg_tmp/run/model_best.safetensors" "$pkg_tmp/data/vocab/demo_precomp_vocab.json" \
         "$pkg_tmp/data/demo_precomp/test_ims.npy" "$pkg_tmp/data/demo_precomp/test_caps.txt"
-    pkg-config --cflags --libs "$pkg_tmp/prefix/lib/pkgconfig/imram.pc" | grep -q -- "-limram_train"
+    pkg-config --cflags --libs "$pkg_tmp/prefix/lib/pkgconfig/imram.pc" | grep -q -- "-limram_api"
     rm -rf "$pkg_tmp"
     phase_end
 fi

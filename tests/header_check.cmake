@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
-# Fails when a header under core/ includes Eigen, CUDA or CUB: the public headers stay plain C++.
-file(GLOB_RECURSE headers "${SRC}/core/*.h")
+# Fails when a header under core/ or base/ includes Eigen, CUDA or CUB: the public headers stay plain C++.
+file(GLOB_RECURSE headers "${SRC}/core/*.h" "${SRC}/base/*.h")
 set(bad "")
 foreach(h IN LISTS headers)
   file(STRINGS "${h}" lines REGEX "^[ \t]*#[ \t]*include")

@@ -113,7 +113,7 @@ def ranks(scores, im_div):
     """Pessimistic ranks (number of wrong candidates scoring >= the ground truth): i2t, t2i."""
     n_im, n_cap = scores.shape
     gt_im = np.arange(n_cap) // im_div
-    # As train/metrics.cpp: a NaN candidate ranks above the ground truth (its score is no evidence).
+    # As eval/metrics.cpp: a NaN candidate ranks above the ground truth (its score is no evidence).
     s = np.where(np.isnan(scores), np.inf, scores)
     # i2t: the best of the image's own captions; other captions of the same image are not rivals.
     own = gt_im[None, :] == np.arange(n_im)[:, None]

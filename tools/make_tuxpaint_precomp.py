@@ -9,7 +9,7 @@ Writes, byte-identical on every run with the same inputs and package versions:
   OUT/tuxpaint_precomp/{train,dev,test}_ims.npy     float32 (n, 36, 2048), C order, .npy v1.0
   OUT/tuxpaint_precomp/{split}_caps.txt             one caption per image (im_div 1)
   OUT/tuxpaint_precomp/{split}_ids.txt, _labels.txt stamp path (relative to --stamps) / top folder
-  OUT/vocab/tuxpaint_precomp_vocab.json             the format of `imram vocab` (train/data/vocab.h)
+  OUT/vocab/tuxpaint_precomp_vocab.json             the format of `imram vocab` (data/vocab.h)
 
 Stamps. Each <name>.txt describes <name>.png (or <name>.svg). Its first line that is not a
 translation ("xx.utf8=...", "xx_YY.utf8=...") is the English text; whitespace is collapsed. A stamp
@@ -113,7 +113,7 @@ def split_of(rel):
 
 # ---------------------------------------------------------------- tokenizer and vocabulary
 # The C++ loader tokenizes with NLTK 3.2's word_tokenize on ASCII-lowercased text
-# (train/data/tokenize.h, NltkRules::legacy_3_2); the vocabulary must hold exactly its tokens.
+# (data/tokenize.h, NltkRules::legacy_3_2); the vocabulary must hold exactly its tokens.
 # Below: the Treebank passes as NLTK writes them, and Punkt's sentence split with the English
 # model reduced to what can fire on lowercase text (abbreviations, ellipses, initials and numbers
 # before a lowercase word). Checked token for token against the C++ tokenizer on every line of the

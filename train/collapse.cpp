@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "core/check.h"
+#include "base/check.h"
 
 namespace imram::train {
 

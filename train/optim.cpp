@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "core/check.h"
+#include "base/check.h"
 #include "kernels/dispatch.h"
 
 namespace imram::train {

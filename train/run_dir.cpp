@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <string>
 
-#include "core/check.h"
+#include "base/check.h"
 
 namespace imram::train {
 namespace fs = std::filesystem;

@@ -5,8 +5,8 @@
 
 #include "api/retriever.h"
 #include "core/ops.h"
-#include "train/data/captions.h"
-#include "train/data/npy.h"
+#include "data/captions.h"
+#include "io/npy.h"
 
 int main(int argc, char** argv) {
     if (argc != 5) {

@@ -40,9 +40,10 @@ inline void check_launch(const char* kernel, const char* file, int line) {
 #ifdef __CUDACC__
     const cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess)
-        ::imram::gpu::detail::fail(file, line,
-                                   ::imram::detail::cat("kernel ", kernel, ": launch failed: ", cudaGetErrorName(e),
-                                                        " (", cudaGetErrorString(e), ")"));
+        ::imram::detail::fail(file, line, nullptr,
+                              ::imram::detail::cat("kernel ", kernel, ": launch failed: ", cudaGetErrorName(e), " (",
+                                                   cudaGetErrorString(e), ")"),
+                              ::imram::ErrorKind::Unavailable);
 #else
     (void)kernel, (void)file, (void)line;
 #endif

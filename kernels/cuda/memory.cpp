@@ -15,15 +15,7 @@
 namespace imram::gpu {
 namespace {
 
-const char* name_of(Device d) {
-    switch (d.type) {
-        case DeviceType::Ref: return "ref";
-        case DeviceType::CPU: return "cpu";
-        case DeviceType::CUDA: return "cuda";
-        case DeviceType::CUDAEmulated: return "cuda_emulated";
-    }
-    return "?";
-}
+const char* name_of(Device d) { return device_type_name(d.type); }
 
 void* emu_raw_alloc(int, std::size_t bytes) { return simt::device_malloc(bytes); }
 void emu_raw_free(int, void* p) { simt::device_free(p); }

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-#include "core/device.h"
+#include "base/device.h"
 
 namespace imram::gpu {
 

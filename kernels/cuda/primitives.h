@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/device.h"
+#include "base/device.h"
 
 namespace imram {
 

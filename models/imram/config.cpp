@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "core/check.h"
+#include "base/check.h"
 
 namespace imram::models {
 namespace {

@@ -7,8 +7,8 @@
 #include "models/imram/checkpoint.h"
 #include "tests/testing/compare.h"
 #include "tests/testing/temp.h"
-#include "train/data/vocab.h"
-#include "train/demo_data.h"
+#include "data/vocab.h"
+#include "data/demo_data.h"
 
 using namespace imram;
 using imram::testing::tmp_path;

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/check.h"
-#include "core/file_io.h"
+#include "base/check.h"
+#include "base/file_io.h"
 #include "tests/testing/temp.h"
 
 using namespace imram;

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/data_io/data_io_util.h"
-#include "train/data/captions.h"
+#include "data/captions.h"
 
 using imram::data::read_captions;
 using imram::testing::temp_file;

@@ -15,19 +15,19 @@
 #include <functional>
 #include <limits>
 
-#include "core/file_io.h"
+#include "base/file_io.h"
 #include "core/ops.h"
 #include "core/finite.h"
 #include "nn/safetensors.h"
 #include "tests/data_io/data_io_util.h"
-#include "train/data/captions.h"
-#include "train/data/npy.h"
-#include "train/data/precomp.h"
-#include "train/data/tokenize.h"
-#include "train/data/vocab.h"
-#include "train/data_checks.h"
-#include "train/metrics.h"
-#include "train/pth/official.h"
+#include "data/captions.h"
+#include "io/npy.h"
+#include "data/precomp.h"
+#include "data/tokenize.h"
+#include "data/vocab.h"
+#include "eval/data_checks.h"
+#include "eval/metrics.h"
+#include "models/imram/official_checkpoint.h"
 
 using namespace imram;
 using Catch::Contains;

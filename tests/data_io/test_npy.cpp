@@ -6,7 +6,7 @@
 #include "core/storage.h"
 #include "core/tensor.h"
 #include "tests/data_io/data_io_util.h"
-#include "train/data/npy.h"
+#include "io/npy.h"
 
 using namespace imram;
 using imram::data::load_npy;

@@ -3,8 +3,8 @@
 #include <filesystem>
 
 #include "tests/data_io/data_io_util.h"
-#include "train/data/npy.h"
-#include "train/data/precomp.h"
+#include "io/npy.h"
+#include "data/precomp.h"
 
 using namespace imram;
 using imram::data::load_precomp;

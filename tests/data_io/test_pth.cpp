@@ -12,9 +12,9 @@
 #include "core/rng.h"
 #include "models/imram/checkpoint.h"
 #include "tests/data_io/data_io_util.h"
-#include "train/pth/official.h"
-#include "train/pth/torch_file.h"
-#include "train/pth/zip_reader.h"
+#include "models/imram/official_checkpoint.h"
+#include "io/pth/torch_file.h"
+#include "io/pth/zip_reader.h"
 
 using namespace imram;
 using json = nlohmann::json;

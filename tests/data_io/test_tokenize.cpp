@@ -3,8 +3,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "train/data/tokenize.h"
-#include "train/data/vocab.h"
+#include "data/tokenize.h"
+#include "data/vocab.h"
 
 using imram::data::encode_caption;
 using imram::data::NltkRules;

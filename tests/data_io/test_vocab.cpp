@@ -4,8 +4,8 @@
 #include <filesystem>
 
 #include "tests/data_io/data_io_util.h"
-#include "train/data/tokenize.h"
-#include "train/data/vocab.h"
+#include "data/tokenize.h"
+#include "data/vocab.h"
 
 using imram::data::build_vocab;
 using imram::data::load_vocab;

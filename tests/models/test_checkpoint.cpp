@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "core/file_io.h"
+#include "base/file_io.h"
 #include "core/ops.h"
 #include "models/imram/checkpoint.h"
 #include "tests/testing/compare.h"

@@ -9,7 +9,7 @@
 
 #include "models/imram/checkpoint.h"
 #include "tests/testing/temp.h"
-#include "train/pth/official.h"
+#include "models/imram/official_checkpoint.h"
 
 using namespace imram;
 using namespace imram::models;

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "core/file_io.h"
+#include "base/file_io.h"
 #include "core/ops.h"
 #include "nn/layers.h"
 #include "nn/safetensors.h"

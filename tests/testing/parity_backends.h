@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "core/device.h"
+#include "base/device.h"
 
 namespace imram::testing {
 

@@ -12,7 +12,7 @@
 #include "core/ops.h"
 #include "tests/testing/temp.h"
 #include "train/collapse.h"
-#include "train/demo_data.h"
+#include "data/demo_data.h"
 #include "train/trainer.h"
 
 using namespace imram;

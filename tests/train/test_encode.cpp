@@ -9,9 +9,9 @@
 #include "core/autograd.h"
 #include "tests/testing/compare.h"
 #include "tests/testing/temp.h"
-#include "train/data/npy.h"
-#include "train/demo_data.h"
-#include "train/encode.h"
+#include "io/npy.h"
+#include "data/demo_data.h"
+#include "eval/encode.h"
 
 using namespace imram;
 

@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "core/ops.h"
-#include "train/demo_data.h"
-#include "train/metrics.h"
+#include "data/demo_data.h"
+#include "eval/metrics.h"
 
 using namespace imram;
 using namespace imram::train;

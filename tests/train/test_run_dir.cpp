@@ -12,11 +12,11 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/check.h"
+#include "base/check.h"
 #include "models/imram/checkpoint.h"
 #include "nn/safetensors.h"
 #include "tests/testing/temp.h"
-#include "train/demo_data.h"
+#include "data/demo_data.h"
 #include "train/run_dir.h"
 #include "train/trainer.h"
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "train/pth/zip_reader.h"
+#include "io/pth/zip_reader.h"
 
 #include <array>
 #include <cstdint>
 #include <set>
 
-#include "core/check.h"
+#include "base/check.h"
 
 namespace imram::pth {
 namespace {

@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "train/data/tokenize.h"
+#include "data/tokenize.h"
 
 namespace imram::data {
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "train/data/precomp.h"
+#include "data/precomp.h"
 
 #include <filesystem>
 
-#include "core/check.h"
+#include "base/check.h"
 #include "core/finite.h"
-#include "train/data/captions.h"
-#include "train/data/npy.h"
+#include "data/captions.h"
+#include "io/npy.h"
 
 namespace imram::data {
 

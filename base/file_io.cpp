@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "core/file_io.h"
+#include "base/file_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/check.h"
+#include "base/check.h"
 
 namespace imram {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "train/metrics.h"
+#include "eval/metrics.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include <sstream>
 #include <vector>
 
-#include "core/check.h"
+#include "base/check.h"
 #include "core/finite.h"
 #include "core/ops.h"
 

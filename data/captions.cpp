@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "train/data/captions.h"
+#include "data/captions.h"
 
 #include <string_view>
 
-#include "core/check.h"
-#include "core/file_io.h"
-#include "train/data/utf8.h"
+#include "base/check.h"
+#include "base/file_io.h"
+#include "base/utf8.h"
 
 namespace imram::data {
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "train/data/vocab.h"
+#include "data/vocab.h"
 
 #include <nlohmann/json.hpp>
 
-#include "core/check.h"
-#include "core/file_io.h"
-#include "train/data/captions.h"
+#include "base/check.h"
+#include "base/file_io.h"
+#include "data/captions.h"
 
 namespace imram::data {
 namespace {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "train/pth/torch_file.h"
+#include "io/pth/torch_file.h"
 
 #include <cstring>
 
-#include "core/check.h"
-#include "core/file_io.h"
-#include "train/pth/zip_reader.h"
+#include "base/check.h"
+#include "base/file_io.h"
+#include "io/pth/zip_reader.h"
 
 namespace imram::pth {
 namespace {

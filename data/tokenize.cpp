@@ -2,17 +2,17 @@
 // Each NLTK regex substitution is one function below that reproduces re.sub on that pattern: the
 // leftmost match wins, matches do not overlap, and lookarounds see the string as it was before the
 // pass. The pattern each function stands for is quoted above it.
-#include "train/data/tokenize.h"
+#include "data/tokenize.h"
 
 #include <algorithm>
 #include <array>
 #include <string_view>
 #include <utility>
 
-#include "core/check.h"
-#include "train/data/captions.h"
-#include "train/data/utf8.h"
-#include "train/data/vocab.h"
+#include "base/check.h"
+#include "data/captions.h"
+#include "base/utf8.h"
+#include "data/vocab.h"
 
 namespace imram::data {
 namespace {

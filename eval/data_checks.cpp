@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "train/data_checks.h"
+#include "eval/data_checks.h"
 
-#include "core/check.h"
+#include "base/check.h"
 
 namespace imram::train {
 

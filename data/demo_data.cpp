@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "train/demo_data.h"
+#include "data/demo_data.h"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 
-#include "core/check.h"
+#include "base/check.h"
 #include "core/rng.h"
 
 namespace imram::train {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "train/dataset.h"
+#include "data/dataset.h"
 
 #include <algorithm>
 

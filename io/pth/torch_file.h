@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "core/tensor.h"
-#include "train/pth/pickle.h"
+#include "io/pth/pickle.h"
 
 namespace imram::pth {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "train/data/npy.h"
+#include "io/npy.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -16,9 +16,9 @@
 #include <utility>
 #include <vector>
 
-#include "core/check.h"
-#include "core/file_io.h"
-#include "train/data/utf8.h"
+#include "base/check.h"
+#include "base/file_io.h"
+#include "base/utf8.h"
 
 namespace imram::data {
 namespace {

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "train/dataset.h"
+#include "data/dataset.h"
 
 namespace imram::train {
 

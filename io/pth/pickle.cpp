@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "train/pth/pickle.h"
+#include "io/pth/pickle.h"
 
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
-#include "core/check.h"
+#include "base/check.h"
 
 namespace imram::pth {
 namespace {

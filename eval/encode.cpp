@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-#include "train/encode.h"
+#include "eval/encode.h"
 
 #include <filesystem>
 #include <limits>
 #include <vector>
 
-#include "core/check.h"
-#include "train/data/npy.h"
-#include "train/trainer.h"
+#include "base/check.h"
+#include "io/npy.h"
+#include "eval/evaluate.h"
 
 namespace imram::train {
 

@@ -23,20 +23,20 @@
 #include <omp.h>
 #endif
 
-#include "core/check.h"
-#include "core/file_io.h"
+#include "base/check.h"
+#include "base/file_io.h"
 #include "core/ops.h"
 #include "kernels/cuda/memory.h"
 #include "api/retriever.h"
 #include "models/imram/checkpoint.h"
-#include "train/data/npy.h"
-#include "train/data/precomp.h"
-#include "train/data/vocab.h"
-#include "train/data_checks.h"
+#include "io/npy.h"
+#include "data/precomp.h"
+#include "data/vocab.h"
+#include "eval/data_checks.h"
 #include "nn/safetensors.h"
-#include "train/demo_data.h"
-#include "train/encode.h"
-#include "train/pth/official.h"
+#include "data/demo_data.h"
+#include "eval/encode.h"
+#include "models/imram/official_checkpoint.h"
 #include "train/trainer.h"
 
 using namespace imram;
@@ -264,7 +264,7 @@ void warn_if_collapsed(const train::TrainSummary& s, const std::string& what) {
                  s.last_epoch_collapsed ? ", the last one too" : "");
 }
 
-/// A model applies only to data of its own vocabulary and feature width (train/data_checks.h).
+/// A model applies only to data of its own vocabulary and feature width (eval/data_checks.h).
 void check_data_fits(const models::ModelConfig& m, const train::Dataset& d, const std::string& model_file) {
     train::check_data_fits_model(m, d, d.name + " under " + model_file);
 }

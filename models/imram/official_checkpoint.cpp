@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "train/pth/official.h"
+#include "models/imram/official_checkpoint.h"
 
 #include <unistd.h>
 
@@ -7,10 +7,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "core/check.h"
-#include "core/file_io.h"
+#include "base/check.h"
+#include "base/file_io.h"
 #include "models/imram/config.h"
-#include "train/pth/torch_file.h"
+#include "io/pth/torch_file.h"
 
 namespace imram::pth {
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "models/imram/model.h"
-#include "train/dataset.h"
+#include "data/dataset.h"
 
 namespace imram::train {
 

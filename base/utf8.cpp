@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "train/data/utf8.h"
+#include "base/utf8.h"
 
 #include <cstdint>
 
-#include "core/check.h"
+#include "base/check.h"
 
 namespace imram::data::utf8 {
 namespace {

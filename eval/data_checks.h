@@ -7,7 +7,7 @@
 #include <string>
 
 #include "models/imram/config.h"
-#include "train/dataset.h"
+#include "data/dataset.h"
 
 namespace imram::train {
 

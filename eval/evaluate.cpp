@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+#include "eval/evaluate.h"
+
+#include <algorithm>
+
+#include "core/autograd.h"
+#include "core/ops.h"
+
+namespace imram::train {
+
+models::Encoded encode_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch,
+                             const std::function<void(std::int64_t, std::int64_t)>& on_batch) {
+    IMRAM_CHECK(batch >= 1, "encode_split: batch must be positive, got ", batch);
+    NoGradGuard no_grad;
+    const std::int64_t ni = d.images.size(0), nc = d.num_captions();
+    std::vector<Tensor> img_parts, cap_parts;
+    std::vector<std::int64_t> lengths;
+    std::int64_t L = 1;
+    for (const auto& c : d.captions) L = std::max<std::int64_t>(L, static_cast<std::int64_t>(c.size()));
+    const Device dev = model.img_enc.fc_local.weight.device();  // the data lives on the host; the model may not
+    for (std::int64_t b = 0; b < ni; b += batch) {
+        img_parts.push_back(model.img_enc.forward(slice(d.images, 0, b, std::min(ni, b + batch)).to(dev)));
+        if (on_batch) on_batch(std::min(ni, b + batch), ni + nc);
+    }
+    for (std::int64_t b = 0; b < nc; b += batch) {
+        std::vector<std::int64_t> idx;
+        for (std::int64_t j = b; j < std::min(nc, b + batch); ++j) idx.push_back(j);
+        Tensor ids;
+        std::vector<std::int64_t> lens;
+        pad_captions(d, idx, ids, lens);
+        Tensor enc = model.txt_enc.forward(ids, lens);  // (n, L_b, D)
+        if (enc.size(1) < L) enc = cat({enc, zeros({enc.size(0), L - enc.size(1), enc.size(2)}, enc.dtype(), dev)}, 1);
+        cap_parts.push_back(enc);
+        lengths.insert(lengths.end(), lens.begin(), lens.end());
+        if (on_batch) on_batch(ni + std::min(nc, b + batch), ni + nc);
+    }
+    return {cat(img_parts, 0), cat(cap_parts, 0), lengths};
+}
+
+Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch,
+                   const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
+    NoGradGuard no_grad;
+    const std::int64_t ni = d.images.size(0), nc = d.num_captions(), total = ni + nc + ni;
+    const models::Encoded e = encode_split(model, d, batch, [&](std::int64_t done, std::int64_t) {
+        if (on_progress) on_progress(done, total);
+    });
+    if (!on_progress) return model.score_matrix_nograd(e);
+    // Scored in blocks of images so a long split shows its progress; each block is the same
+    // computation as a row range of the whole matrix.
+    std::vector<Tensor> rows;
+    for (std::int64_t b = 0; b < ni; b += batch) {
+        const std::int64_t end = std::min(ni, b + batch);
+        rows.push_back(model.score_matrix_nograd(models::Encoded{slice(e.images, 0, b, end), e.captions, e.lengths}));
+        on_progress(ni + nc + end, total);
+    }
+    return cat(rows, 0);
+}
+
+RetrievalMetrics evaluate(const models::RetrievalModel& model, const Dataset& d, Tensor* scores_out,
+                          const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
+    const Tensor s = score_split(model, d, 128, on_progress).to(Device::cpu());  // ranking reads every score on the host
+    if (scores_out) *scores_out = s;
+    check_scores_finite(s, d.name);
+    return retrieval_metrics(s, d.im_div);
+}
+
+}  // namespace imram::train
