@@ -81,7 +81,7 @@ Retriever::Captions Retriever::encode_captions(const std::vector<std::string>& t
     std::vector<std::vector<std::int64_t>> ids;
     std::int64_t L = 1;
     for (const auto& t : texts) {
-        ids.push_back(data::encode_caption(*vocab_, t, data::NltkRules::legacy_3_2));
+        ids.push_back(data::encode_caption(*vocab_, t, data::kVocabularyRules));
         L = std::max<std::int64_t>(L, static_cast<std::int64_t>(ids.back().size()));
     }
     std::vector<std::int64_t> flat(ids.size() * static_cast<std::size_t>(L), 0);

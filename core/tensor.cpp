@@ -157,6 +157,26 @@ Tensor Tensor::to(Device d) const {
     return out;
 }
 
+const Tensor& Tensor::copy_(const Tensor& src) const {
+    IMRAM_CHECK(is_contiguous(), "copy_: the destination must be contiguous, got ", describe());
+    IMRAM_CHECK(src.shape() == shape(), "copy_: shape ", src.shape(), " into ", shape());
+    const Tensor v = imram::contiguous(src.detach().to(dtype()));
+    if (device().is_host() && v.device().is_host())
+        std::memcpy(raw_data(), v.raw_data(), nbytes());
+    else
+        gpu::copy(raw_data(), device(), v.raw_data(), v.device(), nbytes());
+    return *this;
+}
+
+const Tensor& Tensor::zero_() const {
+    IMRAM_CHECK(is_contiguous(), "zero_: expected a contiguous tensor, got ", describe());
+    if (device().is_host())
+        std::memset(raw_data(), 0, nbytes());
+    else
+        gpu::zero(raw_data(), device(), nbytes());
+    return *this;
+}
+
 Tensor Tensor::to(DType t) const {
     if (t == dtype()) return *this;
     if (!device().is_host()) {

@@ -88,6 +88,12 @@ public:
     Tensor to(DType t) const;
     Tensor contiguous() const;
     Tensor clone() const;
+    /// Overwrites this contiguous tensor's elements with `src`'s (same shape; converted to this dtype;
+    /// from any device to any device). In place and outside autograd: for initialisation and loading
+    /// state, so no layer above core/ needs to know where memory lives. Returns *this.
+    const Tensor& copy_(const Tensor& src) const;
+    /// Sets every element of this contiguous tensor to zero, on its own device. Returns *this.
+    const Tensor& zero_() const;
 
     TensorImpl& impl() const {
         IMRAM_CHECK(impl_ != nullptr, "use of an undefined Tensor");

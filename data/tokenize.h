@@ -38,6 +38,10 @@ struct Vocab;
 
 enum class NltkRules { current, legacy_3_2 };
 
+/// The rules captions are encoded with everywhere in the project (datasets, vocabulary building,
+/// queries): those the shipped vocabularies were built with. One place to change them.
+inline constexpr NltkRules kVocabularyRules = NltkRules::legacy_3_2;
+
 /// Lowercases ASCII letters; other bytes are unchanged.
 std::string ascii_lower(std::string s);
 
@@ -56,7 +60,7 @@ std::vector<std::string> treebank_tokenize(const std::string& sentence, NltkRule
 /// Refuses (ErrorKind::Data) a caption longer than kMaxCaptionBytes (checked before tokenizing) or
 /// with more than kMaxCaptionTokens tokens (captions.h).
 std::vector<std::int64_t> encode_caption(const Vocab& vocab, const std::string& caption,
-                                         NltkRules rules = NltkRules::current);
+                                         NltkRules rules = kVocabularyRules);
 
 /// encode_caption for each of `captions`, the lines of the file `source`: an error names
 /// "source:LINE" (caption i is line i + 1).

@@ -41,6 +41,6 @@ void save_vocab(const std::string& path, const Vocab& v);
 /// order is arbitrary; first appearance makes the result deterministic. Ids therefore differ from
 /// the shipped files, but the word set is the same for the same captions and tokenizer.)
 Vocab build_vocab(const std::vector<std::string>& caption_files, int threshold = 4,
-                  NltkRules rules = NltkRules::current);
+                  NltkRules rules = kVocabularyRules);
 
 }  // namespace imram::data

@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include "base/check.h"
-#include "kernels/cuda/memory.h"
 
 namespace imram::nn {
 
@@ -16,7 +15,7 @@ void uniform_(Tensor& t, double lo, double hi, Philox& rng) {
         // Same draws as on the host, so a model built on a GPU starts where the CPU one does.
         Tensor h = empty(t.shape(), t.dtype(), Device::cpu());
         uniform_(h, lo, hi, rng);
-        gpu::copy(t.raw_data(), t.device(), h.raw_data(), Device::cpu(), t.nbytes());
+        t.copy_(h);
         return;
     }
     for (std::int64_t i = 0; i < t.numel(); ++i) {
@@ -30,11 +29,7 @@ void uniform_(Tensor& t, double lo, double hi, Philox& rng) {
 
 void zeros_(Tensor& t) {
     IMRAM_CHECK(t.is_contiguous(), "zeros_: expected a contiguous tensor, got ", t.describe());
-    if (!t.device().is_host()) {
-        gpu::zero(t.raw_data(), t.device(), t.nbytes());
-        return;
-    }
-    std::memset(t.raw_data(), 0, t.nbytes());
+    t.zero_();
 }
 
 void xavier_uniform_(Tensor& w, Philox& rng) {

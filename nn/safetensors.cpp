@@ -8,7 +8,6 @@
 
 #include "base/file_io.h"
 #include "core/finite.h"
-#include "kernels/cuda/memory.h"
 
 namespace imram::nn {
 namespace {
@@ -189,12 +188,7 @@ void load_state_dict(Module& m, const TensorFile& f, bool strict, const std::str
                     ", the model expects ", p->shape());
         IMRAM_CHECK(is_floating(t.dtype()), src, ": parameter '", name, "' has dtype ", t.dtype(),
                     ", expected floating");
-        Tensor v = t.to(p->dtype()).contiguous();
-        Tensor dst = p->detach();
-        if (dst.device().is_host())
-            std::memcpy(dst.raw_data(), v.raw_data(), v.nbytes());
-        else
-            gpu::copy(dst.raw_data(), dst.device(), v.raw_data(), v.device(), v.nbytes());
+        p->detach().copy_(t);
         used.insert(name);
     }
     if (strict)

@@ -95,7 +95,7 @@ void save_last(const fs::path& run, models::RetrievalModel& model, Adam& adam, c
         {"steps", std::to_string(st.steps)},       {"skipped", std::to_string(st.skipped)},
         {"best_rsum", num(st.best_rsum)},          {"adam_steps", std::to_string(adam.steps())},
         {"epoch_loss_sum", num(st.epoch_loss_sum)}, {"epoch_loss_steps", std::to_string(st.epoch_loss_steps)},
-        // The schedule and the step's settings: a resume continues with these (cli/imram_main.cpp
+        // The schedule and the step's settings: a resume continues with these (cli/train.cpp
         // refuses flags that contradict them).
         {"learning_rate", num(opt.learning_rate)}, {"lr_update", std::to_string(opt.lr_update)},
         {"num_epochs", std::to_string(opt.num_epochs)}, {"grad_clip", num(opt.grad_clip)},

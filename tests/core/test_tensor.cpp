@@ -71,3 +71,24 @@ TEST_CASE("rng: draws are reproducible from (seed, offset) and well distributed"
     for (int i = 0; i < 100; ++i) CHECK(p.below(7) < 7);
     CHECK(p.offset() == 100);
 }
+
+TEST_CASE("Tensor::copy_ and zero_: in place, any device to any device, with dtype conversion", "[core]") {
+    const Tensor src = from_vector(std::vector<double>{1.5, -2.0, 3.25, 4.0, 5.5, -6.0}, {2, 3});
+    for (Device dev : {Device::cpu(), Device::cuda_emulated()}) {
+        INFO(dev);
+        const Tensor dst = zeros({2, 3}, DType::F32, dev);
+        const void* where = dst.raw_data();
+        CHECK(&dst.copy_(src) == &dst);
+        CHECK(dst.raw_data() == where);  // the same memory, overwritten
+        CHECK(dst.device() == dev);
+        CHECK(dst.to(Device::cpu()).to_vector<float>() == std::vector<float>{1.5f, -2.0f, 3.25f, 4.0f, 5.5f, -6.0f});
+        // Back from the device into a host tensor of another dtype.
+        const Tensor back = zeros({2, 3}, DType::F64, Device::cpu());
+        back.copy_(dst);
+        CHECK(back.to_vector<double>() == src.to_vector<double>());
+        dst.zero_();
+        CHECK(dst.to(Device::cpu()).to_vector<float>() == std::vector<float>(6, 0.0f));
+        CHECK_THROWS_WITH(dst.copy_(zeros({3, 2}, DType::F32, dev)), Catch::Contains("copy_: shape"));
+        CHECK_THROWS_WITH(transpose(zeros({3, 2}), 0, 1).copy_(src), Catch::Contains("must be contiguous"));
+    }
+}

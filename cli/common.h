@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// What the subcommands of the `imram` tool share: exit codes, the data options and their checks,
+// loading a split or a model, progress lines, output checks; and the shape of a subcommand.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/check.h"
+#include "base/device.h"
+#include "data/dataset.h"
+#include "models/imram/model.h"
+
+namespace imram::cli {
+
+inline constexpr int kExitUsage = 64, kExitData = 65, kExitNoInput = 66, kExitUnavailable = 69, kExitInternal = 70,
+                     kExitIO = 74;
+
+/// The options every data-reading subcommand has.
+struct Common {
+    std::string data_path, data_name = "f30k_precomp", vocab_path = "./vocab", device = "cpu";
+    int threads = 0;
+    std::uint64_t seed = 1;
+    std::int64_t demo_train_images = 600;
+};
+
+/// Option checks, run by the parser: a bad value is a usage error (exit 64) before any work starts.
+/// `at_least(n)`: an integer >= n. `finite_number`: a number > 0 (>= 0 with allow_zero) that is not NaN
+/// or infinite (CLI11's own PositiveNumber lets NaN through).
+CLI::Validator at_least(long long n);
+CLI::Validator finite_number(bool allow_zero);
+/// The tool's exit code for an error of this kind (docs/cli.md).
+int exit_code_for(ErrorKind k);
+/// `s` as a JSON string literal.
+std::string json_string(const std::string& s);
+/// stderr progress for long work: "what: done/total unit", a line redrawn in place on a terminal, a
+/// line per tenth of the work in a log.
+std::function<void(std::int64_t, std::int64_t)> progress_printer(const std::string& what, const std::string& unit);
+/// True when `out` names the same existing file as `in` (through links, "./", hard links).
+bool same_file(const std::string& in, const std::string& out);
+/// --data_path, --data_name, --vocab_path, --device, --threads, --seed, --demo_train_images.
+void add_common(CLI::App* app, Common& c);
+void apply_threads(const Common& c);
+/// A split of the precomp data named by `c`, or of the built-in demo without --data_path.
+train::Dataset load_split(const Common& c, const std::string& split);
+/// A model applies only to data of its own vocabulary and feature width (eval/data_checks.h).
+void check_data_fits(const models::ModelConfig& m, const train::Dataset& d, const std::string& model_file);
+/// The --device choice; a CUDA device that does not answer is reported here, before any work.
+Device device_for(const Common& c);
+/// A model file: the project's safetensors, or an official .pth.tar converted on the fly.
+std::unique_ptr<models::RetrievalModel> load_any_model(const std::string& path, Device dev);
+
+/// One subcommand of the tool: its parser and what it does once its options are parsed (an exit code;
+/// errors are thrown as imram::Error and mapped to exit codes by main).
+struct Subcommand {
+    CLI::App* app = nullptr;
+    std::function<int()> run;
+};
+Subcommand add_train(CLI::App& app);
+Subcommand add_eval(CLI::App& app);
+Subcommand add_search(CLI::App& app);
+Subcommand add_encode(CLI::App& app);
+Subcommand add_inspect(CLI::App& app);
+Subcommand add_convert(CLI::App& app);
+Subcommand add_export_demo(CLI::App& app);
+Subcommand add_vocab(CLI::App& app);
+
+}  // namespace imram::cli

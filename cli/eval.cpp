@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+// `imram eval`: evaluate a model on a split.
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "cli/common.h"
+#include "eval/evaluate.h"
+#include "io/npy.h"
+
+namespace imram::cli {
+namespace fs = std::filesystem;
+namespace {
+
+struct EvalCommand {
+    Common ec;
+    std::string checkpoint, split = "test";
+    bool json = false;
+    CLI::App* ev = nullptr;
+    std::string save_sims;
+    std::int64_t folds = 0;
+    bool fold5 = false;
+
+    explicit EvalCommand(CLI::App& app) {
+        ev = app.add_subcommand("eval", "evaluate a model file on a split");
+        add_common(ev, ec);
+        ev->add_option("--checkpoint", checkpoint, "model file (.safetensors)")->required();
+        ev->add_option("--split", split, "dev, test or testall");
+        ev->add_flag("--json", json, "print the metrics as JSON");
+        ev->add_option("--save-sims,--save_sims", save_sims, "write the (images x captions) score matrix as .npy");
+        ev->add_option("--folds", folds,
+                       "also report the average over this many folds (COCO 1K: --split testall --folds 5)")
+            ->check(at_least(0));
+        ev->add_flag("--fold5", fold5, "official name: --folds 5");
+    }
+
+    int run() {
+        apply_threads(ec);
+        if (!fs::exists(checkpoint)) {
+            std::fprintf(stderr, "imram eval: --checkpoint %s: no such file\n", checkpoint.c_str());
+            return kExitNoInput;
+        }
+        if (fold5) folds = 5;
+        if (!save_sims.empty() && same_file(checkpoint, save_sims))
+            throw Error::usage("--save-sims " + save_sims + " is the checkpoint itself; choose another file");
+        const auto model = load_any_model(checkpoint, device_for(ec));
+        const train::Dataset d = load_split(ec, split);
+        check_data_fits(model->config(), d, checkpoint);
+        Tensor sims;
+        const train::RetrievalMetrics m = train::evaluate(
+            *model, d, &sims, progress_printer("imram eval " + d.name, "(items encoded + images scored)"));
+        if (!save_sims.empty()) data::save_npy(save_sims, sims);
+        if (json) {
+            std::string out = "{\"checkpoint\": " + json_string(checkpoint) + ", \"split\": " + json_string(d.name) +
+                              ", \"all\": " + m.to_json();
+            if (folds > 1) out += ", \"folds\": " + train::retrieval_metrics_folds(sims, d.im_div, folds).to_json();
+            std::printf("%s}\n", out.c_str());
+        } else {
+            std::printf("%s on %s\n%s", checkpoint.c_str(), d.name.c_str(), m.to_table().c_str());
+            if (folds > 1)
+                std::printf("average over %lld folds\n%s", static_cast<long long>(folds),
+                            train::retrieval_metrics_folds(sims, d.im_div, folds).to_table().c_str());
+        }
+        return 0;
+    }
+};
+
+}  // namespace
+
+Subcommand add_eval(CLI::App& app) {
+    auto c = std::make_shared<EvalCommand>(app);
+    return {c->ev, [c] { return c->run(); }};
+}
+
+}  // namespace imram::cli

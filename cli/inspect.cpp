@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+// `imram inspect`: list a model file's tensors and metadata.
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "cli/common.h"
+#include "models/imram/official_checkpoint.h"
+
+namespace imram::cli {
+namespace fs = std::filesystem;
+namespace {
+
+struct InspectCommand {
+    std::string inspect_file;
+    CLI::App* in = nullptr;
+
+    explicit InspectCommand(CLI::App& app) {
+        in = app.add_subcommand("inspect",
+                                "list a model file's tensors and metadata (or a .pth.tar's tensors and options)");
+        in->add_option("file", inspect_file, "a .safetensors file, or an official IMRAM/SCAN .pth.tar checkpoint")
+            ->required();
+    }
+
+    int run() {
+        if (fs::exists(inspect_file) && pth::is_torch_checkpoint(inspect_file)) {
+            const pth::OfficialCheckpoint c = pth::load_official_checkpoint(inspect_file);
+            std::printf("%s: %s checkpoint, %s layout\n", inspect_file.c_str(), c.family.c_str(), c.format.c_str());
+            std::int64_t total = 0;
+            for (const auto& [name, t] : c.tensors) {
+                std::ostringstream shape;
+                shape << t.shape();
+                std::printf("%-48s %-5s %s\n", name.c_str(), dtype_name(t.dtype()), shape.str().c_str());
+                total += t.numel();
+            }
+            std::printf("%zu tensors, %lld values\n", c.tensors.size(), static_cast<long long>(total));
+            for (const auto& [k, v] : c.options) std::printf("opt %s = %s\n", k.c_str(), v.text().c_str());
+            for (const auto& [k, v] : c.info) std::printf("checkpoint %s = %s\n", k.c_str(), v.text().c_str());
+            return 0;
+        }
+        {
+            if (!fs::exists(inspect_file)) throw Error::missing("inspect: cannot open " + inspect_file);
+            const nn::TensorFile f = nn::load_safetensors(inspect_file);
+            std::int64_t total = 0;
+            for (const auto& [name, t] : f.tensors) {
+                std::ostringstream shape;
+                shape << t.shape();
+                std::printf("%-48s %-5s %s\n", name.c_str(), dtype_name(t.dtype()), shape.str().c_str());
+                total += t.numel();
+            }
+            std::printf("%zu tensors, %lld values\n", f.tensors.size(), static_cast<long long>(total));
+            for (const auto& [k, v] : f.metadata) std::printf("metadata %s = %s\n", k.c_str(), v.c_str());
+            return 0;
+        }
+        return kExitUsage;
+    }
+};
+
+}  // namespace
+
+Subcommand add_inspect(CLI::App& app) {
+    auto c = std::make_shared<InspectCommand>(app);
+    return {c->in, [c] { return c->run(); }};
+}
+
+}  // namespace imram::cli

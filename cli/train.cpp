@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: MIT
+// `imram train`: train a model.
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/common.h"
+#include "models/imram/checkpoint.h"
+#include "train/trainer.h"
+
+namespace imram::cli {
+namespace fs = std::filesystem;
+namespace {
+
+/// The run's verdict on collapse (the epochs' own warnings scrolled by with the progress).
+void warn_if_collapsed(const train::TrainSummary& s, const std::string& what) {
+    if (s.collapsed_epochs == 0) return;
+    std::fprintf(stderr,
+                 "imram train: warning: %s: %lld of %lld epochs collapsed (every score of a batch nearly equal)%s; "
+                 "see the \"collapse\" records in metrics.jsonl\n",
+                 what.c_str(), static_cast<long long>(s.collapsed_epochs), static_cast<long long>(s.epochs),
+                 s.last_epoch_collapsed ? ", the last one too" : "");
+}
+
+/// A model mode the engine knows (models::parse_mode), as an option check.
+CLI::Validator known_model_mode() {
+    return CLI::Validator(
+        [](std::string& m) {
+            try {
+                models::parse_mode(m);
+                return std::string();
+            } catch (const Error&) {
+                return "unknown model mode '" + m +
+                       "': expected text_IMRAM, image_IMRAM, full_IMRAM, scan_t2i, scan_i2t or vse";
+            }
+        },
+        "MODE");
+}
+
+struct TrainCommand {
+    Common tc;
+    models::ModelConfig mc;  // the official defaults (opts.py); the demo overrides some below
+    std::string mode = "full_IMRAM";
+    train::TrainerOptions to;
+    CLI::App* tr = nullptr;
+    std::string agg = "Mean";
+    std::string logger_name, model_name;
+    bool max_violation = false, bi_gru = false;
+    std::string cross_attn;
+    std::int64_t workers = 0, img_dim = 0;
+    std::int64_t num_layers = 1;
+    std::string raw_feature_norm = "clipped_l2norm", precomp_enc_type = "basic";
+    std::vector<std::string> compare_modes;
+
+    explicit TrainCommand(CLI::App& app) {
+        to.batch_size = 128, to.num_epochs = 30, to.learning_rate = 2e-4, to.lr_update = 15;
+        tr = app.add_subcommand("train", "train a model (default: on the built-in demo data)");
+        add_common(tr, tc);
+        tr->add_option("--model_mode,--model-mode", mode,
+                       "text_IMRAM, image_IMRAM, full_IMRAM, scan_t2i, scan_i2t, vse")
+            ->check(known_model_mode());
+        tr->add_option("--iteration_step,--iteration-step", mc.iteration_step, "matching steps K")->check(at_least(1));
+        tr->add_option("--lambda_softmax,--lambda-softmax", mc.lambda_softmax, "attention softmax temperature")
+            ->check(finite_number(false));
+        tr->add_option("--agg_func,--agg-func", agg,
+                       "SCAN pooling over fragments: LogSumExp, Mean (default), Max or Sum")
+            ->check(CLI::IsMember({"LogSumExp", "Mean", "Max", "Sum"}));
+        tr->add_option("--lambda_lse,--lambda-lse", mc.lambda_lse,
+                       "SCAN LogSumExp temperature (with --agg_func LogSumExp)")
+            ->check(finite_number(false));
+        tr->add_flag("--no_IMRAM_norm,--no-IMRAM-norm", mc.no_imram_norm, "do not l2-normalise memory outputs");
+        tr->add_option("--embed_size,--embed-size", mc.embed_size, "joint embedding size")->check(at_least(1));
+        tr->add_option("--word_dim,--word-dim", mc.word_dim, "word vector size")->check(at_least(1));
+        tr->add_option("--margin", mc.margin, "contrastive margin")->check(finite_number(true));
+        tr->add_option("--batch_size,--batch-size", to.batch_size, "batch size")->check(at_least(2));
+        tr->add_option("--num_epochs,--num-epochs", to.num_epochs, "epochs")->check(at_least(1));
+        tr->add_option("--learning_rate,--learning-rate", to.learning_rate, "initial learning rate")
+            ->check(finite_number(false));
+        tr->add_option("--lr_update,--lr-update", to.lr_update, "decay the learning rate 10x every N epochs")
+            ->check(at_least(1));
+        tr->add_option("--grad_clip,--grad-clip", to.grad_clip, "global gradient norm clip (0: no clipping)")
+            ->check(finite_number(true));
+        tr->add_option("--max_steps,--max-steps", to.max_steps, "stop after N steps (0: all epochs)")
+            ->check(at_least(0));
+        tr->add_option(
+            "--resume", to.resume,
+            "continue exactly from a run's checkpoint_last.safetensors, in that run's directory, with its settings");
+        tr->add_option("--save_every,--save-every", to.save_every, "write checkpoint_last every N steps")
+            ->check(at_least(0));
+        tr->add_option(
+              "--warmup_epochs,--warmup-epochs", to.warmup_epochs,
+              "epochs summing all violating negatives before the hardest negative (0: the official recipe; the "
+              "built-in demo uses 1)")
+            ->check(at_least(0));
+        tr->add_option("--run_dir,--run-dir", to.run_dir, "where checkpoints and metrics go (default runs/demo)");
+        tr->add_option("--logger_name,--logger-name", logger_name,
+                       "official name: the run directory (when --run_dir is not given)");
+        tr->add_option("--model_name,--model-name", model_name,
+                       "official name: where checkpoints go; here the run directory (over --logger_name)");
+        tr->add_flag(
+            "--mask_duplicates,--mask-duplicates", to.mask_duplicates,
+            "a batch's pairs that belong together (two captions of one image, or the same caption word for word) "
+            "are not used as negatives (the official code uses them)");
+        tr->add_flag("--overwrite", to.overwrite,
+                     "a fresh run may replace the run files of an earlier run in --run_dir");
+        tr->add_option("--log_step,--log-step", to.log_every, "progress line every N steps")->check(at_least(0));
+        tr->add_option("--val_step,--val-step", to.val_every,
+                       "also evaluate dev every N steps inside an epoch (logged; 0: off)")
+            ->check(at_least(0));
+        // The official train.py options that have one meaning here (docs/cli.md, "Official options").
+        tr->add_flag(
+            "--max_violation,--max-violation", max_violation,
+            "hardest negative from the first epoch (the default on real data; every official script passes it)");
+        tr->add_flag("--bi_gru,--bi-gru", bi_gru,
+                     "bidirectional GRU text encoder (the only one: the official code needs it)");
+        tr->add_option("--cross_attn,--cross-attn", cross_attn,
+                       "SCAN's direction: t2i or i2t (without --model_mode: scan_t2i/scan_i2t)")
+            ->check(CLI::IsMember({"t2i", "i2t"}));
+        tr->add_option("--workers", workers,
+                       "accepted and ignored: data is read in-process (the official loaders ignore it too)");
+        tr->add_option("--img_dim,--img-dim", img_dim, "feature values per region; checked against the data")
+            ->check(at_least(1));
+        tr->add_option("--num_layers,--num-layers", num_layers, "GRU layers (1, as in every official script)")
+            ->check(CLI::Validator(
+                [](std::string& v) {
+                    return v == "1" ? std::string()
+                                    : "only 1 GRU layer is implemented (the official scripts use 1), got " + v;
+                },
+                "1"));
+        tr->add_option("--raw_feature_norm,--raw-feature-norm", raw_feature_norm,
+                       "attention input normalisation: clipped_l2norm (the only one implemented; the official default)")
+            ->check(CLI::IsMember({"clipped_l2norm"}));
+        tr->add_option("--precomp_enc_type,--precomp-enc-type", precomp_enc_type, "image encoder: basic (the only one)")
+            ->check(CLI::IsMember({"basic"}));
+        tr->add_option("--compare", compare_modes,
+                       "after training, train these modes too with the same data, epochs and seed and print a test "
+                       "rsum table (e.g. --compare scan_t2i vse)")
+            ->check(known_model_mode());  // at parse time, not after the main run has trained for hours
+    }
+
+    int run() {
+        apply_threads(tc);
+        auto given = [&](const char* name) { return tr->count(name) > 0; };
+        auto note = [](const std::string& m) { std::fprintf(stderr, "imram train: note: %s\n", m.c_str()); };
+        // The official option names (docs/cli.md): each either means what it means there or says why not.
+        if (given("--workers"))
+            note("--workers is ignored: the data is read in-process (the official loaders ignore it too)");
+        if (!cross_attn.empty()) {
+            const std::string scan = "scan_" + cross_attn;
+            if (!given("--model_mode"))
+                mode = scan;  // SCAN's train.py picks the direction with --cross_attn
+            else if (mode.starts_with("scan_") && mode != scan)
+                throw Error::usage("--cross_attn " + cross_attn + " contradicts --model_mode " + mode);
+            else if (!mode.starts_with("scan_"))
+                note("--cross_attn applies to SCAN; " + mode + " fixes its own directions");
+        }
+        mc.agg = models::parse_agg(agg);
+        if (given("--lambda_lse") && mc.agg != models::Agg::LogSumExp)
+            note("--lambda_lse has no effect unless --agg_func LogSumExp");
+        if (given("--agg_func") && !mode.starts_with("scan_"))
+            note("--agg_func applies to SCAN; IMRAM and VSE++ average (as in the official code)");
+        if (!given("--run_dir")) {
+            if (!model_name.empty())
+                to.run_dir = model_name;
+            else if (!logger_name.empty())
+                to.run_dir = logger_name;
+            if (!model_name.empty() && !logger_name.empty() && model_name != logger_name)
+                note("metrics and checkpoints both go to " + model_name + " (--model_name); --logger_name is not used");
+        }
+        if (tc.data_path.empty()) {
+            // Demo-sized defaults, for options the user did not set: the demo trains in about two
+            // minutes on 2 cores (the official sizes would take hours).
+            auto unset = [&](const char* name) { return !given(name); };
+            if (unset("--embed_size")) mc.embed_size = 128;
+            if (unset("--word_dim")) mc.word_dim = 32;
+            if (unset("--iteration_step")) mc.iteration_step = 2;
+            if (unset("--batch_size")) to.batch_size = 32;
+            if (unset("--learning_rate")) to.learning_rate = 1e-3;
+            if (unset("--num_epochs")) to.num_epochs = 8;
+            // One epoch of the summed-violation loss first: from its initialisation the hardest-negative
+            // loss can collapse on this data (every score equal, loss pinned at 2 x margin x B) and stay
+            // there; measured in docs/RESULTS.md. Real data keeps the official recipe (no warm-up).
+            // --max_violation asks for the hardest negative from the start, as in the official code.
+            if (unset("--warmup_epochs") && !max_violation) to.warmup_epochs = 1;
+        }
+        mc.mode = models::parse_mode(mode);
+        to.seed = tc.seed;
+        if (!to.resume.empty()) {
+            if (!fs::exists(to.resume)) throw Error::missing("--resume: cannot open " + to.resume);
+            // A resume continues the run where it was: in its directory, with its schedule. Flags that
+            // would change the schedule midway are refused; the ones left unset take the stored values.
+            const nn::TensorFile last = nn::load_safetensors(to.resume);
+            if (!given("--run_dir") && model_name.empty() && logger_name.empty()) {
+                const fs::path parent = fs::path(to.resume).parent_path();
+                to.run_dir = parent.empty() ? "." : parent.string();
+            }
+            auto stored = [&](const char* key, const char* flag, auto& value) {
+                auto it = last.metadata.find(key);
+                if (it == last.metadata.end()) return;  // written before the field existed
+                using V = std::decay_t<decltype(value)>;
+                V v{};
+                std::istringstream in(it->second);
+                in >> v;
+                if (!given(flag))
+                    value = v;
+                else if (v != value)
+                    throw Error::usage(std::string(flag) + " contradicts the resumed run, which used " + it->second +
+                                       " (" + to.resume + "); leave it out to continue with the run's value");
+            };
+            stored("seed", "--seed", tc.seed);
+            stored("batch_size", "--batch_size", to.batch_size);
+            stored("learning_rate", "--learning_rate", to.learning_rate);
+            stored("lr_update", "--lr_update", to.lr_update);
+            stored("grad_clip", "--grad_clip", to.grad_clip);
+            stored("warmup_epochs", "--warmup_epochs", to.warmup_epochs);
+            stored("mask_duplicates", "--mask_duplicates", to.mask_duplicates);
+            if (!given("--num_epochs")) stored("num_epochs", "--num_epochs", to.num_epochs);  // may be extended
+            to.seed = tc.seed;
+        }
+        const train::Dataset train_set = load_split(tc, "train");
+        const train::Dataset dev_set = load_split(tc, "dev");
+        mc.vocab_size = train_set.vocab_size;
+        if (img_dim > 0 && img_dim != train_set.images.size(2))
+            throw Error::usage("--img_dim " + std::to_string(img_dim) + " but " + train_set.name + " has " +
+                               std::to_string(train_set.images.size(2)) + " feature values per region");
+        mc.img_dim = train_set.images.size(2);
+        // Resuming takes the model's hyper-parameters from the checkpoint itself.
+        std::unique_ptr<models::RetrievalModel> owned =
+            to.resume.empty() ? std::make_unique<models::RetrievalModel>(mc, tc.seed, DType::F32, device_for(tc))
+                              : models::load_model(to.resume, DType::F32, device_for(tc));
+        models::RetrievalModel& model = *owned;
+        if (!to.resume.empty()) {
+            const models::ModelConfig& have = model.config();
+            auto refuse_if = [&](const char* flag, bool differs, const std::string& stored_value) {
+                if (given(flag) && differs)
+                    throw Error::usage(std::string(flag) + " contradicts the resumed model, which has " + stored_value +
+                                       " (" + to.resume + ")");
+            };
+            refuse_if("--model_mode", have.mode != mc.mode, models::mode_name(have.mode));
+            refuse_if("--embed_size", have.embed_size != mc.embed_size, std::to_string(have.embed_size));
+            refuse_if("--word_dim", have.word_dim != mc.word_dim, std::to_string(have.word_dim));
+            refuse_if("--iteration_step", have.iteration_step != mc.iteration_step,
+                      std::to_string(have.iteration_step));
+            refuse_if("--lambda_softmax", have.lambda_softmax != mc.lambda_softmax,
+                      std::to_string(have.lambda_softmax));
+            refuse_if("--lambda_lse", have.lambda_lse != mc.lambda_lse, std::to_string(have.lambda_lse));
+            refuse_if("--agg_func", have.agg != mc.agg, models::agg_name(have.agg));
+            refuse_if("--no_IMRAM_norm", have.no_imram_norm != mc.no_imram_norm, have.no_imram_norm ? "it" : "not it");
+            refuse_if("--margin", have.margin != mc.margin, std::to_string(have.margin));
+            check_data_fits(have, train_set, to.resume);
+        }
+        mc = model.config();
+        std::fprintf(stderr,
+                     "imram train: %s, K %lld, lambda %.3g, D %lld on %s (%lld images, %lld captions); "
+                     "%lld parameters; run dir %s\n",
+                     models::mode_name(mc.mode), static_cast<long long>(mc.steps()), mc.lambda_softmax,
+                     static_cast<long long>(mc.embed_size), train_set.name.c_str(),
+                     static_cast<long long>(train_set.images.size(0)), static_cast<long long>(train_set.num_captions()),
+                     static_cast<long long>(model.num_parameters()), to.run_dir.c_str());
+        const train::TrainSummary s = train::train(model, train_set, dev_set, to);
+        if (s.interrupted) return 128 + s.stop_signal;  // as a shell reports a process ended by that signal
+        warn_if_collapsed(s, models::mode_name(mc.mode));
+        if (!fs::exists(fs::path(to.run_dir) / "model_best.safetensors")) {
+            std::printf(
+                "stopped after %lld steps inside the first epoch; no evaluated model yet (resume with "
+                "--resume %s/checkpoint_last.safetensors)\n",
+                static_cast<long long>(s.steps), to.run_dir.c_str());
+            return 0;
+        }
+        const train::Dataset test_set = load_split(tc, "test");
+        const auto best =
+            models::load_model((fs::path(to.run_dir) / "model_best.safetensors").string(), DType::F32, device_for(tc));
+        const train::RetrievalMetrics m = train::evaluate(*best, test_set);
+        std::printf("trained %lld epochs, %lld steps (%lld skipped); best dev rsum %.2f\n%s: model_best\n%s",
+                    static_cast<long long>(s.epochs), static_cast<long long>(s.steps),
+                    static_cast<long long>(s.skipped_steps), s.best_rsum, test_set.name.c_str(), m.to_table().c_str());
+        if (!compare_modes.empty()) {
+            // The same recipe for other matchers: what cross attention and the memory buy on this data.
+            std::vector<std::pair<std::string, train::RetrievalMetrics>> rows{{models::mode_name(mc.mode), m}};
+            for (const std::string& name : compare_modes) {
+                models::ModelConfig other = mc;
+                other.mode = models::parse_mode(name);
+                if (other.mode == models::Mode::ScanT2I || other.mode == models::Mode::ScanI2T ||
+                    other.mode == models::Mode::VSE)
+                    other.iteration_step = 1;
+                train::TrainerOptions o = to;
+                o.run_dir = (fs::path(to.run_dir) / ("compare_" + name)).string();
+                o.resume.clear();
+                o.overwrite = true;  // inside this run's directory: an earlier run's compare_ is this run's to replace
+                std::fprintf(stderr, "imram train: --compare %s (%s)\n", name.c_str(), o.run_dir.c_str());
+                models::RetrievalModel cmp(other, tc.seed, DType::F32, device_for(tc));
+                const train::TrainSummary cs = train::train(cmp, train_set, dev_set, o);
+                if (cs.interrupted) return 128 + cs.stop_signal;
+                warn_if_collapsed(cs, name);
+                const auto cbest = models::load_model((fs::path(o.run_dir) / "model_best.safetensors").string(),
+                                                      DType::F32, device_for(tc));
+                rows.emplace_back(models::mode_name(other.mode), train::evaluate(*cbest, test_set));
+            }
+            std::printf("\ncomparison on %s (same data, epochs, batch and seed; best dev epoch of each):\n",
+                        test_set.name.c_str());
+            std::printf("  %-12s %7s %7s %7s %7s %7s %7s %8s\n", "model", "i2t R1", "R5", "R10", "t2i R1", "R5", "R10",
+                        "rsum");
+            for (const auto& [name, r] : rows)
+                std::printf("  %-12s %7.1f %7.1f %7.1f %7.1f %7.1f %7.1f %8.1f\n", name.c_str(), r.i2t.r1, r.i2t.r5,
+                            r.i2t.r10, r.t2i.r1, r.t2i.r5, r.t2i.r10, r.rsum());
+        }
+        return 0;
+    }
+};
+
+}  // namespace
+
+Subcommand add_train(CLI::App& app) {
+    auto c = std::make_shared<TrainCommand>(app);
+    return {c->tr, [c] { return c->run(); }};
+}
+
+}  // namespace imram::cli
