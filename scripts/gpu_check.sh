@@ -1,23 +1,56 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# For a machine with a GPU: build with the CUDA backend, run the real-GPU tests (a missing device
-# is a failure here, not a skip), and write the CUDA benchmarks to JSON.
+# For a machine with a GPU: run the real-GPU tests (a missing device is a failure here, not a skip),
+# compute-sanitizer's memcheck on them when it is installed, the CUDA benchmarks (to JSON), and a
+# short demo training on the GPU and on the CPU.
 #
-#   scripts/gpu_check.sh [OUT_DIR]       (default: build/gpu-results)
+#   scripts/gpu_check.sh [OUT_DIR]                   build here with the CUDA backend, then check
+#   scripts/gpu_check.sh --prebuilt DIR [OUT_DIR]    check with the binaries of scripts/gpu_bundle.sh
+#                                                    (for a GPU machine without the build packages)
+# OUT_DIR defaults to build/gpu-results.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+prebuilt=""
+if [[ "${1:-}" == "--prebuilt" ]]; then
+    prebuilt=${2:?--prebuilt needs the bundle folder}
+    shift 2
+fi
 OUT=${1:-build/gpu-results}
 mkdir -p "$OUT"
-bash scripts/setup.sh
-cmake -S . -B build/gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DIMRAM_CUDA=ON -DIMRAM_WERROR=ON \
-    -DIMRAM_BUILD_TESTS=ON -DIMRAM_BUILD_BENCH=ON
-cmake --build build/gpu -j"$(nproc)" --target imram_gpu_tests imram_bench_cuda
-nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1 || true
-REQUIRE_GPU=1 build/gpu/tests/imram_gpu_tests "[parity]" --order lex 2>&1 | tee "$OUT/gpu_tests.txt"
+if [[ -n "$prebuilt" ]]; then
+    BIN=$prebuilt/bin
+    # The bundle's own copies of the libraries the build machine had; CUDA's come from this machine.
+    export LD_LIBRARY_PATH="$prebuilt/lib:/usr/local/cuda/lib64:/usr/local/cuda/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    ldd "$BIN/imram" > "$OUT/ldd.txt" 2>&1
+    if grep -q "not found" "$OUT/ldd.txt"; then
+        echo "gpu_check: missing libraries:" >&2
+        grep "not found" "$OUT/ldd.txt" >&2
+        exit 1
+    fi
+else
+    bash scripts/setup.sh
+    cmake -S . -B build/gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DIMRAM_CUDA=ON -DIMRAM_WERROR=ON \
+        -DIMRAM_BUILD_TESTS=ON -DIMRAM_BUILD_BENCH=ON
+    cmake --build build/gpu -j"$(nproc)" --target imram imram_gpu_tests imram_bench_cuda
+    BIN=build/gpu/bin
+    mkdir -p "$BIN"
+    ln -sf "$ROOT/build/gpu/imram" "$ROOT/build/gpu/tests/imram_gpu_tests" "$ROOT/build/gpu/bench/imram_bench_cuda" "$BIN/"
+fi
+{ nvidia-smi; nproc; grep -m1 'model name' /proc/cpuinfo; } > "$OUT/machine.txt" 2>&1 || true
+REQUIRE_GPU=1 "$BIN/imram_gpu_tests" --order lex 2>&1 | tee "$OUT/gpu_tests.txt"
 if command -v compute-sanitizer > /dev/null; then
-    compute-sanitizer --tool memcheck --error-exitcode=1 build/gpu/tests/imram_gpu_tests "[parity]" \
+    compute-sanitizer --tool memcheck --error-exitcode=1 "$BIN/imram_gpu_tests" "[parity]" \
         > "$OUT/memcheck.txt" 2>&1
 fi
-build/gpu/bench/imram_bench_cuda --benchmark_out="$OUT/bench_cuda.json" --benchmark_out_format=json
+"$BIN/imram_bench_cuda" --benchmark_out="$OUT/bench_cuda.json" --benchmark_out_format=json
+# The demo on the GPU and on this machine's CPU: the same recipe, so the rsums should agree closely.
+run_dir=$(mktemp -d)
+TIMEFORMAT='real %R s'
+for dev in cuda cpu; do
+    { time "$BIN/imram" train --device "$dev" --run_dir "$run_dir/$dev" --log_step 0; } > "$OUT/demo_$dev.txt" 2>&1 ||
+        { cat "$OUT/demo_$dev.txt" >&2; exit 1; }
+    grep -E "^rsum|^real" "$OUT/demo_$dev.txt" | sed "s/^/demo on $dev: /"
+done
+rm -rf "$run_dir"
 echo "results in $OUT"
