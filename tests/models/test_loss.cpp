@@ -31,6 +31,18 @@ Batch batch(std::int64_t B, DType dt) {
     b.ids = from_vector(ids, {B, 6});
     return b;
 }
+
+/// Every parameter's gradient in `got` equals the one in `want` to 1e-12 (relative to want's largest).
+void check_same_grads(RetrievalModel& want, RetrievalModel& got) {
+    auto pw = want.named_parameters();
+    auto pg = got.named_parameters();
+    for (std::size_t i = 0; i < pw.size(); ++i) {
+        INFO(pw[i].first);
+        const Tensor gw = pw[i].second->grad().defined() ? pw[i].second->grad() : zeros_like(*pw[i].second);
+        const Tensor gg = pg[i].second->grad().defined() ? pg[i].second->grad() : zeros_like(*pg[i].second);
+        CHECK(testing::diff(gg, gw).max_abs <= 1e-12 * std::max(1.0, testing::diff(gw, zeros_like(gw)).max_abs));
+    }
+}
 }  // namespace
 
 TEST_CASE("loss: known value of the hardest-negative loss", "[models]") {
@@ -55,14 +67,7 @@ TEST_CASE("loss: the sparse backward gives the dense loss and gradients", "[mode
             ls.loss.backward();
             CHECK(ls.pairs_scored <= 15);
             CHECK(ls.loss.item<double>() == Approx(ld.item<double>()).epsilon(1e-12));
-            auto pd = dense.named_parameters();
-            auto ps = sparse.named_parameters();
-            for (std::size_t i = 0; i < pd.size(); ++i) {
-                INFO(pd[i].first);
-                const Tensor gd = pd[i].second->grad().defined() ? pd[i].second->grad() : zeros_like(*pd[i].second);
-                const Tensor gs = ps[i].second->grad().defined() ? ps[i].second->grad() : zeros_like(*ps[i].second);
-                CHECK(testing::diff(gs, gd).max_abs <= 1e-12 * std::max(1.0, testing::diff(gd, zeros_like(gd)).max_abs));
-            }
+            check_same_grads(dense, sparse);
         }
     }
 }
@@ -152,14 +157,7 @@ TEST_CASE("loss: pairs marked as not negatives are left out, in the dense loss a
             const StepResult r =
                 contrastive_step(chunked, b.images, b.ids, b.lengths, 0.2, /*chunk_pairs=*/2, max_violation, mask);
             CHECK(r.loss == Approx(want).epsilon(1e-12));
-            auto pd = dense.named_parameters();
-            auto pc = chunked.named_parameters();
-            for (std::size_t i = 0; i < pd.size(); ++i) {
-                INFO(pd[i].first);
-                const Tensor gd = pd[i].second->grad().defined() ? pd[i].second->grad() : zeros_like(*pd[i].second);
-                const Tensor gc = pc[i].second->grad().defined() ? pc[i].second->grad() : zeros_like(*pc[i].second);
-                CHECK(testing::diff(gc, gd).max_abs <= 1e-12 * std::max(1.0, testing::diff(gd, zeros_like(gd)).max_abs));
-            }
+            check_same_grads(dense, chunked);
         }
     }
 }
@@ -177,14 +175,7 @@ TEST_CASE("loss: the chunked training step gives the dense loss's gradients", "[
                 contrastive_step(chunked, b.images, b.ids, b.lengths, 0.2, /*chunk_pairs=*/2, max_violation);
             CHECK(r.loss == Approx(ld.item<double>()).epsilon(1e-12));
             CHECK(r.pairs_backpropagated > 2);  // several chunks
-            auto pd = dense.named_parameters();
-            auto pc = chunked.named_parameters();
-            for (std::size_t i = 0; i < pd.size(); ++i) {
-                INFO(pd[i].first);
-                const Tensor gd = pd[i].second->grad().defined() ? pd[i].second->grad() : zeros_like(*pd[i].second);
-                const Tensor gc = pc[i].second->grad().defined() ? pc[i].second->grad() : zeros_like(*pc[i].second);
-                CHECK(testing::diff(gc, gd).max_abs <= 1e-12 * std::max(1.0, testing::diff(gd, zeros_like(gd)).max_abs));
-            }
+            check_same_grads(dense, chunked);
         }
       }
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/ops.h"
+#include "tests/testing/capture_stderr.h"
 #include "tests/testing/temp.h"
 #include "train/collapse.h"
 #include "data/demo_data.h"
@@ -18,32 +19,6 @@
 using namespace imram;
 
 namespace {
-
-/// Runs `fn` with stderr sent to a file; returns what it wrote there.
-template <class Fn>
-std::string capture_stderr(Fn&& fn) {
-    const std::string path = testing::tmp_path("collapse_stderr.txt");
-    std::fflush(stderr);
-    const int saved = ::dup(2);
-    std::FILE* f = std::fopen(path.c_str(), "w");
-    REQUIRE(f);
-    ::dup2(::fileno(f), 2);
-    try {
-        fn();
-    } catch (...) {
-        std::fflush(stderr);
-        ::dup2(saved, 2);
-        ::close(saved);
-        std::fclose(f);
-        throw;
-    }
-    std::fflush(stderr);
-    ::dup2(saved, 2);
-    ::close(saved);
-    std::fclose(f);
-    std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 std::vector<nlohmann::json> read_jsonl(const std::string& path) {
     std::vector<nlohmann::json> out;
@@ -135,7 +110,7 @@ TEST_CASE("collapse: a model driven into the collapsed state is reported on stde
         t.run_dir = testing::tmp_path("collapse_run");
         std::filesystem::remove_all(t.run_dir);
         train::TrainSummary s;
-        const std::string err = capture_stderr([&] { s = train::train(model, tr, dev, t); });
+        const std::string err = testing::capture_stderr([&] { s = train::train(model, tr, dev, t); });
         CHECK(s.collapsed_epochs == 2);
         CHECK(s.last_epoch_collapsed);
         CHECK_THAT(err, Catch::Contains("training has collapsed in epoch 1") &&
@@ -154,7 +129,7 @@ TEST_CASE("collapse: a model driven into the collapsed state is reported on stde
         t.run_dir = testing::tmp_path("collapse_run_healthy");
         std::filesystem::remove_all(t.run_dir);
         train::TrainSummary s;
-        const std::string err = capture_stderr([&] { s = train::train(model, tr, dev, t); });
+        const std::string err = testing::capture_stderr([&] { s = train::train(model, tr, dev, t); });
         CHECK(s.collapsed_epochs == 0);
         CHECK_THAT(err, !Catch::Contains("collapsed"));
         const auto lines = read_jsonl(t.run_dir + "/metrics.jsonl");

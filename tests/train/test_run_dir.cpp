@@ -15,6 +15,7 @@
 #include "base/check.h"
 #include "models/imram/checkpoint.h"
 #include "nn/safetensors.h"
+#include "tests/testing/capture_stderr.h"
 #include "tests/testing/temp.h"
 #include "data/demo_data.h"
 #include "train/run_dir.h"
@@ -44,30 +45,6 @@ struct Tiny {
     }
 };
 
-std::string silently(const std::function<void()>& f) {
-    // The trainer reports on stderr; keep the test log readable.
-    std::fflush(stderr);
-    const int saved = ::dup(2);
-    const std::string path = testing::tmp_path("stderr.txt");
-    std::FILE* sink = std::fopen(path.c_str(), "w");
-    ::dup2(::fileno(sink), 2);
-    try {
-        f();
-    } catch (...) {
-        std::fflush(stderr);
-        ::dup2(saved, 2);
-        ::close(saved);
-        std::fclose(sink);
-        throw;
-    }
-    std::fflush(stderr);
-    ::dup2(saved, 2);
-    ::close(saved);
-    std::fclose(sink);
-    std::ifstream in(path);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 }  // namespace
 
 TEST_CASE("run directory lock: a second holder is refused until the first lets go", "[train]") {
@@ -93,7 +70,7 @@ TEST_CASE("run directory: a fresh run refuses an earlier run's files; --overwrit
     fs::remove_all(o.run_dir);
     {
         models::RetrievalModel m(t.c, 5);
-        silently([&] { train::train(m, t.tr, t.dev, o); });
+        testing::capture_stderr([&] { train::train(m, t.tr, t.dev, o); });
     }
     REQUIRE(fs::exists(fs::path(o.run_dir) / "checkpoint_last.safetensors"));
     std::ofstream(fs::path(o.run_dir) / "notes.txt") << "mine\n";
@@ -101,7 +78,7 @@ TEST_CASE("run directory: a fresh run refuses an earlier run's files; --overwrit
     std::ofstream(fs::path(o.run_dir) / "compare_vse" / "metrics.csv") << "old\n";
     models::RetrievalModel m(t.c, 5);
     try {
-        silently([&] { train::train(m, t.tr, t.dev, o); });
+        testing::capture_stderr([&] { train::train(m, t.tr, t.dev, o); });
         FAIL("a second fresh run into the same directory was not refused");
     } catch (const Error& e) {
         CHECK(e.kind == ErrorKind::Usage);
@@ -110,7 +87,7 @@ TEST_CASE("run directory: a fresh run refuses an earlier run's files; --overwrit
     }
     o.overwrite = true;
     o.num_epochs = 1, o.max_steps = 0;
-    silently([&] { train::train(m, t.tr, t.dev, o); });
+    testing::capture_stderr([&] { train::train(m, t.tr, t.dev, o); });
     CHECK(fs::exists(fs::path(o.run_dir) / "notes.txt"));        // not a run's file: left alone
     CHECK_FALSE(fs::exists(fs::path(o.run_dir) / "compare_vse"));  // a run's file: cleared
     std::ifstream csv(fs::path(o.run_dir) / "metrics.csv");
@@ -136,7 +113,7 @@ TEST_CASE("SIGTERM stops training after the current step and saves checkpoint_la
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         ::kill(::getpid(), SIGTERM);
     });
-    const std::string err = silently([&] { s = train::train(m, t.tr, t.dev, o); });
+    const std::string err = testing::capture_stderr([&] { s = train::train(m, t.tr, t.dev, o); });
     killer.join();
     CHECK(s.interrupted);
     CHECK(s.stop_signal == SIGTERM);
@@ -155,7 +132,7 @@ TEST_CASE("resume: the run's schedule is stored and a contradicting one refused;
     {
         models::RetrievalModel m(t.c, 5);
         o.max_steps = 4;
-        silently([&] { train::train(m, t.tr, t.dev, o); });
+        testing::capture_stderr([&] { train::train(m, t.tr, t.dev, o); });
     }
     const std::string last = o.run_dir + "/checkpoint_last.safetensors";
     const nn::TensorFile f = nn::load_safetensors(last);
@@ -168,7 +145,7 @@ TEST_CASE("resume: the run's schedule is stored and a contradicting one refused;
     {
         auto m = models::load_model(last);
         try {
-            silently([&] { train::train(*m, t.tr, t.dev, r); });
+            testing::capture_stderr([&] { train::train(*m, t.tr, t.dev, r); });
             FAIL("a resume with another learning rate was not refused");
         } catch (const Error& e) {
             CHECK_THAT(e.message(), Catch::Contains("learning_rate"));
@@ -176,13 +153,13 @@ TEST_CASE("resume: the run's schedule is stored and a contradicting one refused;
     }
     r.learning_rate = 3e-3;
     auto m = models::load_model(last);
-    silently([&] { train::train(*m, t.tr, t.dev, r); });
+    testing::capture_stderr([&] { train::train(*m, t.tr, t.dev, r); });
     // Straight through, for the epoch's loss over all its 10 steps.
     train::TrainerOptions straight = t.options("resume_schedule_straight");
     straight.num_epochs = 1, straight.batch_size = 4, straight.learning_rate = 3e-3;
     fs::remove_all(straight.run_dir);
     models::RetrievalModel m2(t.c, 5);
-    silently([&] { train::train(m2, t.tr, t.dev, straight); });
+    testing::capture_stderr([&] { train::train(m2, t.tr, t.dev, straight); });
     auto loss_of = [](const std::string& dir) {
         std::ifstream in(dir + "/metrics.jsonl");
         std::string l, last_line;
