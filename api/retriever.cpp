@@ -7,10 +7,9 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "kernels/cuda/primitives.h"
-#include "models/imram/checkpoint.h"
 #include "data/tokenize.h"
-#include "models/imram/official_checkpoint.h"
 #include "data/vocab.h"
+#include "models/registry.h"
 
 namespace imram {
 namespace {
@@ -47,32 +46,32 @@ Retriever::~Retriever() = default;
 
 Retriever Retriever::load(const std::string& model_path, const std::string& vocab_path, Device device) {
     Retriever r;
-    r.model_ = models::model_from_tensors(pth::load_model_tensors(model_path), model_path, DType::F32, device);
+    r.model_ = models::load_model(model_path, DType::F32, device);
     r.vocab_ = std::make_unique<data::Vocab>(data::load_vocab(vocab_path));
-    IMRAM_CHECK(r.vocab_->size() == r.model_->config().vocab_size, vocab_path, ": vocabulary has ", r.vocab_->size(),
-                " words but the model ", model_path, " was trained with ", r.model_->config().vocab_size);
+    IMRAM_CHECK(r.vocab_->size() == r.model_->vocab_size(), vocab_path, ": vocabulary has ", r.vocab_->size(),
+                " words but the model ", model_path, " was trained with ", r.model_->vocab_size());
     return r;
 }
 
 Retriever Retriever::load(const std::string& model_path, const std::vector<std::string>& words, Device device) {
     Retriever r;
-    r.model_ = models::model_from_tensors(pth::load_model_tensors(model_path), model_path, DType::F32, device);
+    r.model_ = models::load_model(model_path, DType::F32, device);
     r.vocab_ = std::make_unique<data::Vocab>();
     for (const auto& w : words) r.vocab_->add(w);
-    IMRAM_CHECK(r.vocab_->size() == r.model_->config().vocab_size, "Retriever: ", r.vocab_->size(),
-                " words given but the model ", model_path, " was trained with ", r.model_->config().vocab_size);
+    IMRAM_CHECK(r.vocab_->size() == r.model_->vocab_size(), "Retriever: ", r.vocab_->size(),
+                " words given but the model ", model_path, " was trained with ", r.model_->vocab_size());
     return r;
 }
 
-std::int64_t Retriever::image_feature_size() const { return model_->config().img_dim; }
-std::string Retriever::mode() const { return models::mode_name(model_->config().mode); }
+std::int64_t Retriever::image_feature_size() const { return model_->image_feature_size(); }
+std::string Retriever::mode() const { return model_->mode(); }
 
 Retriever::Images Retriever::encode_images(const Tensor& features) const {
     IMRAM_CHECK(features.dim() == 3 && features.size(2) == image_feature_size() && features.dtype() == DType::F32,
                 "encode_images: expected float32 features (N, R, ", image_feature_size(), "), got ",
                 features.describe());
     NoGradGuard no_grad;
-    return {model_->img_enc.forward(features.to(model_->img_enc.fc_local.weight.device()))};
+    return {model_->encode_images(features.to(model_->device()))};
 }
 
 Retriever::Captions Retriever::encode_captions(const std::vector<std::string>& texts) const {
@@ -91,14 +90,14 @@ Retriever::Captions Retriever::encode_captions(const std::vector<std::string>& t
         c.lengths.push_back(static_cast<std::int64_t>(ids[i].size()));
     }
     const Tensor t = from_vector(flat, {static_cast<std::int64_t>(ids.size()), L});
-    c.words = model_->txt_enc.forward(t.to(model_->img_enc.fc_local.weight.device()), c.lengths);
+    c.words = model_->encode_captions(t.to(model_->device()), c.lengths);
     return c;
 }
 
 Tensor Retriever::score(const Images& images, const Captions& captions) const {
     IMRAM_CHECK(images.regions.defined() && captions.words.defined(), "score: encode the images and captions first");
     NoGradGuard no_grad;
-    return model_->score_matrix_nograd({images.regions, captions.words, captions.lengths});
+    return model_->score_all({images.regions, captions.words, captions.lengths});
 }
 
 std::vector<Retriever::Hit> Retriever::search_images(const std::string& query, const Images& gallery,

@@ -42,10 +42,10 @@ public:
     ~Retriever();
 
     struct Images {
-        Tensor regions;  // (N, R, D) encoded regions
+        Tensor regions;  // (N, ...) the model's image encoding; (N, R, D) regions in the imram family
     };
     struct Captions {
-        Tensor words;                       // (N, L, D) encoded words, padded with zeros
+        Tensor words;                       // (N, ...) the caption encoding; (N, L, D) words, zero-padded, in the imram family
         std::vector<std::int64_t> lengths;  // (N) tokens per caption, with <start> and <end>
     };
     struct Hit {

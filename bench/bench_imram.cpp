@@ -70,12 +70,12 @@ ModelConfig config(Mode m) {
 
 void BM_scan_t2i_fused(benchmark::State& st) {
     const Items it = make_items(st.range(0), st.range(1));
-    RetrievalModel model(config(Mode::ScanT2I), 1);
+    ImramModel model(config(Mode::ScanT2I), 1);
     const double gemm = sgemm_rate();
     double secs = 0;
     for (auto _ : st) {
         const auto t0 = std::chrono::steady_clock::now();
-        benchmark::DoNotOptimize(model.score_matrix_nograd(it.e).raw_data());
+        benchmark::DoNotOptimize(model.score_all(it.e).raw_data());
         secs += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
     const double calls = static_cast<double>(st.iterations());
@@ -89,8 +89,8 @@ void BM_scan_t2i_fused(benchmark::State& st) {
 void BM_imram_fused(benchmark::State& st) {
     const Mode mode = static_cast<Mode>(st.range(2));
     const Items it = make_items(st.range(0), st.range(1));
-    RetrievalModel model(config(mode), 1);
-    for (auto _ : st) benchmark::DoNotOptimize(model.score_matrix_nograd(it.e).raw_data());
+    ImramModel model(config(mode), 1);
+    for (auto _ : st) benchmark::DoNotOptimize(model.score_all(it.e).raw_data());
     const double pairs = static_cast<double>(st.range(0) * st.range(1));
     st.counters["pairs/s"] = benchmark::Counter(pairs * static_cast<double>(st.iterations()), benchmark::Counter::kIsRate);
     st.SetLabel(mode_name(mode));

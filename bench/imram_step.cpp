@@ -21,7 +21,8 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "core/rng.h"
-#include "models/imram/loss.h"
+#include "models/imram/model.h"
+#include "models/triplet_loss.h"
 #include "train/optim.h"
 
 using namespace imram;
@@ -95,7 +96,7 @@ int main(int argc, char** argv) {
     const double gemm = sgemm_gflops();
     std::printf("sgemm (engine matmul 1536x1024x2048): %.1f GFLOP/s\n", gemm);
 
-    RetrievalModel model(cfg, 1);
+    ImramModel model(cfg, 1);
     if (eval_images > 0 && eval_captions > 0) {
         const Data d = make_data(eval_images, eval_captions, cfg.vocab_size, 11);
         NoGradGuard ng;
@@ -103,7 +104,7 @@ int main(int argc, char** argv) {
         const Encoded e = model.encode(d.images, d.ids, d.lengths);
         const double t_enc = seconds_since(t0);
         const auto t1 = Clock::now();
-        const Tensor s = model.score_matrix_nograd(e);
+        const Tensor s = model.score_all(e);
         const double t_score = seconds_since(t1);
         const double pairs = static_cast<double>(eval_images * eval_captions);
         std::printf("eval: %lld x %lld pairs: encode %.2f s, score %.2f s = %.1f us/pair, %.0f pairs/s; "
@@ -119,7 +120,7 @@ int main(int argc, char** argv) {
             host_alloc_reset_peak();
             const auto t0 = Clock::now();
             opt.zero_grad();
-            const StepResult r = contrastive_step(model, d.images, d.ids, d.lengths, cfg.margin, chunk);
+            const StepResult r = contrastive_step(model, d.images, d.ids, d.lengths, cfg.margin, StepOptions{true, {}, chunk});
             const double t_fb = seconds_since(t0);
             const auto t3 = Clock::now();
             opt.step(train::clip_grad_norm(model.parameters(), 2.0).scale);

@@ -17,8 +17,7 @@
 #include "data/vocab.h"
 #include "eval/data_checks.h"
 #include "kernels/cuda/memory.h"
-#include "models/imram/checkpoint.h"
-#include "models/imram/official_checkpoint.h"
+#include "models/registry.h"
 
 namespace imram::cli {
 namespace fs = std::filesystem;
@@ -168,7 +167,7 @@ train::Dataset load_split(const Common& c, const std::string& split) {
     return d;
 }
 
-void check_data_fits(const models::ModelConfig& m, const train::Dataset& d, const std::string& model_file) {
+void check_data_fits(const models::RetrievalModel& m, const train::Dataset& d, const std::string& model_file) {
     train::check_data_fits_model(m, d, d.name + " under " + model_file);
 }
 
@@ -188,8 +187,6 @@ Device device_for(const Common& c) {
 }
 
 std::unique_ptr<models::RetrievalModel> load_any_model(const std::string& path, Device dev) {
-    if (pth::is_torch_checkpoint(path))
-        return models::model_from_tensors(pth::load_model_tensors(path), path, DType::F32, dev);
     return models::load_model(path, DType::F32, dev);
 }
 

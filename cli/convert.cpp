@@ -7,8 +7,7 @@
 #include <string>
 
 #include "cli/common.h"
-#include "models/imram/checkpoint.h"
-#include "models/imram/official_checkpoint.h"
+#include "models/registry.h"
 
 namespace imram::cli {
 namespace fs = std::filesystem;
@@ -28,15 +27,13 @@ struct ConvertCommand {
         if (!fs::exists(convert_in)) throw Error::missing("convert: cannot open " + convert_in);
         if (same_file(convert_in, convert_out))
             throw Error::usage("convert: the output " + convert_out + " is the input checkpoint; choose another name");
-        const pth::OfficialCheckpoint c = pth::load_official_checkpoint(convert_in);
-        const nn::TensorFile f = pth::to_model_file(c);
-        const auto model = models::model_from_tensors(f, convert_in);  // loads, or says why not, before writing
+        // The family whose official checkpoint it is converts it (models/registry.h).
+        const nn::TensorFile f = models::convert_official_checkpoint(convert_in);
+        const auto model = models::model_from_file(f, convert_in);  // loads, or says why not, before writing
         nn::save_safetensors(convert_out, f);
-        const models::ModelConfig& cfg = model->config();
-        std::printf(
-            "wrote %s: %zu tensors (%s checkpoint, %s layout); %s, K %lld, lambda_softmax %g, embed_size %lld\n",
-            convert_out.c_str(), f.tensors.size(), c.family.c_str(), c.format.c_str(), models::mode_name(cfg.mode),
-            static_cast<long long>(cfg.steps()), cfg.lambda_softmax, static_cast<long long>(cfg.embed_size));
+        const auto from = f.metadata.find("converted_format");
+        std::printf("wrote %s: %zu tensors (%s); %s\n", convert_out.c_str(), f.tensors.size(),
+                    from == f.metadata.end() ? "official checkpoint" : from->second.c_str(), model->describe().c_str());
         return 0;
     }
 };

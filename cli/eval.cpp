@@ -48,7 +48,7 @@ struct EvalCommand {
             throw Error::usage("--save-sims " + save_sims + " is the checkpoint itself; choose another file");
         const auto model = load_any_model(checkpoint, device_for(ec));
         const train::Dataset d = load_split(ec, split);
-        check_data_fits(model->config(), d, checkpoint);
+        check_data_fits(*model, d, checkpoint);
         Tensor sims;
         const train::RetrievalMetrics m = train::evaluate(
             *model, d, &sims, progress_printer("imram eval " + d.name, "(items encoded + images scored)"));

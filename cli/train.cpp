@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
 // `imram train`: train a model.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/common.h"
-#include "models/imram/checkpoint.h"
+#include "models/registry.h"
 #include "train/trainer.h"
 
 namespace imram::cli {
@@ -26,24 +30,50 @@ void warn_if_collapsed(const train::TrainSummary& s, const std::string& what) {
                  s.last_epoch_collapsed ? ", the last one too" : "");
 }
 
-/// A model mode the engine knows (models::parse_mode), as an option check.
+/// A model mode of some family of the registry (models/registry.h), as an option check.
 CLI::Validator known_model_mode() {
     return CLI::Validator(
         [](std::string& m) {
-            try {
-                models::parse_mode(m);
-                return std::string();
-            } catch (const Error&) {
-                return "unknown model mode '" + m +
-                       "': expected text_IMRAM, image_IMRAM, full_IMRAM, scan_t2i, scan_i2t or vse";
+            std::string all;
+            for (const std::string& known : models::model_modes()) {
+                if (known == m) return std::string();
+                all += (all.empty() ? "" : ", ") + known;
             }
+            return "unknown model mode '" + m + "': expected one of " + all;
         },
         "MODE");
 }
 
+/// Option values as a model file's metadata writes them, so a given option can be compared with a
+/// resumed model's: numbers by value ("0.2" and "0.20000000000000001"), the rest as text.
+bool same_setting(const std::string& a, const std::string& b) {
+    char *ea = nullptr, *eb = nullptr;
+    const double x = std::strtod(a.c_str(), &ea), y = std::strtod(b.c_str(), &eb);
+    if (!a.empty() && !b.empty() && *ea == '\0' && *eb == '\0') return x == y;
+    return a == b;
+}
+
+/// A model hyper-parameter's text as the registry takes it (models::Options).
+std::string setting_text(double v) {
+    std::ostringstream o;
+    o.precision(17);
+    o << v;
+    return o.str();
+}
+std::string setting_text(std::int64_t v) { return std::to_string(v); }
+std::string setting_text(bool v) { return v ? "true" : "false"; }
+
+/// The model hyper-parameters of the command line, under their official names. Each family reads the
+/// ones it has (models/registry.h) and keeps its defaults for those not set here.
+struct ModelSettings {
+    std::int64_t iteration_step = 3, embed_size = 1024, word_dim = 300;
+    double lambda_softmax = 9.0, lambda_lse = 6.0, margin = 0.2;
+    bool no_imram_norm = false;
+};
+
 struct TrainCommand {
     Common tc;
-    models::ModelConfig mc;  // the official defaults (opts.py); the demo overrides some below
+    ModelSettings mc;  // the official defaults (opts.py); the demo overrides some below
     std::string mode = "full_IMRAM";
     train::TrainerOptions to;
     CLI::App* tr = nullptr;
@@ -55,13 +85,15 @@ struct TrainCommand {
     std::int64_t num_layers = 1;
     std::string raw_feature_norm = "clipped_l2norm", precomp_enc_type = "basic";
     std::vector<std::string> compare_modes;
+    std::map<std::string, std::string> family_settings;  // --<name> of a family's own options
 
     explicit TrainCommand(CLI::App& app) {
         to.batch_size = 128, to.num_epochs = 30, to.learning_rate = 2e-4, to.lr_update = 15;
         tr = app.add_subcommand("train", "train a model (default: on the built-in demo data)");
         add_common(tr, tc);
-        tr->add_option("--model_mode,--model-mode", mode,
-                       "text_IMRAM, image_IMRAM, full_IMRAM, scan_t2i, scan_i2t, vse")
+        std::string modes;
+        for (const std::string& m : models::model_modes()) modes += (modes.empty() ? "" : ", ") + m;
+        tr->add_option("--model_mode,--model-mode", mode, modes)
             ->check(known_model_mode());
         tr->add_option("--iteration_step,--iteration-step", mc.iteration_step, "matching steps K")->check(at_least(1));
         tr->add_option("--lambda_softmax,--lambda-softmax", mc.lambda_softmax, "attention softmax temperature")
@@ -140,6 +172,15 @@ struct TrainCommand {
                        "after training, train these modes too with the same data, epochs and seed and print a test "
                        "rsum table (e.g. --compare scan_t2i vse)")
             ->check(known_model_mode());  // at parse time, not after the main run has trained for hours
+        // Each family's own hyper-parameters (models/registry.h), passed to it as text.
+        for (const models::ModelFamily& fam : models::model_families())
+            for (const models::ModelOption& o : fam.options) {
+                if (family_settings.count(o.name)) continue;  // two families may share one
+                std::string names = "--" + o.name, dashed = o.name;
+                std::replace(dashed.begin(), dashed.end(), '_', '-');
+                if (dashed != o.name) names += ",--" + dashed;
+                tr->add_option(names, family_settings[o.name], o.help + " (" + fam.name + ")");
+            }
     }
 
     int run() {
@@ -158,8 +199,7 @@ struct TrainCommand {
             else if (!mode.starts_with("scan_"))
                 note("--cross_attn applies to SCAN; " + mode + " fixes its own directions");
         }
-        mc.agg = models::parse_agg(agg);
-        if (given("--lambda_lse") && mc.agg != models::Agg::LogSumExp)
+        if (given("--lambda_lse") && agg != "LogSumExp")
             note("--lambda_lse has no effect unless --agg_func LogSumExp");
         if (given("--agg_func") && !mode.starts_with("scan_"))
             note("--agg_func applies to SCAN; IMRAM and VSE++ average (as in the official code)");
@@ -187,7 +227,6 @@ struct TrainCommand {
             // --max_violation asks for the hardest negative from the start, as in the official code.
             if (unset("--warmup_epochs") && !max_violation) to.warmup_epochs = 1;
         }
-        mc.mode = models::parse_mode(mode);
         to.seed = tc.seed;
         if (!to.resume.empty()) {
             if (!fs::exists(to.resume)) throw Error::missing("--resume: cannot open " + to.resume);
@@ -223,47 +262,54 @@ struct TrainCommand {
         }
         const train::Dataset train_set = load_split(tc, "train");
         const train::Dataset dev_set = load_split(tc, "dev");
-        mc.vocab_size = train_set.vocab_size;
         if (img_dim > 0 && img_dim != train_set.images.size(2))
             throw Error::usage("--img_dim " + std::to_string(img_dim) + " but " + train_set.name + " has " +
                                std::to_string(train_set.images.size(2)) + " feature values per region");
-        mc.img_dim = train_set.images.size(2);
+        // The model's settings under their official names; the sizes of the data complete them.
+        models::Options settings{{"model_mode", mode},
+                                 {"vocab_size", setting_text(train_set.vocab_size)},
+                                 {"img_dim", setting_text(train_set.images.size(2))},
+                                 {"agg_func", agg}};
+        std::vector<std::pair<std::string, std::string>> flags;  // (option, flag) pairs, to check a resume
+        auto setting = [&](const char* key, const char* flag, const auto& value) {
+            settings[key] = setting_text(value);
+            flags.emplace_back(key, flag);
+        };
+        setting("iteration_step", "--iteration_step", mc.iteration_step);
+        setting("lambda_softmax", "--lambda_softmax", mc.lambda_softmax);
+        setting("lambda_lse", "--lambda_lse", mc.lambda_lse);
+        setting("no_IMRAM_norm", "--no_IMRAM_norm", mc.no_imram_norm);
+        setting("embed_size", "--embed_size", mc.embed_size);
+        setting("word_dim", "--word_dim", mc.word_dim);
+        setting("margin", "--margin", mc.margin);
+        for (const auto& [key, value] : family_settings)
+            if (given(("--" + key).c_str())) {
+                settings[key] = value;
+                flags.emplace_back(key, "--" + key);
+            }
+        flags.emplace_back("model_mode", "--model_mode");
+        flags.emplace_back("agg_func", "--agg_func");
         // Resuming takes the model's hyper-parameters from the checkpoint itself.
-        std::unique_ptr<models::RetrievalModel> owned =
-            to.resume.empty() ? std::make_unique<models::RetrievalModel>(mc, tc.seed, DType::F32, device_for(tc))
+        std::unique_ptr<models::RetrievalModel> model =
+            to.resume.empty() ? models::create_model(settings, tc.seed, DType::F32, device_for(tc))
                               : models::load_model(to.resume, DType::F32, device_for(tc));
-        models::RetrievalModel& model = *owned;
         if (!to.resume.empty()) {
-            const models::ModelConfig& have = model.config();
-            auto refuse_if = [&](const char* flag, bool differs, const std::string& stored_value) {
-                if (given(flag) && differs)
-                    throw Error::usage(std::string(flag) + " contradicts the resumed model, which has " + stored_value +
-                                       " (" + to.resume + ")");
-            };
-            refuse_if("--model_mode", have.mode != mc.mode, models::mode_name(have.mode));
-            refuse_if("--embed_size", have.embed_size != mc.embed_size, std::to_string(have.embed_size));
-            refuse_if("--word_dim", have.word_dim != mc.word_dim, std::to_string(have.word_dim));
-            refuse_if("--iteration_step", have.iteration_step != mc.iteration_step,
-                      std::to_string(have.iteration_step));
-            refuse_if("--lambda_softmax", have.lambda_softmax != mc.lambda_softmax,
-                      std::to_string(have.lambda_softmax));
-            refuse_if("--lambda_lse", have.lambda_lse != mc.lambda_lse, std::to_string(have.lambda_lse));
-            refuse_if("--agg_func", have.agg != mc.agg, models::agg_name(have.agg));
-            refuse_if("--no_IMRAM_norm", have.no_imram_norm != mc.no_imram_norm, have.no_imram_norm ? "it" : "not it");
-            refuse_if("--margin", have.margin != mc.margin, std::to_string(have.margin));
-            check_data_fits(have, train_set, to.resume);
+            const models::Options have = model->config_metadata();
+            for (const auto& [key, flag] : flags) {
+                const auto it = have.find(key);
+                if (given(flag.c_str()) && it != have.end() && !same_setting(it->second, settings.at(key)))
+                    throw Error::usage(flag + " contradicts the resumed model, which has " + it->second + " (" +
+                                       to.resume + ")");
+            }
+            check_data_fits(*model, train_set, to.resume);
         }
-        mc = model.config();
-        std::fprintf(stderr,
-                     "imram train: %s, K %lld, lambda %.3g, D %lld on %s (%lld images, %lld captions); "
-                     "%lld parameters; run dir %s\n",
-                     models::mode_name(mc.mode), static_cast<long long>(mc.steps()), mc.lambda_softmax,
-                     static_cast<long long>(mc.embed_size), train_set.name.c_str(),
+        std::fprintf(stderr, "imram train: %s on %s (%lld images, %lld captions); %lld parameters; run dir %s\n",
+                     model->describe().c_str(), train_set.name.c_str(),
                      static_cast<long long>(train_set.images.size(0)), static_cast<long long>(train_set.num_captions()),
-                     static_cast<long long>(model.num_parameters()), to.run_dir.c_str());
-        const train::TrainSummary s = train::train(model, train_set, dev_set, to);
+                     static_cast<long long>(model->num_parameters()), to.run_dir.c_str());
+        const train::TrainSummary s = train::train(*model, train_set, dev_set, to);
         if (s.interrupted) return 128 + s.stop_signal;  // as a shell reports a process ended by that signal
-        warn_if_collapsed(s, models::mode_name(mc.mode));
+        warn_if_collapsed(s, model->mode());
         if (!fs::exists(fs::path(to.run_dir) / "model_best.safetensors")) {
             std::printf(
                 "stopped after %lld steps inside the first epoch; no evaluated model yet (resume with "
@@ -280,25 +326,22 @@ struct TrainCommand {
                     static_cast<long long>(s.skipped_steps), s.best_rsum, test_set.name.c_str(), m.to_table().c_str());
         if (!compare_modes.empty()) {
             // The same recipe for other matchers: what cross attention and the memory buy on this data.
-            std::vector<std::pair<std::string, train::RetrievalMetrics>> rows{{models::mode_name(mc.mode), m}};
+            std::vector<std::pair<std::string, train::RetrievalMetrics>> rows{{model->mode(), m}};
             for (const std::string& name : compare_modes) {
-                models::ModelConfig other = mc;
-                other.mode = models::parse_mode(name);
-                if (other.mode == models::Mode::ScanT2I || other.mode == models::Mode::ScanI2T ||
-                    other.mode == models::Mode::VSE)
-                    other.iteration_step = 1;
+                models::Options other = model->config_metadata();
+                other["model_mode"] = name;
                 train::TrainerOptions o = to;
                 o.run_dir = (fs::path(to.run_dir) / ("compare_" + name)).string();
                 o.resume.clear();
                 o.overwrite = true;  // inside this run's directory: an earlier run's compare_ is this run's to replace
                 std::fprintf(stderr, "imram train: --compare %s (%s)\n", name.c_str(), o.run_dir.c_str());
-                models::RetrievalModel cmp(other, tc.seed, DType::F32, device_for(tc));
-                const train::TrainSummary cs = train::train(cmp, train_set, dev_set, o);
+                const auto cmp = models::create_model(other, tc.seed, DType::F32, device_for(tc));
+                const train::TrainSummary cs = train::train(*cmp, train_set, dev_set, o);
                 if (cs.interrupted) return 128 + cs.stop_signal;
                 warn_if_collapsed(cs, name);
                 const auto cbest = models::load_model((fs::path(o.run_dir) / "model_best.safetensors").string(),
                                                       DType::F32, device_for(tc));
-                rows.emplace_back(models::mode_name(other.mode), train::evaluate(*cbest, test_set));
+                rows.emplace_back(name, train::evaluate(*cbest, test_set));
             }
             std::printf("\ncomparison on %s (same data, epochs, batch and seed; best dev epoch of each):\n",
                         test_set.name.c_str());

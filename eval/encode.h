@@ -10,7 +10,7 @@
 #include <functional>
 #include <string>
 
-#include "models/imram/model.h"
+#include "models/retrieval_model.h"
 #include "data/dataset.h"
 
 namespace imram::train {

@@ -17,9 +17,9 @@ models::Encoded encode_split(const models::RetrievalModel& model, const Dataset&
     std::vector<std::int64_t> lengths;
     std::int64_t L = 1;
     for (const auto& c : d.captions) L = std::max<std::int64_t>(L, static_cast<std::int64_t>(c.size()));
-    const Device dev = model.img_enc.fc_local.weight.device();  // the data lives on the host; the model may not
+    const Device dev = model.device();  // the data lives on the host; the model may not
     for (std::int64_t b = 0; b < ni; b += batch) {
-        img_parts.push_back(model.img_enc.forward(slice(d.images, 0, b, std::min(ni, b + batch)).to(dev)));
+        img_parts.push_back(model.encode_images(slice(d.images, 0, b, std::min(ni, b + batch)).to(dev)));
         if (on_batch) on_batch(std::min(ni, b + batch), ni + nc);
     }
     for (std::int64_t b = 0; b < nc; b += batch) {
@@ -28,8 +28,9 @@ models::Encoded encode_split(const models::RetrievalModel& model, const Dataset&
         Tensor ids;
         std::vector<std::int64_t> lens;
         pad_captions(d, idx, ids, lens);
-        Tensor enc = model.txt_enc.forward(ids, lens);  // (n, L_b, D)
-        if (enc.size(1) < L) enc = cat({enc, zeros({enc.size(0), L - enc.size(1), enc.size(2)}, enc.dtype(), dev)}, 1);
+        Tensor enc = model.encode_captions(ids.to(dev), lens);  // (n, L_b, ...)
+        if (enc.dim() == 3 && enc.size(1) < L)  // per-word encodings: padded to the split's longest caption
+            enc = cat({enc, zeros({enc.size(0), L - enc.size(1), enc.size(2)}, enc.dtype(), enc.device())}, 1);
         cap_parts.push_back(enc);
         lengths.insert(lengths.end(), lens.begin(), lens.end());
         if (on_batch) on_batch(ni + std::min(nc, b + batch), ni + nc);
@@ -44,13 +45,13 @@ Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::i
     const models::Encoded e = encode_split(model, d, batch, [&](std::int64_t done, std::int64_t) {
         if (on_progress) on_progress(done, total);
     });
-    if (!on_progress) return model.score_matrix_nograd(e);
+    if (!on_progress) return model.score_all(e);
     // Scored in blocks of images so a long split shows its progress; each block is the same
     // computation as a row range of the whole matrix.
     std::vector<Tensor> rows;
     for (std::int64_t b = 0; b < ni; b += batch) {
         const std::int64_t end = std::min(ni, b + batch);
-        rows.push_back(model.score_matrix_nograd(models::Encoded{slice(e.images, 0, b, end), e.captions, e.lengths}));
+        rows.push_back(model.score_all(models::Encoded{slice(e.images, 0, b, end), e.captions, e.lengths}));
         on_progress(ni + nc + end, total);
     }
     return cat(rows, 0);

@@ -9,7 +9,7 @@
 
 #include "data/dataset.h"
 #include "eval/metrics.h"
-#include "models/imram/model.h"
+#include "models/retrieval_model.h"
 
 namespace imram::train {
 

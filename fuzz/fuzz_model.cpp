@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         const imram::nn::TensorFile f =
             imram::nn::decode_safetensors(std::string(reinterpret_cast<const char*>(data), size), "fuzz_model.safetensors");
-        const auto model = imram::models::model_from_tensors(f, "fuzz_model.safetensors");
+        const auto model = imram::models::imram_from_file(f, "fuzz_model.safetensors");
         const imram::models::ModelConfig& c = model->config();
         require(model->txt_enc.embed.weight.shape() == imram::Shape{c.vocab_size, c.word_dim}, "embedding shape");
         require(model->img_enc.fc_local.weight.shape() == imram::Shape{c.embed_size, c.img_dim}, "fc_local shape");

@@ -18,8 +18,7 @@
 #include "base/file_io.h"
 #include "core/ops.h"
 #include "core/rng.h"
-#include "models/imram/checkpoint.h"
-#include "models/imram/loss.h"
+#include "models/registry.h"
 #include "nn/safetensors.h"
 #include "train/collapse.h"
 #include "train/curve_svg.h"
@@ -226,7 +225,7 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
     po.num_epochs = opt.num_epochs, po.steps_per_epoch = steps_per_epoch, po.items_per_step = opt.batch_size;
     po.log_every = opt.log_every, po.tty = ::isatty(::fileno(stderr)) == 1;
     Progress progress(po);
-    CollapseMonitor collapse(model.config().margin);
+    CollapseMonitor collapse(model.margin());
     auto stop_requested = [&] { return (opt.max_steps > 0 && st.steps >= opt.max_steps) || g_stop_signal.load() != 0; };
     // --grad_clip 0 means no clipping (as in the official code); the norm is still computed, to
     // catch non-finite gradients.
@@ -249,10 +248,11 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
             const Batch b = make_batch(tr, idx);
             adam.zero_grad();
             const bool max_violation = epoch >= opt.warmup_epochs;
-            const models::StepResult r =
-                models::contrastive_step(model, b.images.to(model.img_enc.fc_local.weight.device()), b.ids, b.lengths,
-                                         model.config().margin, opt.chunk_pairs, max_violation,
-                                         opt.mask_duplicates ? pairs_that_belong_together(tr, idx) : models::NotNegative{});
+            models::StepOptions so;
+            so.max_violation = max_violation;
+            so.chunk_pairs = opt.chunk_pairs;
+            if (opt.mask_duplicates) so.not_negative = pairs_that_belong_together(tr, idx);
+            const models::StepResult r = model.train_step(b.images.to(model.device()), b.ids, b.lengths, so);
             const GradClip clip = clip_grad_norm(model.parameters(), clip_at);
             st.step_in_epoch = s + 1;
             if (!std::isfinite(r.loss) || !std::isfinite(clip.total_norm)) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The training loop: epochs over shuffled captions, the hardest-negative step with sparse backward,
+// The training loop for any retrieval model (models/retrieval_model.h): epochs over shuffled captions,
+// the model's own train_step (the hardest-negative triplet with sparse backward for the imram family),
 // gradient clipping, Adam with the step schedule, evaluation on dev every epoch with best-by-rsum,
 // atomic checkpoints and metrics files in the run directory.
 #pragma once
@@ -8,7 +9,7 @@
 #include <functional>
 #include <string>
 
-#include "models/imram/model.h"
+#include "models/retrieval_model.h"
 #include "data/dataset.h"
 #include "eval/evaluate.h"
 #include "eval/metrics.h"

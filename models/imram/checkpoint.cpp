@@ -3,18 +3,11 @@
 
 namespace imram::models {
 
-void save_model(const std::string& path, RetrievalModel& model, const std::map<std::string, std::string>& extra) {
-    std::map<std::string, std::string> meta = model.config().to_metadata();
-    meta["format"] = "imram.cpp model v1";
-    for (const auto& [k, v] : extra) meta[k] = v;
-    nn::save_safetensors(path, nn::state_dict(model, meta));
-}
-
-std::unique_ptr<RetrievalModel> model_from_tensors(const nn::TensorFile& f, const std::string& source, DType dtype,
-                                                   Device dev) {
+std::unique_ptr<ImramModel> imram_from_file(const nn::TensorFile& f, const std::string& source, DType dtype,
+                                            Device dev) {
     ModelConfig cfg = ModelConfig::from_metadata(f.metadata, source);
-    // NaN weights give NaN scores for everything; refused here for both safetensors files and
-    // converted official checkpoints, since every model load comes through this function.
+    // NaN weights give NaN scores for everything (models::model_from_file checks too; this is also
+    // called directly).
     nn::check_finite(f, source);
     // The vocabulary size and dimensions follow from the tensors when the metadata lacks them.
     const Tensor* embed = f.find("txt_enc.embed.weight");
@@ -37,7 +30,7 @@ std::unique_ptr<RetrievalModel> model_from_tensors(const nn::TensorFile& f, cons
                 embed->shape(), " but the metadata says vocab_size ", cfg.vocab_size, ", word_dim ", cfg.word_dim);
     IMRAM_CHECK((fc->shape() == Shape{cfg.embed_size, cfg.img_dim}), source, ": 'img_enc.fc_local.weight' has shape ",
                 fc->shape(), " but the metadata says embed_size ", cfg.embed_size, ", img_dim ", cfg.img_dim);
-    auto model = std::make_unique<RetrievalModel>(cfg, 0, dtype, dev);
+    auto model = std::make_unique<ImramModel>(cfg, 0, dtype, dev);
     if (cfg.uses_memory()) {
         nn::load_state_dict(*model, f, /*strict=*/true, source);
         return model;
@@ -53,8 +46,8 @@ std::unique_ptr<RetrievalModel> model_from_tensors(const nn::TensorFile& f, cons
     return model;
 }
 
-std::unique_ptr<RetrievalModel> load_model(const std::string& path, DType dtype, Device dev) {
-    return model_from_tensors(nn::load_safetensors(path), path, dtype, dev);
+std::unique_ptr<ImramModel> load_imram_model(const std::string& path, DType dtype, Device dev) {
+    return imram_from_file(nn::load_safetensors(path), path, dtype, dev);
 }
 
 }  // namespace imram::models

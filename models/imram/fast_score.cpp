@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// RetrievalModel::score_matrix_nograd: routes evaluation and hardest-negative mining to the fused
+// ImramModel::score_all: routes evaluation and hardest-negative mining to the fused
 // scorer. Its output equals score_matrix's up to float summation order (tested).
 #include "core/autograd.h"
 #include "core/ops.h"
@@ -9,12 +9,12 @@
 
 namespace imram::models {
 
-Tensor RetrievalModel::score_matrix_nograd(const Encoded& e) const {
+Tensor ImramModel::score_all(const Encoded& e) const {
     NoGradGuard no_grad;
     if (e.images.device() != Device::cpu() || cfg_.mode == Mode::VSE) return score_matrix(e);
     const Tensor img = e.images.contiguous(), cap = e.captions.contiguous();
     const std::int64_t Ni = img.size(0), Nc = cap.size(0);
-    IMRAM_CHECK(static_cast<std::int64_t>(e.lengths.size()) == Nc, "score_matrix_nograd: ", e.lengths.size(),
+    IMRAM_CHECK(static_cast<std::int64_t>(e.lengths.size()) == Nc, "score_all: ", e.lengths.size(),
                 " lengths for ", Nc, " captions");
     Tensor out = empty({Ni, Nc}, img.dtype(), img.device());
     auto run = [&](auto zero) {
@@ -36,7 +36,7 @@ Tensor RetrievalModel::score_matrix_nograd(const Encoded& e) const {
         a.scores = out.data<T>();
         cpu::imram_score(a);
     };
-    IMRAM_FLOAT_SWITCH(img.dtype(), "score_matrix_nograd", T, run(T{}));
+    IMRAM_FLOAT_SWITCH(img.dtype(), "score_all", T, run(T{}));
     return out;
 }
 

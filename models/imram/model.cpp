@@ -4,9 +4,11 @@
 #include "models/imram/model.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "core/ops.h"
 #include "models/imram/attention.h"
+#include "models/triplet_loss.h"
 #include "nn/init.h"
 
 namespace imram::models {
@@ -56,7 +58,7 @@ const ModelConfig& validated(const ModelConfig& c) {
 }
 }  // namespace
 
-RetrievalModel::RetrievalModel(const ModelConfig& c, std::uint64_t seed, DType dt, Device dev)
+ImramModel::ImramModel(const ModelConfig& c, std::uint64_t seed, DType dt, Device dev)
     : cfg_(validated(c)),
       init_rng_(seed),
       img_enc(c, init_rng_, dt, dev),
@@ -73,16 +75,25 @@ RetrievalModel::RetrievalModel(const ModelConfig& c, std::uint64_t seed, DType d
     register_module("gate_i2t", gate_i2t);
 }
 
-Encoded RetrievalModel::encode(const Tensor& features, const Tensor& ids, const std::vector<std::int64_t>& lengths) const {
-    IMRAM_CHECK(features.dim() == 3 && features.size(2) == cfg_.img_dim, "encode: image features must be (N, R, ",
-                cfg_.img_dim, "), got ", features.describe());
-    IMRAM_CHECK(ids.dim() == 2 && static_cast<std::int64_t>(lengths.size()) == ids.size(0),
-                "encode: caption ids must be (N, L) with N lengths, got ", ids.describe(), " and ", lengths.size(),
-                " lengths");
-    return {img_enc.forward(features), txt_enc.forward(ids, lengths), lengths};
+std::string ImramModel::describe() const {
+    char b[160];
+    std::snprintf(b, sizeof b, "%s, K %lld, lambda %.3g, D %lld", mode_name(cfg_.mode), static_cast<long long>(cfg_.steps()),
+                  cfg_.lambda_softmax, static_cast<long long>(cfg_.embed_size));
+    return b;
 }
 
-Tensor RetrievalModel::direction_scores(bool t2i, const Encoded& e, const Tensor& cap_items, const Tensor& img_idx,
+std::map<std::string, std::string> ImramModel::config_metadata() const {
+    std::map<std::string, std::string> m = cfg_.to_metadata();
+    m["family"] = family();
+    return m;
+}
+
+StepResult ImramModel::train_step(const Tensor& features, const Tensor& ids, const std::vector<std::int64_t>& lengths,
+                                  const StepOptions& opt) const {
+    return contrastive_step(*this, features, ids, lengths, cfg_.margin, opt);
+}
+
+Tensor ImramModel::direction_scores(bool t2i, const Encoded& e, const Tensor& cap_items, const Tensor& img_idx,
                                         const Tensor& cap_idx, const Tensor& word_valid) const {
     // t2i: words (queries) attend to regions; i2t: regions attend to words (pads masked out).
     const Tensor img = index_select(e.images, 0, img_idx);  // (P, R, D)
@@ -128,7 +139,7 @@ Tensor RetrievalModel::direction_scores(bool t2i, const Encoded& e, const Tensor
     return total;
 }
 
-Tensor RetrievalModel::score_pairs(const Encoded& e, const std::vector<std::int64_t>& img_idx,
+Tensor ImramModel::score_pairs(const Encoded& e, const std::vector<std::int64_t>& img_idx,
                                    const std::vector<std::int64_t>& cap_idx) const {
     IMRAM_CHECK(img_idx.size() == cap_idx.size() && !img_idx.empty(), "score_pairs: need as many image as caption ",
                 "indices (at least one), got ", img_idx.size(), " and ", cap_idx.size());
@@ -156,7 +167,7 @@ Tensor RetrievalModel::score_pairs(const Encoded& e, const std::vector<std::int6
     return s;
 }
 
-Tensor RetrievalModel::score_matrix(const Encoded& e, std::int64_t max_pairs) const {
+Tensor ImramModel::score_matrix(const Encoded& e, std::int64_t max_pairs) const {
     const std::int64_t ni = e.images.size(0), nc = static_cast<std::int64_t>(e.lengths.size());
     IMRAM_CHECK(max_pairs > 0, "score_matrix: max_pairs must be positive");
     std::vector<std::int64_t> ii, cc;

@@ -13,16 +13,13 @@
 #include <vector>
 
 #include "models/imram/config.h"
+#include "models/retrieval_model.h"
 #include "nn/layers.h"
 
 namespace imram::models {
 
-/// Encoded items: image regions and caption words in the joint space, l2-normalised per fragment.
-struct Encoded {
-    Tensor images;                      // (N_img, R, D)
-    Tensor captions;                    // (N_cap, L, D), padded positions exactly 0
-    std::vector<std::int64_t> lengths;  // (N_cap) true lengths
-};
+// Encoded (models/retrieval_model.h) here: images (N_img, R, D) regions and captions (N_cap, L, D)
+// words in the joint space, l2-normalised per fragment; padded word positions exactly 0.
 
 class ImageEncoder : public nn::Module {
 public:
@@ -41,7 +38,8 @@ public:
     nn::GRU rnn;
 };
 
-class RetrievalModel : public nn::Module {
+/// The family "imram" of the registry (models/registry.h): IMRAM's three modes, SCAN t2i / i2t, VSE++.
+class ImramModel : public RetrievalModel {
     // Declared first: members below are initialised in declaration order and draw from it.
     ModelConfig cfg_;
     Philox init_rng_;
@@ -49,18 +47,34 @@ class RetrievalModel : public nn::Module {
 public:
     /// Initialised as the official code (Xavier fc_local with zero bias, U(-0.1, 0.1) embeddings,
     /// PyTorch defaults elsewhere), reproducibly from `seed`.
-    RetrievalModel(const ModelConfig& c, std::uint64_t seed, DType dt = DType::F32, Device dev = Device::cpu());
+    ImramModel(const ModelConfig& c, std::uint64_t seed, DType dt = DType::F32, Device dev = Device::cpu());
 
-    Encoded encode(const Tensor& image_features, const Tensor& caption_ids, const std::vector<std::int64_t>& lengths) const;
+    std::string family() const override { return "imram"; }
+    std::string mode() const override { return mode_name(cfg_.mode); }
+    std::string describe() const override;
+    std::map<std::string, std::string> config_metadata() const override;
+    std::int64_t image_feature_size() const override { return cfg_.img_dim; }
+    std::int64_t vocab_size() const override { return cfg_.vocab_size; }
+    double margin() const override { return cfg_.margin; }
+    Device device() const override { return img_enc.fc_local.weight.device(); }
 
+    /// features (N, R, F) -> regions (N, R, D)
+    Tensor encode_images(const Tensor& features) const override { return img_enc.forward(features); }
+    /// ids (N, L) -> words (N, L, D), padded positions 0
+    Tensor encode_captions(const Tensor& ids, const std::vector<std::int64_t>& lengths) const override {
+        return txt_enc.forward(ids, lengths);
+    }
     /// Scores of the pairs (image img_idx[p], caption cap_idx[p]) -> (P). Differentiable.
     Tensor score_pairs(const Encoded& e, const std::vector<std::int64_t>& img_idx,
-                       const std::vector<std::int64_t>& cap_idx) const;
+                       const std::vector<std::int64_t>& cap_idx) const override;
     /// The (N_img, N_cap) score matrix, in blocks of at most `max_pairs` pairs per call. Differentiable.
     Tensor score_matrix(const Encoded& e, std::int64_t max_pairs = 4096) const;
     /// The same matrix without autograd, through the fused scorer with the exact shortcuts
     /// (kernels/imram_score.h) on the cpu backend; other devices fall back to score_matrix.
-    Tensor score_matrix_nograd(const Encoded& e) const;
+    Tensor score_all(const Encoded& e) const override;
+    /// The hardest-negative triplet loss (models/triplet_loss.h) with the model's margin.
+    StepResult train_step(const Tensor& image_features, const Tensor& caption_ids,
+                          const std::vector<std::int64_t>& lengths, const StepOptions& opt) const override;
 
     const ModelConfig& config() const { return cfg_; }
 

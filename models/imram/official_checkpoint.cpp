@@ -238,6 +238,7 @@ nn::TensorFile to_model_file(const OfficialCheckpoint& c) {
         IMRAM_FAIL(c.source, ": the saved options give invalid hyper-parameters: ", e.what());
     }
     f.metadata = cfg.to_metadata();
+    f.metadata["family"] = "imram";
     f.metadata["format"] = "imram.cpp model v1";
     f.metadata["converted_from"] = c.source;
     f.metadata["converted_format"] = c.family + " checkpoint, " + c.format + " layout";

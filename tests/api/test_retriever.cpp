@@ -5,6 +5,7 @@
 #include "api/retriever.h"
 #include "core/ops.h"
 #include "models/imram/checkpoint.h"
+#include "models/registry.h"
 #include "tests/testing/compare.h"
 #include "tests/testing/temp.h"
 #include "data/vocab.h"
@@ -25,7 +26,7 @@ struct Fixture {
         models::ModelConfig c;
         c.mode = models::Mode::FullIMRAM, c.vocab_size = d.vocab_size, c.word_dim = 8, c.img_dim = 48, c.embed_size = 16;
         c.iteration_step = 3;
-        models::RetrievalModel m(c, 5);
+        models::ImramModel m(c, 5);
         models::save_model(model_file, m);
         data::Vocab v;
         for (const auto& w : train::demo_words()) v.add(w);

@@ -27,6 +27,7 @@
 #include "data/vocab.h"
 #include "eval/data_checks.h"
 #include "eval/metrics.h"
+#include "models/imram/model.h"
 #include "models/imram/official_checkpoint.h"
 
 using namespace imram;
@@ -309,9 +310,11 @@ TEST_CASE("hostile: encode_caption refuses more than the token and byte limits",
 }
 
 TEST_CASE("hostile: a dataset that does not fit the model is refused before any work", "[data][data_io][errors]") {
-    models::ModelConfig cfg;
-    cfg.img_dim = 2048;
-    cfg.vocab_size = 10;
+    models::ModelConfig mc;
+    mc.img_dim = 2048;
+    mc.vocab_size = 10;
+    mc.embed_size = 8, mc.word_dim = 4;
+    const models::ImramModel cfg(mc, 1);  // any model of the interface: its feature size and vocabulary
     train::Dataset d;
     d.images = zeros({2, 3, 1024});
     d.captions = {{1, 5, 2}, {1, 9, 2}};

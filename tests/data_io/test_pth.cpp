@@ -52,15 +52,15 @@ bool same_value(const json& j, const pth::PyScalar& v) {
 }
 
 /// The model built straight from the oracle's tensors and expected config (no converter involved).
-std::unique_ptr<models::RetrievalModel> oracle_model(const Oracle& o) {
+std::unique_ptr<models::ImramModel> oracle_model(const Oracle& o) {
     nn::TensorFile f = o.f;
     f.metadata.clear();
     for (const auto& [k, v] : o.config.items())
         f.metadata[k] = v.is_boolean() ? (v.get<bool>() ? "true" : "false") : v.is_string() ? v.get<std::string>() : v.dump();
-    return models::model_from_tensors(f, "oracle");
+    return models::imram_from_file(f, "oracle");
 }
 
-models::Encoded small_batch(const models::RetrievalModel& m) {
+models::Encoded small_batch(const models::ImramModel& m) {
     Philox rng(3);
     const std::int64_t img = m.config().img_dim;
     std::vector<float> feats(3 * 5 * img);
@@ -162,13 +162,13 @@ TEST_CASE("pth: a converted checkpoint loads and scores as the model built from 
     for (const std::string family : {"imram", "scan"}) {
         const Oracle o(family);
         const auto want_model = oracle_model(o);
-        const Tensor want = want_model->score_matrix_nograd(small_batch(*want_model));
+        const Tensor want = want_model->score_all(small_batch(*want_model));
         for (const std::string layout : {"zip", "legacy"}) {
             INFO(family << " " << layout);
             const std::string out = testing::temp_file("converted_" + family + "_" + layout + ".safetensors");
             nn::save_safetensors(out, pth::to_model_file(pth::load_official_checkpoint(fixture(family + "_" + layout + ".pth.tar"))));
-            const auto m = models::load_model(out);
-            const Tensor got = m->score_matrix_nograd(small_batch(*m));
+            const auto m = models::load_imram_model(out);
+            const Tensor got = m->score_all(small_batch(*m));
             REQUIRE(got.shape() == Shape{3, 3});
             CHECK(same_bits(got, want));
             for (std::int64_t k = 0; k < got.numel(); ++k) CHECK(std::isfinite(got.at(k)));
@@ -190,7 +190,7 @@ TEST_CASE("pth: the 'module.' prefix of DataParallel checkpoints is accepted", "
     // And the loader takes prefixed names as they are.
     nn::TensorFile prefixed = f;
     for (auto& [name, t] : prefixed.tensors) name = "module." + name;
-    CHECK(models::model_from_tensors(prefixed, "prefixed")->config().mode == models::Mode::FullIMRAM);
+    CHECK(models::imram_from_file(prefixed, "prefixed")->config().mode == models::Mode::FullIMRAM);
 }
 
 TEST_CASE("pth: Retriever::load takes a .pth.tar and scores as its converted file", "[api]") {

@@ -6,7 +6,8 @@
 
 #include "core/ops.h"
 #include "core/rng.h"
-#include "models/imram/loss.h"
+#include "models/imram/model.h"
+#include "models/triplet_loss.h"
 #include "tests/testing/compare.h"
 #include "train/optim.h"
 
@@ -31,8 +32,8 @@ TEST_CASE("emulated CUDA: a full IMRAM training step matches the CPU backend", "
                 for (std::int64_t t = 0; t < lengths[i]; ++t) ids[i * 6 + t] = 4 + (i * 7 + t * 3) % 16;
             const Tensor id_t = from_vector(ids, {B, 6});
 
-            RetrievalModel on_cpu(tiny(m), 21, DType::F32, Device::cpu());
-            RetrievalModel on_emu(tiny(m), 21, DType::F32, Device::cuda_emulated());
+            ImramModel on_cpu(tiny(m), 21, DType::F32, Device::cpu());
+            ImramModel on_emu(tiny(m), 21, DType::F32, Device::cuda_emulated());
             auto pc = on_cpu.named_parameters();
             auto pe = on_emu.named_parameters();
             REQUIRE(pc.size() == pe.size());
@@ -41,9 +42,10 @@ TEST_CASE("emulated CUDA: a full IMRAM training step matches the CPU backend", "
                 REQUIRE(testing::diff(*pe[i].second, *pc[i].second).max_abs == 0.0);  // same initialisation
             }
 
-            const StepResult rc = contrastive_step(on_cpu, images, id_t, lengths, 0.2, /*chunk_pairs=*/3);
+            const StepResult rc = contrastive_step(on_cpu, images, id_t, lengths, 0.2, StepOptions{true, {}, /*chunk_pairs=*/3});
             const StepResult re =
-                contrastive_step(on_emu, images.to(Device::cuda_emulated()), id_t, lengths, 0.2, /*chunk_pairs=*/3);
+                contrastive_step(on_emu, images.to(Device::cuda_emulated()), id_t, lengths, 0.2,
+                                 StepOptions{true, {}, /*chunk_pairs=*/3});
             CHECK(re.loss == Approx(rc.loss).epsilon(1e-5));
             CHECK(testing::diff(re.scores, rc.scores).max_abs <= 1e-5);
             for (std::size_t i = 0; i < pc.size(); ++i) {

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "models/imram/checkpoint.h"
+#include "models/registry.h"
 #include "tests/testing/temp.h"
 #include "models/imram/official_checkpoint.h"
 
@@ -50,22 +51,22 @@ nn::TensorFile poisoned(const nn::TensorFile& f, const std::string& name, std::i
 
 TEST_CASE("weights: a NaN or Inf in a model file is refused naming the file, tensor and element", "[models][errors]") {
     const std::string clean = tmp_path("finite_clean.safetensors");
-    RetrievalModel m(tiny(), 1);
+    ImramModel m(tiny(), 1);
     save_model(clean, m);
-    CHECK_NOTHROW(load_model(clean));
+    CHECK_NOTHROW(load_imram_model(clean));
     const nn::TensorFile f = nn::load_safetensors(clean);
 
     const std::string nan_file = tmp_path("finite_nan.safetensors");
     // img_enc.fc_local.weight is (8, 10): flat element 23 is row 2, column 3.
     nn::save_safetensors(nan_file, poisoned(f, "img_enc.fc_local.weight", 23, NAN));
     ErrorKind kind = ErrorKind::Internal;
-    const std::string msg = error_of([&] { load_model(nan_file); }, &kind);
+    const std::string msg = error_of([&] { load_imram_model(nan_file); }, &kind);
     CHECK(kind == ErrorKind::Data);
     CHECK_THAT(msg, Contains(nan_file) && Contains("tensor 'img_enc.fc_local.weight'") && Contains("element 23") &&
                         Contains("[2, 3]") && Contains("is NaN; model weights must be finite"));
 
     const std::string inf = error_of([&] {
-        model_from_tensors(poisoned(f, "txt_enc.embed.weight", 0, -INFINITY), "inf.safetensors");
+        imram_from_file(poisoned(f, "txt_enc.embed.weight", 0, -INFINITY), "inf.safetensors");
     });
     CHECK_THAT(inf, Contains("inf.safetensors") && Contains("'txt_enc.embed.weight'") && Contains("element 0") &&
                         Contains("-Inf"));

@@ -6,7 +6,8 @@
 #include <cmath>
 
 #include "core/ops.h"
-#include "models/imram/loss.h"
+#include "models/imram/model.h"
+#include "models/triplet_loss.h"
 #include "nn/safetensors.h"
 #include "tests/testing/compare.h"
 #include "train/optim.h"
@@ -39,14 +40,14 @@ std::vector<Variant> variants(const nn::TensorFile& g) {
 }
 
 struct Setup {
-    std::unique_ptr<RetrievalModel> model;
+    std::unique_ptr<ImramModel> model;
     Tensor images, captions;
     std::vector<std::int64_t> lengths;
 };
 
 Setup build(const nn::TensorFile& g, const ModelConfig& cfg, DType dt, Device dev) {
     Setup s;
-    s.model = std::make_unique<RetrievalModel>(cfg, 0, dt, dev);
+    s.model = std::make_unique<ImramModel>(cfg, 0, dt, dev);
     nn::TensorFile params;
     for (const auto& [n, t] : g.tensors)
         if (n.rfind("param.", 0) == 0) params.tensors.emplace_back(n.substr(6), t);

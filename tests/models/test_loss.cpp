@@ -2,7 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include "core/ops.h"
-#include "models/imram/loss.h"
+#include "models/imram/model.h"
+#include "models/triplet_loss.h"
 #include "tests/testing/compare.h"
 
 using namespace imram;
@@ -33,7 +34,7 @@ Batch batch(std::int64_t B, DType dt) {
 }
 
 /// Every parameter's gradient in `got` equals the one in `want` to 1e-12 (relative to want's largest).
-void check_same_grads(RetrievalModel& want, RetrievalModel& got) {
+void check_same_grads(ImramModel& want, ImramModel& got) {
     auto pw = want.named_parameters();
     auto pg = got.named_parameters();
     for (std::size_t i = 0; i < pw.size(); ++i) {
@@ -60,7 +61,7 @@ TEST_CASE("loss: the sparse backward gives the dense loss and gradients", "[mode
     for (Mode m : {Mode::FullIMRAM, Mode::TextIMRAM, Mode::ImageIMRAM, Mode::ScanT2I, Mode::VSE}) {
         DYNAMIC_SECTION(mode_name(m)) {
             const Batch b = batch(5, DType::F64);
-            RetrievalModel dense(tiny(m), 9, DType::F64), sparse(tiny(m), 9, DType::F64);
+            ImramModel dense(tiny(m), 9, DType::F64), sparse(tiny(m), 9, DType::F64);
             const Tensor ld = contrastive_loss(dense.score_matrix(dense.encode(b.images, b.ids, b.lengths)), 0.2);
             ld.backward();
             const SparseLoss ls = contrastive_loss_sparse(sparse, sparse.encode(b.images, b.ids, b.lengths), 0.2);
@@ -74,7 +75,7 @@ TEST_CASE("loss: the sparse backward gives the dense loss and gradients", "[mode
 
 TEST_CASE("model: score_matrix blocks agree with one big block", "[models]") {
     const Batch b = batch(4, DType::F64);
-    RetrievalModel m(tiny(Mode::FullIMRAM), 1, DType::F64);
+    ImramModel m(tiny(Mode::FullIMRAM), 1, DType::F64);
     const Encoded e = m.encode(b.images, b.ids, b.lengths);
     CHECK(testing::diff(m.score_matrix(e, 3), m.score_matrix(e)).max_abs < 1e-14);
     CHECK(m.score_matrix(e).shape() == Shape{4, 4});
@@ -92,7 +93,7 @@ TEST_CASE("model: config validation and metadata round trip", "[models][errors]"
     CHECK_THROWS_WITH(ModelConfig::from_metadata({{"lambda_softmax", "nine"}}, "ck.safetensors"),
                       Catch::Contains("ck.safetensors") && Catch::Contains("lambda_softmax"));
     c.iteration_step = 0;
-    CHECK_THROWS_WITH(RetrievalModel(c, 1), Catch::Contains("iteration_step"));
+    CHECK_THROWS_WITH(ImramModel(c, 1), Catch::Contains("iteration_step"));
 }
 
 TEST_CASE("fused scorer: equals the composed score matrix for every mode", "[models]") {
@@ -110,9 +111,9 @@ TEST_CASE("fused scorer: equals the composed score matrix for every mode", "[mod
                     if (m == Mode::ScanI2T && K == 3) c.agg = Agg::Sum;
                     for (DType dt : {DType::F64, DType::F32}) {
                         const Batch b = batch(37, dt);  // more captions than one chunk
-                        RetrievalModel model(c, 4, dt);
+                        ImramModel model(c, 4, dt);
                         const Encoded e = model.encode(b.images, b.ids, b.lengths);
-                        const Tensor want = model.score_matrix(e), got = model.score_matrix_nograd(e);
+                        const Tensor want = model.score_matrix(e), got = model.score_all(e);
                         INFO(dt << ": " << testing::describe_diff(testing::diff(got, want), got, want));
                         CHECK(testing::diff(got, want).rel() < (dt == DType::F64 ? 1e-12 : 1e-5));  // f32: the score tolerance of docs/testing.md
                     }
@@ -127,8 +128,8 @@ TEST_CASE("loss: pairs marked as not negatives are left out, in the dense loss a
     for (bool max_violation : {true, false}) {
         DYNAMIC_SECTION((max_violation ? "hardest negative" : "summed (VSE0)")) {
             const Batch b = batch(6, DType::F64);
-            RetrievalModel probe(tiny(Mode::FullIMRAM), 13, DType::F64);
-            const Tensor s0 = probe.score_matrix_nograd(probe.encode(b.images, b.ids, b.lengths));
+            ImramModel probe(tiny(Mode::FullIMRAM), 13, DType::F64);
+            const Tensor s0 = probe.score_all(probe.encode(b.images, b.ids, b.lengths));
             // Mark image 0's hardest caption and caption 0's hardest image (both ways round).
             const HardNegatives h = hardest_negatives(s0);
             NotNegative mask(36, 0);
@@ -148,14 +149,14 @@ TEST_CASE("loss: pairs marked as not negatives are left out, in the dense loss a
                 }
                 want += row + col;
             }
-            RetrievalModel dense(tiny(Mode::FullIMRAM), 13, DType::F64), chunked(tiny(Mode::FullIMRAM), 13, DType::F64);
+            ImramModel dense(tiny(Mode::FullIMRAM), 13, DType::F64), chunked(tiny(Mode::FullIMRAM), 13, DType::F64);
             const Tensor ld = contrastive_loss(dense.score_matrix(dense.encode(b.images, b.ids, b.lengths)), 0.2,
                                                max_violation, mask);
             CHECK(ld.item<double>() == Approx(want).epsilon(1e-12));
             CHECK(ld.item<double>() != Approx(plain).epsilon(1e-9));  // the marked pairs did count before
             ld.backward();
             const StepResult r =
-                contrastive_step(chunked, b.images, b.ids, b.lengths, 0.2, /*chunk_pairs=*/2, max_violation, mask);
+                contrastive_step(chunked, b.images, b.ids, b.lengths, 0.2, StepOptions{max_violation, mask, /*chunk_pairs=*/2});
             CHECK(r.loss == Approx(want).epsilon(1e-12));
             check_same_grads(dense, chunked);
         }
@@ -167,12 +168,12 @@ TEST_CASE("loss: the chunked training step gives the dense loss's gradients", "[
       for (bool max_violation : {true, false}) {
         DYNAMIC_SECTION(mode_name(m) << (max_violation ? " hardest negative" : " summed (VSE0)")) {
             const Batch b = batch(6, DType::F64);
-            RetrievalModel dense(tiny(m), 13, DType::F64), chunked(tiny(m), 13, DType::F64);
+            ImramModel dense(tiny(m), 13, DType::F64), chunked(tiny(m), 13, DType::F64);
             const Tensor ld =
                 contrastive_loss(dense.score_matrix(dense.encode(b.images, b.ids, b.lengths)), 0.2, max_violation);
             ld.backward();
             const StepResult r =
-                contrastive_step(chunked, b.images, b.ids, b.lengths, 0.2, /*chunk_pairs=*/2, max_violation);
+                contrastive_step(chunked, b.images, b.ids, b.lengths, 0.2, StepOptions{max_violation, {}, /*chunk_pairs=*/2});
             CHECK(r.loss == Approx(ld.item<double>()).epsilon(1e-12));
             CHECK(r.pairs_backpropagated > 2);  // several chunks
             check_same_grads(dense, chunked);

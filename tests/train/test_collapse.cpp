@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "models/imram/model.h"
 #include "core/ops.h"
 #include "tests/testing/capture_stderr.h"
 #include "tests/testing/temp.h"
@@ -99,7 +100,7 @@ TEST_CASE("collapse: a model driven into the collapsed state is reported on stde
     t.num_epochs = 2, t.batch_size = 8, t.learning_rate = 1e-3, t.log_every = 0, t.seed = 3;
 
     SECTION("the image encoder maps every region to zero: every score of every batch is equal") {
-        models::RetrievalModel model(c, 5);
+        models::ImramModel model(c, 5);
         // The collapsed state itself: zero image embeddings make every (image, caption) score the same;
         // a zero learning rate keeps the model there for the whole run.
         for (Tensor* p : {&model.img_enc.fc_local.weight, &model.img_enc.fc_local.bias}) {
@@ -125,7 +126,7 @@ TEST_CASE("collapse: a model driven into the collapsed state is reported on stde
         }
     }
     SECTION("the same model from its random initialisation is not reported") {
-        models::RetrievalModel model(c, 5);
+        models::ImramModel model(c, 5);
         t.run_dir = testing::tmp_path("collapse_run_healthy");
         std::filesystem::remove_all(t.run_dir);
         train::TrainSummary s;

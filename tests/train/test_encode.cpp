@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "models/imram/model.h"
 #include "core/ops.h"
 #include "core/autograd.h"
 #include "tests/testing/compare.h"
@@ -23,7 +24,7 @@ TEST_CASE("encode: the written .npy arrays equal a direct encode through the mod
     models::ModelConfig c;
     c.vocab_size = static_cast<std::int64_t>(train::demo_words().size());
     c.img_dim = 12, c.embed_size = 6, c.word_dim = 4, c.iteration_step = 2;
-    const models::RetrievalModel model(c, 11);
+    const models::ImramModel model(c, 11);
 
     const std::string dir = testing::tmp_path("encode_out");
     std::filesystem::remove_all(dir);

@@ -69,14 +69,14 @@ TEST_CASE("run directory: a fresh run refuses an earlier run's files; --overwrit
     train::TrainerOptions o = t.options("reused_run");
     fs::remove_all(o.run_dir);
     {
-        models::RetrievalModel m(t.c, 5);
+        models::ImramModel m(t.c, 5);
         testing::capture_stderr([&] { train::train(m, t.tr, t.dev, o); });
     }
     REQUIRE(fs::exists(fs::path(o.run_dir) / "checkpoint_last.safetensors"));
     std::ofstream(fs::path(o.run_dir) / "notes.txt") << "mine\n";
     fs::create_directories(fs::path(o.run_dir) / "compare_vse");
     std::ofstream(fs::path(o.run_dir) / "compare_vse" / "metrics.csv") << "old\n";
-    models::RetrievalModel m(t.c, 5);
+    models::ImramModel m(t.c, 5);
     try {
         testing::capture_stderr([&] { train::train(m, t.tr, t.dev, o); });
         FAIL("a second fresh run into the same directory was not refused");
@@ -102,7 +102,7 @@ TEST_CASE("SIGTERM stops training after the current step and saves checkpoint_la
     train::TrainerOptions o = t.options("sigterm_run");
     o.num_epochs = 100000;  // far longer than the test waits
     fs::remove_all(o.run_dir);
-    models::RetrievalModel m(t.c, 5);
+    models::ImramModel m(t.c, 5);
     train::TrainSummary s;
     const auto before = std::signal(SIGTERM, SIG_DFL);  // the test runner's own handler
     std::signal(SIGTERM, before);
@@ -130,7 +130,7 @@ TEST_CASE("resume: the run's schedule is stored and a contradicting one refused;
     o.num_epochs = 1, o.batch_size = 4, o.learning_rate = 3e-3;  // 40 captions: 10 steps per epoch
     fs::remove_all(o.run_dir);
     {
-        models::RetrievalModel m(t.c, 5);
+        models::ImramModel m(t.c, 5);
         o.max_steps = 4;
         testing::capture_stderr([&] { train::train(m, t.tr, t.dev, o); });
     }
@@ -143,7 +143,7 @@ TEST_CASE("resume: the run's schedule is stored and a contradicting one refused;
     r.resume = last, r.max_steps = 0;
     r.learning_rate = 2e-4;
     {
-        auto m = models::load_model(last);
+        auto m = models::load_imram_model(last);
         try {
             testing::capture_stderr([&] { train::train(*m, t.tr, t.dev, r); });
             FAIL("a resume with another learning rate was not refused");
@@ -152,13 +152,13 @@ TEST_CASE("resume: the run's schedule is stored and a contradicting one refused;
         }
     }
     r.learning_rate = 3e-3;
-    auto m = models::load_model(last);
+    auto m = models::load_imram_model(last);
     testing::capture_stderr([&] { train::train(*m, t.tr, t.dev, r); });
     // Straight through, for the epoch's loss over all its 10 steps.
     train::TrainerOptions straight = t.options("resume_schedule_straight");
     straight.num_epochs = 1, straight.batch_size = 4, straight.learning_rate = 3e-3;
     fs::remove_all(straight.run_dir);
-    models::RetrievalModel m2(t.c, 5);
+    models::ImramModel m2(t.c, 5);
     testing::capture_stderr([&] { train::train(m2, t.tr, t.dev, straight); });
     auto loss_of = [](const std::string& dir) {
         std::ifstream in(dir + "/metrics.jsonl");

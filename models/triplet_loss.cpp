@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "models/imram/loss.h"
+#include "models/triplet_loss.h"
 
 #include <algorithm>
 #include <map>
@@ -63,7 +63,7 @@ SparseLoss contrastive_loss_sparse(const RetrievalModel& model, const Encoded& e
     IMRAM_CHECK(n > 1 && static_cast<std::int64_t>(e.lengths.size()) == n,
                 "contrastive_loss_sparse: expected B > 1 images and B captions, got ", n, " and ", e.lengths.size());
     SparseLoss out;
-    out.dense_scores = model.score_matrix_nograd(e);  // all B x B pairs, fused scorer, no tape
+    out.dense_scores = model.score_all(e);  // all B x B pairs, no tape
     const HardNegatives h = hardest_negatives(out.dense_scores);
     // Unique pairs to rescore with the tape: positives, then row and column hardest negatives.
     std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> slot;
@@ -88,8 +88,10 @@ SparseLoss contrastive_loss_sparse(const RetrievalModel& model, const Encoded& e
 }
 
 StepResult contrastive_step(const RetrievalModel& model, const Tensor& features, const Tensor& ids,
-                            const std::vector<std::int64_t>& lengths, double margin, std::int64_t chunk_pairs,
-                            bool max_violation, const NotNegative& not_negative) {
+                            const std::vector<std::int64_t>& lengths, double margin, const StepOptions& opt) {
+    const std::int64_t chunk_pairs = opt.chunk_pairs;
+    const bool max_violation = opt.max_violation;
+    const NotNegative& not_negative = opt.not_negative;
     IMRAM_CHECK(chunk_pairs > 0, "contrastive_step: chunk_pairs must be positive, got ", chunk_pairs);
     const Encoded e = model.encode(features, ids, lengths);
     const std::int64_t n = e.images.size(0);
@@ -99,7 +101,7 @@ StepResult contrastive_step(const RetrievalModel& model, const Tensor& features,
     Encoded d{e.images.detach().set_requires_grad(), e.captions.detach().set_requires_grad(), e.lengths};
     StepResult out;
     check_mask(not_negative, n);
-    out.scores = model.score_matrix_nograd(d);
+    out.scores = model.score_all(d);
     const bool masked = !not_negative.empty();
     // The hardest-negative search skips the marked pairs: they score far below anything real.
     const HardNegatives h = hardest_negatives(

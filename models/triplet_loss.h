@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// VSE++ hardest-negative contrastive loss (margin m, max_violation, summed over the batch):
+// The hardest-negative triplet loss of VSE++, SCAN and IMRAM, for any model of the interface
+// (models/retrieval_model.h): margin m, max_violation, summed over the batch:
 //   L = sum_i max_{j != i} [m + S_ij - S_ii]_+  +  sum_j max_{i != j} [m + S_ij - S_jj]_+
 // for a square (images x captions) score matrix S whose positives are on the diagonal.
 #pragma once
@@ -7,14 +8,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/imram/model.h"
+#include "models/retrieval_model.h"
 
 namespace imram::models {
-
-/// Which off-diagonal pairs of a batch are not negatives: B x B, row-major, 1 where image i and caption j
-/// belong together although i != j (two captions of one image, or captions that are word for word
-/// the same). Empty: every off-diagonal pair is a negative, as in the official code.
-using NotNegative = std::vector<std::uint8_t>;
 
 /// Dense form on a score matrix that carries its autograd history. With max_violation = false, the
 /// hinge is summed over every negative instead of taken at the hardest one (VSE0; used as a warm-up).
@@ -36,27 +32,20 @@ struct SparseLoss {
 };
 /// The same loss with a sparse backward: all B x B pairs are scored without the tape, then only the
 /// positives and each row's and column's hardest negative are scored again with the tape. Equal to
-/// contrastive_loss(model.score_matrix(e)) in value and in gradient (up to ties).
+/// contrastive_loss of the B x B score_pairs in value and in gradient (up to ties).
 SparseLoss contrastive_loss_sparse(const RetrievalModel& model, const Encoded& e, double margin);
 
-/// One training step's loss and gradients, with memory bounded by `chunk_pairs`: encode with the tape;
-/// score all B x B pairs with the fused scorer (no tape); find the hardest negatives and the active
+/// One training step's loss and gradients, with memory bounded by `opt.chunk_pairs`: encode with the tape;
+/// score all B x B pairs without the tape (score_all); find the hardest negatives and the active
 /// hinge terms; the loss's gradient with respect to each scored pair is then a known integer
-/// coefficient, so the selected pairs are rescored with the tape `chunk_pairs` at a time and
+/// coefficient, so the selected pairs are rescored with the tape `opt.chunk_pairs` at a time and
 /// back-propagated with those coefficients as seeds into the (detached) encodings, whose gradients
 /// finally flow through the encoders once. Gradients accumulate into the model's parameters.
-/// Exact: equal to backward() of contrastive_loss(score_matrix(encode(...))) up to float rounding
-/// (and argmax ties).
-struct StepResult {
-    double loss = 0;
-    Tensor scores;  // (B, B) from the fused scorer
-    std::int64_t pairs_backpropagated = 0;
-};
-/// With max_violation = false the step follows the summed (VSE0) loss instead; every pair with an
-/// active hinge then carries gradient, up to B^2 pairs.
-/// `not_negative` as in contrastive_loss.
+/// Exact: equal to backward() of contrastive_loss of the B x B score_pairs of encode(...) up to float
+/// rounding (and argmax ties).
+/// With opt.max_violation = false the step follows the summed (VSE0) loss instead; every pair with an
+/// active hinge then carries gradient, up to B^2 pairs. opt.not_negative as in contrastive_loss.
 StepResult contrastive_step(const RetrievalModel& model, const Tensor& image_features, const Tensor& caption_ids,
-                            const std::vector<std::int64_t>& lengths, double margin, std::int64_t chunk_pairs = 128,
-                            bool max_violation = true, const NotNegative& not_negative = {});
+                            const std::vector<std::int64_t>& lengths, double margin, const StepOptions& opt = {});
 
 }  // namespace imram::models

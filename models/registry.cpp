@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+#include "models/registry.h"
+
+#include "base/check.h"
+#include "models/imram/family.h"
+#include "models/imram/official_checkpoint.h"
+
+namespace imram::models {
+
+const std::vector<ModelFamily>& model_families() {
+    // The one list of families. A new family adds its entry here (docs/adding-a-model.md).
+    static const std::vector<ModelFamily> families{imram_family()};
+    return families;
+}
+
+std::vector<std::string> model_modes() {
+    std::vector<std::string> out;
+    for (const ModelFamily& f : model_families()) out.insert(out.end(), f.modes.begin(), f.modes.end());
+    return out;
+}
+
+const ModelFamily& family_of_mode(const std::string& mode) {
+    for (const ModelFamily& f : model_families())
+        for (const std::string& m : f.modes)
+            if (m == mode) return f;
+    std::string all;
+    for (const std::string& m : model_modes()) all += (all.empty() ? "" : ", ") + m;
+    throw Error::usage("model_mode: unknown value '" + mode + "' (expected " + all + ")");
+}
+
+std::unique_ptr<RetrievalModel> create_model(const Options& options, std::uint64_t seed, DType dtype, Device dev) {
+    const auto it = options.find("model_mode");
+    IMRAM_CHECK_KIND(it != options.end(), Usage, "create_model: no model_mode given");
+    return family_of_mode(it->second).create(options, seed, dtype, dev);
+}
+
+std::unique_ptr<RetrievalModel> model_from_file(const nn::TensorFile& f, const std::string& source, DType dtype,
+                                                Device dev) {
+    const auto it = f.metadata.find("family");
+    const std::string name = it == f.metadata.end() ? "imram" : it->second;
+    // NaN weights give NaN scores for everything: refused for every family, for model files and
+    // converted official checkpoints alike, since every model load comes through here.
+    nn::check_finite(f, source);
+    std::string known;
+    for (const ModelFamily& fam : model_families()) {
+        if (fam.name == name) return fam.from_file(f, source, dtype, dev);
+        known += (known.empty() ? "" : ", ") + fam.name;
+    }
+    IMRAM_FAIL(source, ": metadata field 'family' is '", name, "', not a model family of this engine (", known, ")");
+}
+
+nn::TensorFile read_model_file(const std::string& path) {
+    return pth::is_torch_checkpoint(path) ? convert_official_checkpoint(path) : nn::load_safetensors(path);
+}
+
+nn::TensorFile convert_official_checkpoint(const std::string& path) {
+    IMRAM_CHECK(pth::is_torch_checkpoint(path), path,
+                ": not a torch.save checkpoint (expected an official .pth.tar, zip or legacy layout)");
+    // The first family whose converter takes the file; when none does, the last one's error says why.
+    std::vector<const ModelFamily*> readers;
+    for (const ModelFamily& fam : model_families())
+        if (fam.convert_official) readers.push_back(&fam);
+    IMRAM_CHECK(!readers.empty(), path, ": a torch.save checkpoint, but no model family reads official checkpoints");
+    for (std::size_t i = 0; i + 1 < readers.size(); ++i) {
+        try {
+            return readers[i]->convert_official(path);
+        } catch (const Error&) {
+            // not this family's checkpoint, perhaps: try the next
+        }
+    }
+    return readers.back()->convert_official(path);
+}
+
+std::unique_ptr<RetrievalModel> load_model(const std::string& path, DType dtype, Device dev) {
+    return model_from_file(read_model_file(path), path, dtype, dev);
+}
+
+void save_model(const std::string& path, RetrievalModel& model, const Options& extra) {
+    Options meta = model.config_metadata();
+    meta["format"] = "imram.cpp model v1";
+    for (const auto& [k, v] : extra) meta[k] = v;
+    nn::save_safetensors(path, nn::state_dict(model, meta));
+}
+
+}  // namespace imram::models

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+// The retrieval-model interface: what the trainer, the evaluation, the `imram` tool, the converter and
+// the embedding API know of a model, and all they know. A model family (models/imram/ today; CAMP and
+// PCME next) implements it and registers itself in models/registry.cpp; nothing above models/ names
+// a family. docs/adding-a-model.md walks through adding one.
+//
+// The contract, for every family:
+//   - encode_images (N, R, F) and encode_captions (N, L) ids + lengths -> one tensor per side whose
+//     first dimension is the item; what the rest holds is the family's (IMRAM: l2-normalised region
+//     and word vectors; a probabilistic model: a mean, a variance and samples; a dual encoder: one
+//     vector per item). Padded caption positions must not change any score.
+//   - score_pairs: scores of chosen (image, caption) pairs with the tape, for the loss.
+//   - score_all: every pair of two encoded sets without the tape, for evaluation and negative mining.
+//     Callers stream over blocks of images (eval/evaluate.cpp), so its memory is that of one block.
+//   - train_step: one batch's loss and parameter gradients (the family's own loss and memory bounds).
+//   - config_metadata: the hyper-parameters as strings (official option names), with "family" and
+//     "model_mode"; a model file's metadata, from which the registry rebuilds the model.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "nn/module.h"
+
+namespace imram::models {
+
+/// Two encoded sets: images and captions, as the family's encoders laid them out (see above).
+struct Encoded {
+    Tensor images;                      // (N_img, ...)
+    Tensor captions;                    // (N_cap, ...)
+    std::vector<std::int64_t> lengths;  // (N_cap) true caption lengths, with <start> and <end>
+};
+
+/// Which off-diagonal pairs of a batch are not negatives: B x B, row-major, 1 where image i and caption j
+/// belong together although i != j (two captions of one image, or captions that are word for word
+/// the same). Empty: every off-diagonal pair is a negative, as in the official code.
+using NotNegative = std::vector<std::uint8_t>;
+
+/// How one training step treats its batch (the trainer's schedule; the loss itself is the family's).
+struct StepOptions {
+    /// The hardest negative of each positive (VSE++'s max_violation); false: every negative's hinge
+    /// summed, the warm-up of the demo recipe. A loss without negatives ignores it.
+    bool max_violation = true;
+    NotNegative not_negative;        // pairs left out of the negatives
+    std::int64_t chunk_pairs = 128;  // pairs scored with the tape at a time (bounds the step's memory)
+};
+
+struct StepResult {
+    double loss = 0;
+    Tensor scores;  // (B, B) every pair of the batch, without the tape (for logging and collapse checks)
+    std::int64_t pairs_backpropagated = 0;
+};
+
+class RetrievalModel : public nn::Module {
+public:
+    /// The family's name in model files ("imram") and the mode this model runs ("full_IMRAM").
+    virtual std::string family() const = 0;
+    virtual std::string mode() const = 0;
+    /// One line for logs: the mode and the hyper-parameters that matter most.
+    virtual std::string describe() const = 0;
+    /// Hyper-parameters as strings under the official option names, with "family" and "model_mode".
+    virtual std::map<std::string, std::string> config_metadata() const = 0;
+
+    /// F: feature values per region the image encoder takes; V: the vocabulary size the text encoder takes.
+    virtual std::int64_t image_feature_size() const = 0;
+    virtual std::int64_t vocab_size() const = 0;
+    /// The loss's margin, which also scales the collapse check (train/collapse.h); 0 when it has none.
+    virtual double margin() const = 0;
+    /// Where the parameters live (inputs are moved there by the callers).
+    virtual Device device() const = 0;
+
+    /// features (N, R, F) -> encoded images; differentiable.
+    virtual Tensor encode_images(const Tensor& features) const = 0;
+    /// ids (N, L) integer with `lengths` (N) -> encoded captions; differentiable.
+    virtual Tensor encode_captions(const Tensor& ids, const std::vector<std::int64_t>& lengths) const = 0;
+    /// Both, checking that the batch is well formed.
+    Encoded encode(const Tensor& image_features, const Tensor& caption_ids,
+                   const std::vector<std::int64_t>& lengths) const;
+
+    /// Scores of the pairs (image img_idx[p], caption cap_idx[p]) -> (P), with the tape.
+    virtual Tensor score_pairs(const Encoded& e, const std::vector<std::int64_t>& img_idx,
+                               const std::vector<std::int64_t>& cap_idx) const = 0;
+    /// Every (image, caption) pair -> (N_img, N_cap), without the tape.
+    virtual Tensor score_all(const Encoded& e) const = 0;
+
+    /// One batch (B images and their B captions, positives on the diagonal): computes the loss and
+    /// accumulates its gradients into the parameters.
+    virtual StepResult train_step(const Tensor& image_features, const Tensor& caption_ids,
+                                  const std::vector<std::int64_t>& lengths, const StepOptions& opt) const = 0;
+};
+
+}  // namespace imram::models
