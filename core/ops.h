@@ -129,4 +129,26 @@ Tensor gated_memory(const Tensor& q, const Tensor& pre, bool normalize, double e
 /// One fused kernel with its own backward (to gi, gh and h, so the projections stay GEMMs).
 Tensor gru_cell(const Tensor& gi, const Tensor& gh, const Tensor& h);
 
+// ---- training: negative mining and the optimizer (not differentiable)
+/// The hardest negatives of a square (B, B) score matrix s, B >= 2, positives on the diagonal:
+///   row[i] = argmax_{j != i} s[i, j]  (image i's hardest caption), col[j] = argmax_{i != j} s[i, j]
+///   (caption j's hardest image); ties go to the first index, as max does. (B) i64 each, on s's device.
+struct HardestNegatives {
+    Tensor row, col;
+};
+HardestNegatives hardest_negatives(const Tensor& scores);
+/// sum of x^2 over every element of a floating tensor, accumulated in double; on any device, the
+/// result on the host (gradient clipping reads it at once).
+double sum_squares(const Tensor& x);
+/// The settings of one Adam step (PyTorch's Adam, no weight decay); `step` counts from 1.
+struct AdamStep {
+    double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+    double grad_scale = 1.0;  // the gradient is multiplied by this first (gradient clipping)
+    std::int64_t step = 1;
+};
+/// One Adam step in place, elementwise over contiguous tensors of one shape, dtype and device:
+///   g = grad_scale grad; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+///   param -= lr (m / (1 - b1^step)) / (sqrt(v / (1 - b2^step)) + eps).
+void adam_step_(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamStep& s);
+
 }  // namespace imram

@@ -6,7 +6,6 @@
 
 #include "core/autograd.h"
 #include "core/ops.h"
-#include "kernels/dispatch.h"
 
 namespace imram::models {
 namespace {
@@ -44,18 +43,9 @@ Tensor contrastive_loss(const Tensor& s, double margin, bool max_violation, cons
     return add(sum(max(cost_s, 1).values), sum(max(cost_im, 0).values));
 }
 
-HardNegatives hardest_negatives(const Tensor& scores) {
-    IMRAM_CHECK(scores.dim() == 2 && scores.size(0) == scores.size(1) && scores.size(0) >= 2,
-                "hardest_negatives: expected a square (B, B) score matrix with B >= 2, got ", scores.describe());
-    // On the scores' own device: on a GPU the B x B matrix is searched where it was computed.
-    const Tensor s = scores.detach().contiguous();
-    const std::int64_t n = s.size(0);
-    Tensor row = empty({n}, DType::I64, s.device()), col = empty({n}, DType::I64, s.device());
-    IMRAM_FLOAT_SWITCH(s.dtype(), "hardest_negatives", T,
-                       IMRAM_DISPATCH(s.device(), hardest_negatives,
-                                      (HardestNegArgs<T>{s.data<T>(), n, row.data<std::int64_t>(),
-                                                         col.data<std::int64_t>()})));
-    return {row.to_vector<std::int64_t>(), col.to_vector<std::int64_t>()};
+HardNegatives hardest_negatives_on_host(const Tensor& scores) {
+    const HardestNegatives h = hardest_negatives(scores);
+    return {h.row.to_vector<std::int64_t>(), h.col.to_vector<std::int64_t>()};
 }
 
 SparseLoss contrastive_loss_sparse(const RetrievalModel& model, const Encoded& e, double margin) {
@@ -64,7 +54,7 @@ SparseLoss contrastive_loss_sparse(const RetrievalModel& model, const Encoded& e
                 "contrastive_loss_sparse: expected B > 1 images and B captions, got ", n, " and ", e.lengths.size());
     SparseLoss out;
     out.dense_scores = model.score_all(e);  // all B x B pairs, no tape
-    const HardNegatives h = hardest_negatives(out.dense_scores);
+    const HardNegatives h = hardest_negatives_on_host(out.dense_scores);
     // Unique pairs to rescore with the tape: positives, then row and column hardest negatives.
     std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> slot;
     std::vector<std::int64_t> ii, cc;
@@ -104,7 +94,7 @@ StepResult contrastive_step(const RetrievalModel& model, const Tensor& features,
     out.scores = model.score_all(d);
     const bool masked = !not_negative.empty();
     // The hardest-negative search skips the marked pairs: they score far below anything real.
-    const HardNegatives h = hardest_negatives(
+    const HardNegatives h = hardest_negatives_on_host(
         masked ? masked_fill(out.scores, excluded_mask(n, not_negative, out.scores.device()), -1e30) : out.scores);
     if (!out.scores.device().is_host()) out.scores = out.scores.to(Device::cpu());  // B x B, the hinges read it
     std::map<std::pair<std::int64_t, std::int64_t>, double> coef;  // dL / dS_ij

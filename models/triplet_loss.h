@@ -18,12 +18,13 @@ namespace imram::models {
 Tensor contrastive_loss(const Tensor& scores, double margin, bool max_violation = true,
                         const NotNegative& not_negative = {});
 
+/// The hardest negatives of a square score matrix on the host: row_neg[i], image i's hardest
+/// caption, and col_neg[j], caption j's hardest image (the op hardest_negatives of core/ops.h).
 struct HardNegatives {
-    std::vector<std::int64_t> row_neg;  // for image i: its hardest negative caption
-    std::vector<std::int64_t> col_neg;  // for caption j: its hardest negative image
+    std::vector<std::int64_t> row_neg;
+    std::vector<std::int64_t> col_neg;
 };
-/// Hardest negatives of a square score matrix (first index on ties, as max does).
-HardNegatives hardest_negatives(const Tensor& scores);
+HardNegatives hardest_negatives_on_host(const Tensor& scores);
 
 struct SparseLoss {
     Tensor loss;          // scalar with autograd history through at most 3B scored pairs

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "base/check.h"
-#include "kernels/dispatch.h"
+#include "core/ops.h"
 
 namespace imram::train {
 
@@ -14,12 +14,7 @@ GradClip clip_grad_norm(const std::vector<Tensor*>& params, double max_norm) {
     for (const Tensor* p : params) {
         const Tensor g = p->grad();
         if (!g.defined()) continue;
-        const Tensor gc = g.contiguous();
-        double part = 0;
-        IMRAM_FLOAT_SWITCH(
-            gc.dtype(), "clip_grad_norm", T,
-            IMRAM_DISPATCH(gc.device(), sum_squares, (SumSquaresArgs<T>{gc.data<T>(), gc.numel(), &part})));
-        ss += part;
+        ss += sum_squares(g);
     }
     GradClip c;
     c.total_norm = std::sqrt(ss);
@@ -46,11 +41,7 @@ void Adam::step(double grad_scale) {
         const Tensor g = g0.contiguous();
         IMRAM_CHECK(g.shape() == p.shape(), "Adam: gradient ", g.describe(), " does not match parameter ",
                     p.describe());
-        IMRAM_FLOAT_SWITCH(
-            p.dtype(), "Adam", T,
-            IMRAM_DISPATCH(p.device(), adam_step,
-                           (AdamArgs<T>{p.data<T>(), g.data<T>(), m_[i].data<T>(), v_[i].data<T>(), p.numel(), opt_.lr,
-                                        opt_.beta1, opt_.beta2, opt_.eps, grad_scale, step_})));
+        adam_step_(p, g, m_[i], v_[i], AdamStep{opt_.lr, opt_.beta1, opt_.beta2, opt_.eps, grad_scale, step_});
     }
 }
 

@@ -87,14 +87,14 @@ TEST_CASE("hardest negatives: ref, cpu and the CUDA kernel agree, ties to the fi
             Philox r(static_cast<std::uint64_t>(n), 0);
             for (auto& x : v) x = static_cast<float>(r.below(4));
             const Tensor s = from_vector(v, {n, n}, Device::ref());
-            const HardNegatives want = hardest_negatives(s);
+            const HardNegatives want = hardest_negatives_on_host(s);
             for (std::int64_t i = 0; i < n; ++i) {
                 CHECK(want.row_neg[i] != i);
                 CHECK(want.col_neg[i] != i);
             }
             for (Device dev : {Device::cpu(), Device::cuda_emulated()}) {
                 INFO(dev);
-                const HardNegatives got = hardest_negatives(s.to(dev));
+                const HardNegatives got = hardest_negatives_on_host(s.to(dev));
                 CHECK(got.row_neg == want.row_neg);
                 CHECK(got.col_neg == want.col_neg);
             }
@@ -102,7 +102,7 @@ TEST_CASE("hardest negatives: ref, cpu and the CUDA kernel agree, ties to the fi
     }
     // A hand-made case with ties.
     const Tensor s = from_vector<float>({9, 1, 5, 5, 9, 5, 3, 3, 9}, {3, 3}, Device::ref());
-    const HardNegatives h = hardest_negatives(s.to(Device::cuda_emulated()));
+    const HardNegatives h = hardest_negatives_on_host(s.to(Device::cuda_emulated()));
     CHECK(h.row_neg == std::vector<std::int64_t>{2, 0, 0});  // row 1: 5 at columns 0 and 2, the first wins
     CHECK(h.col_neg == std::vector<std::int64_t>{1, 2, 0});  // column 1: 1, -, 3 -> row 2; column 2: 5, 5 -> row 0
 }

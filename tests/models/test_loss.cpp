@@ -52,7 +52,7 @@ TEST_CASE("loss: known value of the hardest-negative loss", "[models]") {
     // rows: i0: max(0.2+0.8-0.9, 0.2+0.1-0.9)=0.1; i1: max(0.2+0.3-0.5, 0.2+0.6-0.5)=0.3; i2: max(-0.5, 0.45)=0.45
     // cols: j0: max(0.2+0.3-0.9, 0.2+0-0.9)=0; j1: max(0.2+0.8-0.5, 0.2+0.95-0.5)=0.65; j2: max(0.2+0.1-0.7, 0.2+0.6-0.7)=0.1
     CHECK(contrastive_loss(s, 0.2).item<double>() == Approx(0.1 + 0.3 + 0.45 + 0 + 0.65 + 0.1));
-    const HardNegatives h = hardest_negatives(s);
+    const HardNegatives h = hardest_negatives_on_host(s);
     CHECK(h.row_neg == std::vector<std::int64_t>{1, 2, 1});
     CHECK(h.col_neg == std::vector<std::int64_t>{1, 2, 1});
 }
@@ -131,7 +131,7 @@ TEST_CASE("loss: pairs marked as not negatives are left out, in the dense loss a
             ImramModel probe(tiny(Mode::FullIMRAM), 13, DType::F64);
             const Tensor s0 = probe.score_all(probe.encode(b.images, b.ids, b.lengths));
             // Mark image 0's hardest caption and caption 0's hardest image (both ways round).
-            const HardNegatives h = hardest_negatives(s0);
+            const HardNegatives h = hardest_negatives_on_host(s0);
             NotNegative mask(36, 0);
             for (auto [i, j] : {std::pair{std::int64_t{0}, h.row_neg[0]}, std::pair{h.col_neg[0], std::int64_t{0}}})
                 mask[i * 6 + j] = mask[j * 6 + i] = 1;
