@@ -1,4 +1,0 @@
-// SPDX-License-Identifier: MIT
-// gram_cosine.cuh for the SIMT emulator (g++); see kernels/cuda/common.cuh.
-#define IMRAM_CUDA_NS cuda_emu
-#include "kernels/cuda/gram_cosine.cuh"

@@ -1,4 +1,0 @@
-// SPDX-License-Identifier: MIT
-// attention.cuh for real GPUs (nvcc); see kernels/cuda/common.cuh.
-#define IMRAM_CUDA_NS cuda
-#include "kernels/cuda/attention.cuh"

@@ -1,4 +1,0 @@
-// SPDX-License-Identifier: MIT
-// gemm.cuh for real GPUs (nvcc); see kernels/cuda/common.cuh.
-#define IMRAM_CUDA_NS cuda
-#include "kernels/cuda/gemm.cuh"
