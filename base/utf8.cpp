@@ -5,7 +5,7 @@
 
 #include "base/check.h"
 
-namespace imram::data::utf8 {
+namespace imram::utf8 {
 namespace {
 
 // Decodes one sequence at s[i]; returns its length and sets `cp`, or returns 0 when invalid.
@@ -88,4 +88,4 @@ std::string encode(std::u32string_view s) {
     return out;
 }
 
-}  // namespace imram::data::utf8
+}  // namespace imram::utf8

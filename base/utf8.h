@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace imram::data::utf8 {
+namespace imram::utf8 {
 
 inline constexpr std::size_t npos = std::string_view::npos;
 
@@ -21,4 +21,4 @@ std::u32string decode(std::string_view s, std::string_view what = "text");
 /// UTF-8 bytes of `s` (code points must be valid scalar values; others are an error).
 std::string encode(std::u32string_view s);
 
-}  // namespace imram::data::utf8
+}  // namespace imram::utf8

@@ -134,12 +134,12 @@ void apply_threads(const Common& c) {
 #endif
 }
 
-train::Dataset load_split(const Common& c, const std::string& split) {
+data::Dataset load_split(const Common& c, const std::string& split) {
     if (c.data_path.empty()) {
-        train::DemoOptions o;
+        data::DemoOptions o;
         o.seed = 2020;
         o.train_images = c.demo_train_images;
-        return train::demo_split(split == "testall" ? "test" : split, o);
+        return data::demo_split(split == "testall" ? "test" : split, o);
     }
     const std::string vocab_file = (fs::path(c.vocab_path) / (c.data_name + "_vocab.json")).string();
     if (!fs::exists(vocab_file))
@@ -147,7 +147,7 @@ train::Dataset load_split(const Common& c, const std::string& split) {
                              " (expected {vocab_path}/{data_name}_vocab.json)");
     const data::Vocab vocab = data::load_vocab(vocab_file);
     data::PrecompSplit p = data::load_precomp(c.data_path, c.data_name, split);
-    train::Dataset d;
+    data::Dataset d;
     d.name = c.data_name + "/" + split;
     d.im_div = p.im_div;
     d.vocab_size = vocab.size();
@@ -167,8 +167,8 @@ train::Dataset load_split(const Common& c, const std::string& split) {
     return d;
 }
 
-void check_data_fits(const models::RetrievalModel& m, const train::Dataset& d, const std::string& model_file) {
-    train::check_data_fits_model(m, d, d.name + " under " + model_file);
+void check_data_fits(const models::RetrievalModel& m, const data::Dataset& d, const std::string& model_file) {
+    eval::check_data_fits_model(m, d, d.name + " under " + model_file);
 }
 
 Device device_for(const Common& c) {

@@ -45,9 +45,9 @@ bool same_file(const std::string& in, const std::string& out);
 void add_common(CLI::App* app, Common& c);
 void apply_threads(const Common& c);
 /// A split of the precomp data named by `c`, or of the built-in demo without --data_path.
-train::Dataset load_split(const Common& c, const std::string& split);
+data::Dataset load_split(const Common& c, const std::string& split);
 /// A model applies only to data of its own vocabulary and feature width (eval/data_checks.h).
-void check_data_fits(const models::RetrievalModel& m, const train::Dataset& d, const std::string& model_file);
+void check_data_fits(const models::RetrievalModel& m, const data::Dataset& d, const std::string& model_file);
 /// The --device choice; a CUDA device that does not answer is reported here, before any work.
 Device device_for(const Common& c);
 /// A model file: the project's safetensors, or an official .pth.tar converted on the fly.

@@ -33,10 +33,10 @@ struct EncodeCommand {
         apply_threads(nc);
         if (!fs::exists(encode_ckpt)) throw Error::missing("encode: --checkpoint: cannot open " + encode_ckpt);
         const auto model = load_any_model(encode_ckpt, device_for(nc));
-        const train::Dataset d = load_split(nc, encode_split_name);
+        const data::Dataset d = load_split(nc, encode_split_name);
         check_data_fits(*model, d, encode_ckpt);
-        const train::EncodeSummary e =
-            train::write_embeddings(*model, d, encode_out, 128, progress_printer("imram encode", "items"));
+        const eval::EncodeSummary e =
+            eval::write_embeddings(*model, d, encode_out, 128, progress_printer("imram encode", "items"));
         std::ostringstream si, sc;
         si << e.images;
         sc << e.captions;

@@ -47,22 +47,22 @@ struct EvalCommand {
         if (!save_sims.empty() && same_file(checkpoint, save_sims))
             throw Error::usage("--save-sims " + save_sims + " is the checkpoint itself; choose another file");
         const auto model = load_any_model(checkpoint, device_for(ec));
-        const train::Dataset d = load_split(ec, split);
+        const data::Dataset d = load_split(ec, split);
         check_data_fits(*model, d, checkpoint);
         Tensor sims;
-        const train::RetrievalMetrics m = train::evaluate(
+        const eval::RetrievalMetrics m = eval::evaluate(
             *model, d, &sims, progress_printer("imram eval " + d.name, "(items encoded + images scored)"));
-        if (!save_sims.empty()) data::save_npy(save_sims, sims);
+        if (!save_sims.empty()) io::save_npy(save_sims, sims);
         if (json) {
             std::string out = "{\"checkpoint\": " + json_string(checkpoint) + ", \"split\": " + json_string(d.name) +
                               ", \"all\": " + m.to_json();
-            if (folds > 1) out += ", \"folds\": " + train::retrieval_metrics_folds(sims, d.im_div, folds).to_json();
+            if (folds > 1) out += ", \"folds\": " + eval::retrieval_metrics_folds(sims, d.im_div, folds).to_json();
             std::printf("%s}\n", out.c_str());
         } else {
             std::printf("%s on %s\n%s", checkpoint.c_str(), d.name.c_str(), m.to_table().c_str());
             if (folds > 1)
                 std::printf("average over %lld folds\n%s", static_cast<long long>(folds),
-                            train::retrieval_metrics_folds(sims, d.im_div, folds).to_table().c_str());
+                            eval::retrieval_metrics_folds(sims, d.im_div, folds).to_table().c_str());
         }
         return 0;
     }

@@ -23,14 +23,14 @@ void export_demo(const std::string& out) {
     fs::create_directories(dir);
     fs::create_directories(vdir);
     for (const char* split : {"train", "dev", "test"}) {
-        const train::Dataset d = train::demo_split(split);
-        data::save_npy((dir / (std::string(split) + "_ims.npy")).string(), d.images);
+        const data::Dataset d = data::demo_split(split);
+        io::save_npy((dir / (std::string(split) + "_ims.npy")).string(), d.images);
         std::string caps;
         for (const auto& t : d.texts) caps += t + "\n";
         write_file_atomic((dir / (std::string(split) + "_caps.txt")).string(), caps);
     }
     data::Vocab v;
-    for (const auto& w : train::demo_words()) v.add(w);
+    for (const auto& w : data::demo_words()) v.add(w);
     data::save_vocab((vdir / "demo_precomp_vocab.json").string(), v);
 }
 

@@ -27,8 +27,8 @@ struct InspectCommand {
     }
 
     int run() {
-        if (fs::exists(inspect_file) && pth::is_torch_checkpoint(inspect_file)) {
-            const pth::OfficialCheckpoint c = pth::load_official_checkpoint(inspect_file);
+        if (fs::exists(inspect_file) && models::is_torch_checkpoint(inspect_file)) {
+            const models::OfficialCheckpoint c = models::load_official_checkpoint(inspect_file);
             std::printf("%s: %s checkpoint, %s layout\n", inspect_file.c_str(), c.family.c_str(), c.format.c_str());
             std::int64_t total = 0;
             for (const auto& [name, t] : c.tensors) {

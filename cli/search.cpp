@@ -40,10 +40,10 @@ struct SearchCommand {
         apply_threads(sc);
         if (query.empty() && search_image < 0) throw Error::usage("search: give --query TEXT or --image INDEX");
         if (!fs::exists(search_ckpt)) throw Error::missing("search: cannot open " + search_ckpt);
-        const train::Dataset d = load_split(sc, search_split);
+        const data::Dataset d = load_split(sc, search_split);
         const Retriever r =
             sc.data_path.empty()
-                ? Retriever::load(search_ckpt, train::demo_words(), device_for(sc))
+                ? Retriever::load(search_ckpt, data::demo_words(), device_for(sc))
                 : Retriever::load(search_ckpt, (fs::path(sc.vocab_path) / (sc.data_name + "_vocab.json")).string(),
                                   device_for(sc));
         std::vector<Retriever::Hit> hits;

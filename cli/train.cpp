@@ -260,8 +260,8 @@ struct TrainCommand {
             if (!given("--num_epochs")) stored("num_epochs", "--num_epochs", to.num_epochs);  // may be extended
             to.seed = tc.seed;
         }
-        const train::Dataset train_set = load_split(tc, "train");
-        const train::Dataset dev_set = load_split(tc, "dev");
+        const data::Dataset train_set = load_split(tc, "train");
+        const data::Dataset dev_set = load_split(tc, "dev");
         if (img_dim > 0 && img_dim != train_set.images.size(2))
             throw Error::usage("--img_dim " + std::to_string(img_dim) + " but " + train_set.name + " has " +
                                std::to_string(train_set.images.size(2)) + " feature values per region");
@@ -317,16 +317,16 @@ struct TrainCommand {
                 static_cast<long long>(s.steps), to.run_dir.c_str());
             return 0;
         }
-        const train::Dataset test_set = load_split(tc, "test");
+        const data::Dataset test_set = load_split(tc, "test");
         const auto best =
             models::load_model((fs::path(to.run_dir) / "model_best.safetensors").string(), DType::F32, device_for(tc));
-        const train::RetrievalMetrics m = train::evaluate(*best, test_set);
+        const eval::RetrievalMetrics m = eval::evaluate(*best, test_set);
         std::printf("trained %lld epochs, %lld steps (%lld skipped); best dev rsum %.2f\n%s: model_best\n%s",
                     static_cast<long long>(s.epochs), static_cast<long long>(s.steps),
                     static_cast<long long>(s.skipped_steps), s.best_rsum, test_set.name.c_str(), m.to_table().c_str());
         if (!compare_modes.empty()) {
             // The same recipe for other matchers: what cross attention and the memory buy on this data.
-            std::vector<std::pair<std::string, train::RetrievalMetrics>> rows{{model->mode(), m}};
+            std::vector<std::pair<std::string, eval::RetrievalMetrics>> rows{{model->mode(), m}};
             for (const std::string& name : compare_modes) {
                 models::Options other = model->config_metadata();
                 other["model_mode"] = name;
@@ -341,7 +341,7 @@ struct TrainCommand {
                 warn_if_collapsed(cs, name);
                 const auto cbest = models::load_model((fs::path(o.run_dir) / "model_best.safetensors").string(),
                                                       DType::F32, device_for(tc));
-                rows.emplace_back(name, train::evaluate(*cbest, test_set));
+                rows.emplace_back(name, eval::evaluate(*cbest, test_set));
             }
             std::printf("\ncomparison on %s (same data, epochs, batch and seed; best dev epoch of each):\n",
                         test_set.name.c_str());

@@ -5,7 +5,7 @@
 
 #include "core/ops.h"
 
-namespace imram::train {
+namespace imram::data {
 
 void pad_captions(const Dataset& d, const std::vector<std::int64_t>& idx, Tensor& ids, std::vector<std::int64_t>& lengths) {
     std::int64_t L = 1;
@@ -29,4 +29,4 @@ Batch make_batch(const Dataset& d, const std::vector<std::int64_t>& idx) {
     return b;
 }
 
-}  // namespace imram::train
+}  // namespace imram::data

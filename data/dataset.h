@@ -8,7 +8,7 @@
 
 #include "core/tensor.h"
 
-namespace imram::train {
+namespace imram::data {
 
 struct Dataset {
     std::string name;                                 // for logs ("demo/train", "f30k_precomp/dev")
@@ -33,4 +33,4 @@ Batch make_batch(const Dataset& d, const std::vector<std::int64_t>& caption_idx)
 void pad_captions(const Dataset& d, const std::vector<std::int64_t>& caption_idx, Tensor& ids,
                   std::vector<std::int64_t>& lengths);
 
-}  // namespace imram::train
+}  // namespace imram::data

@@ -8,7 +8,7 @@
 #include "base/check.h"
 #include "core/rng.h"
 
-namespace imram::train {
+namespace imram::data {
 namespace {
 
 const std::vector<std::string> kObjects = {"dog", "cat", "car", "ball", "bird", "horse", "boat", "kite", "chair", "bike"};
@@ -145,4 +145,4 @@ Dataset demo_split(const std::string& split, const DemoOptions& o) {
     return d;
 }
 
-}  // namespace imram::train
+}  // namespace imram::data

@@ -17,7 +17,7 @@
 
 #include "data/dataset.h"
 
-namespace imram::train {
+namespace imram::data {
 
 struct DemoOptions {
     std::int64_t train_images = 600, dev_images = 100, test_images = 100;
@@ -30,4 +30,4 @@ std::vector<std::string> demo_words();
 /// One split ("train", "dev" or "test") of the demo data.
 Dataset demo_split(const std::string& split, const DemoOptions& o = {});
 
-}  // namespace imram::train
+}  // namespace imram::data

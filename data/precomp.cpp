@@ -33,7 +33,7 @@ PrecompSplit load_precomp(const std::string& data_path, const std::string& data_
                 feat, " exists");
 
     PrecompSplit out;
-    out.images = load_npy(features);
+    out.images = io::load_npy(features);
     IMRAM_CHECK(out.images.dim() == 3, features,
                 ": image features must be 3-d (n_images, regions, features), got shape ", out.images.shape());
     // One NaN or Inf feature makes every score of its image NaN or Inf, which ranks as nothing in

@@ -3,9 +3,9 @@
 
 #include "base/check.h"
 
-namespace imram::train {
+namespace imram::eval {
 
-void check_data_fits_model(const models::RetrievalModel& model, const Dataset& d, const std::string& what) {
+void check_data_fits_model(const models::RetrievalModel& model, const data::Dataset& d, const std::string& what) {
     IMRAM_CHECK(d.images.defined() && d.images.dim() == 3, what,
                 ": image features must be 3-d (images, regions, features), got ",
                 d.images.defined() ? d.images.describe() : std::string("none"));
@@ -24,4 +24,4 @@ void check_data_fits_model(const models::RetrievalModel& model, const Dataset& d
                         ", outside the model's vocabulary of ", model.vocab_size(), " words (vocab_size)");
 }
 
-}  // namespace imram::train
+}  // namespace imram::eval

@@ -9,9 +9,9 @@
 #include "io/npy.h"
 #include "eval/evaluate.h"
 
-namespace imram::train {
+namespace imram::eval {
 
-EncodeSummary write_embeddings(const models::RetrievalModel& model, const Dataset& d, const std::string& out_dir,
+EncodeSummary write_embeddings(const models::RetrievalModel& model, const data::Dataset& d, const std::string& out_dir,
                                std::int64_t batch, const std::function<void(std::int64_t, std::int64_t)>& on_batch) {
     const models::Encoded e = encode_split(model, d, batch, on_batch);
     std::vector<std::int32_t> lens;
@@ -23,10 +23,10 @@ EncodeSummary write_embeddings(const models::RetrievalModel& model, const Datase
     namespace fs = std::filesystem;
     fs::create_directories(out_dir);
     const fs::path out(out_dir);
-    data::save_npy((out / "img_emb.npy").string(), e.images);
-    data::save_npy((out / "cap_emb.npy").string(), e.captions);
-    data::save_npy((out / "cap_lens.npy").string(), from_vector<std::int32_t>(lens, {static_cast<std::int64_t>(lens.size())}));
+    io::save_npy((out / "img_emb.npy").string(), e.images);
+    io::save_npy((out / "cap_emb.npy").string(), e.captions);
+    io::save_npy((out / "cap_lens.npy").string(), from_vector<std::int32_t>(lens, {static_cast<std::int64_t>(lens.size())}));
     return {e.images.shape(), e.captions.shape()};
 }
 
-}  // namespace imram::train
+}  // namespace imram::eval

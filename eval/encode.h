@@ -13,7 +13,7 @@
 #include "models/retrieval_model.h"
 #include "data/dataset.h"
 
-namespace imram::train {
+namespace imram::eval {
 
 struct EncodeSummary {
     Shape images, captions;  // shapes written to img_emb.npy and cap_emb.npy
@@ -21,8 +21,8 @@ struct EncodeSummary {
 
 /// Encodes `d` with `model` (batches of `batch`, no autograd) and writes the three files into
 /// `out_dir` (created when missing; each file atomically). `on_batch` as in encode_split.
-EncodeSummary write_embeddings(const models::RetrievalModel& model, const Dataset& d, const std::string& out_dir,
+EncodeSummary write_embeddings(const models::RetrievalModel& model, const data::Dataset& d, const std::string& out_dir,
                                std::int64_t batch = 128,
                                const std::function<void(std::int64_t, std::int64_t)>& on_batch = {});
 
-}  // namespace imram::train
+}  // namespace imram::eval

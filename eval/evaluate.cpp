@@ -6,9 +6,9 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 
-namespace imram::train {
+namespace imram::eval {
 
-models::Encoded encode_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch,
+models::Encoded encode_split(const models::RetrievalModel& model, const data::Dataset& d, std::int64_t batch,
                              const std::function<void(std::int64_t, std::int64_t)>& on_batch) {
     IMRAM_CHECK(batch >= 1, "encode_split: batch must be positive, got ", batch);
     NoGradGuard no_grad;
@@ -27,7 +27,7 @@ models::Encoded encode_split(const models::RetrievalModel& model, const Dataset&
         for (std::int64_t j = b; j < std::min(nc, b + batch); ++j) idx.push_back(j);
         Tensor ids;
         std::vector<std::int64_t> lens;
-        pad_captions(d, idx, ids, lens);
+        data::pad_captions(d, idx, ids, lens);
         Tensor enc = model.encode_captions(ids.to(dev), lens);  // (n, L_b, ...)
         if (enc.dim() == 3 && enc.size(1) < L)  // per-word encodings: padded to the split's longest caption
             enc = cat({enc, zeros({enc.size(0), L - enc.size(1), enc.size(2)}, enc.dtype(), enc.device())}, 1);
@@ -38,7 +38,7 @@ models::Encoded encode_split(const models::RetrievalModel& model, const Dataset&
     return {cat(img_parts, 0), cat(cap_parts, 0), lengths};
 }
 
-Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch,
+Tensor score_split(const models::RetrievalModel& model, const data::Dataset& d, std::int64_t batch,
                    const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
     NoGradGuard no_grad;
     const std::int64_t ni = d.images.size(0), nc = d.num_captions(), total = ni + nc + ni;
@@ -57,7 +57,7 @@ Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::i
     return cat(rows, 0);
 }
 
-RetrievalMetrics evaluate(const models::RetrievalModel& model, const Dataset& d, Tensor* scores_out,
+RetrievalMetrics evaluate(const models::RetrievalModel& model, const data::Dataset& d, Tensor* scores_out,
                           const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
     const Tensor s = score_split(model, d, 128, on_progress).to(Device::cpu());  // ranking reads every score on the host
     if (scores_out) *scores_out = s;
@@ -65,4 +65,4 @@ RetrievalMetrics evaluate(const models::RetrievalModel& model, const Dataset& d,
     return retrieval_metrics(s, d.im_div);
 }
 
-}  // namespace imram::train
+}  // namespace imram::eval

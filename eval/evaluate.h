@@ -11,21 +11,21 @@
 #include "eval/metrics.h"
 #include "models/retrieval_model.h"
 
-namespace imram::train {
+namespace imram::eval {
 
 /// Encodes a split without autograd, in batches of `batch`: every image (N, R, D) and every caption
 /// (M, L_max, D), zero-padded to the longest caption, with the true lengths. `on_batch(done, total)`
 /// runs after each batch (images first, then captions; total = N + M).
-models::Encoded encode_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch = 128,
+models::Encoded encode_split(const models::RetrievalModel& model, const data::Dataset& d, std::int64_t batch = 128,
                              const std::function<void(std::int64_t, std::int64_t)>& on_batch = {});
 
 /// Encodes a split (images once each, captions in batches) and returns the (images x captions) scores.
 /// `on_progress(done, total)`, when given, runs after each encoded batch and each scored block of
 /// `batch` images (total = images + captions + images).
-Tensor score_split(const models::RetrievalModel& model, const Dataset& d, std::int64_t batch = 128,
+Tensor score_split(const models::RetrievalModel& model, const data::Dataset& d, std::int64_t batch = 128,
                    const std::function<void(std::int64_t, std::int64_t)>& on_progress = {});
 /// Scores a split and ranks it; a non-finite score is refused (check_scores_finite) instead of ranked.
-RetrievalMetrics evaluate(const models::RetrievalModel& model, const Dataset& d, Tensor* scores_out = nullptr,
+RetrievalMetrics evaluate(const models::RetrievalModel& model, const data::Dataset& d, Tensor* scores_out = nullptr,
                           const std::function<void(std::int64_t, std::int64_t)>& on_progress = {});
 
-}  // namespace imram::train
+}  // namespace imram::eval

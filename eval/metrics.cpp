@@ -12,7 +12,7 @@
 #include "core/finite.h"
 #include "core/ops.h"
 
-namespace imram::train {
+namespace imram::eval {
 namespace {
 
 Recall summarise(std::vector<double> ranks) {
@@ -132,4 +132,4 @@ std::string RetrievalMetrics::to_table() const {
     return s.str();
 }
 
-}  // namespace imram::train
+}  // namespace imram::eval

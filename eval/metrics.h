@@ -14,7 +14,7 @@
 
 #include "core/tensor.h"
 
-namespace imram::train {
+namespace imram::eval {
 
 struct Recall {
     double r1 = 0, r5 = 0, r10 = 0, medr = 0, meanr = 0;
@@ -38,4 +38,4 @@ RetrievalMetrics retrieval_metrics(const Tensor& scores, std::int64_t im_div);
 /// averaged per metric (rsum recomputed from the averaged recalls, unlike the official printout).
 RetrievalMetrics retrieval_metrics_folds(const Tensor& scores, std::int64_t im_div, std::int64_t folds);
 
-}  // namespace imram::train
+}  // namespace imram::eval

@@ -17,9 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const std::string& c : caps) {
             require(c.find('\n') == std::string::npos, "a caption holds no newline");
             require(c.size() <= imram::data::kMaxCaptionBytes, "a caption is within the byte limit");
-            require(imram::data::utf8::find_invalid(c) == imram::data::utf8::npos, "a caption is valid UTF-8");
+            require(imram::utf8::find_invalid(c) == imram::utf8::npos, "a caption is valid UTF-8");
             // Decoding what find_invalid accepted must not throw.
-            (void)imram::data::utf8::decode(c, "caption");
+            (void)imram::utf8::decode(c, "caption");
             total += c.size();
         }
         require(!caps.empty() && total + caps.size() <= size + 1, "captions come from the file");

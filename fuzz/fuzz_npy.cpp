@@ -10,7 +10,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using imram::fuzz::require;
     try {
-        const imram::Tensor t = imram::data::load_npy(imram::fuzz::as_file(data, size));
+        const imram::Tensor t = imram::io::load_npy(imram::fuzz::as_file(data, size));
         require(t.dtype() == imram::DType::F32, "load_npy returns float32");
         const auto bytes = static_cast<std::size_t>(t.numel()) * 4;
         require(bytes <= size, "the tensor fits in the file");

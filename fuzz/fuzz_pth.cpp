@@ -13,8 +13,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {
         const std::string_view bytes(reinterpret_cast<const char*>(data), size);
-        const imram::pth::OfficialCheckpoint c = imram::pth::read_official_checkpoint(bytes, "fuzz input");
-        (void)imram::pth::to_model_file(c);
+        const imram::models::OfficialCheckpoint c = imram::models::read_official_checkpoint(bytes, "fuzz input");
+        (void)imram::models::to_model_file(c);
     } catch (const imram::Error&) {
     }
     return 0;

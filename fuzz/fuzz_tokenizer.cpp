@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         const auto tokens = d::word_tokenize(text, rules);
         for (const std::string& t : tokens) {
-            require(d::utf8::find_invalid(t) == d::utf8::npos, "tokens are valid UTF-8");
+            require(imram::utf8::find_invalid(t) == imram::utf8::npos, "tokens are valid UTF-8");
             require(t.find_first_of(" \t\n\r") == std::string::npos, "tokens hold no ASCII whitespace");
         }
         static const d::Vocab vocab = [] {
@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::string lowered = d::ascii_lower(text);
         for (const std::string& s : d::sent_tokenize(lowered, rules)) (void)d::treebank_tokenize(s, rules);
     } catch (const imram::Error&) {
-        require(d::utf8::find_invalid(text) != d::utf8::npos, "only invalid UTF-8 is rejected");
+        require(imram::utf8::find_invalid(text) != imram::utf8::npos, "only invalid UTF-8 is rejected");
     }
     return 0;
 }

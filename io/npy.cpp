@@ -20,7 +20,7 @@
 #include "base/file_io.h"
 #include "base/utf8.h"
 
-namespace imram::data {
+namespace imram::io {
 namespace {
 
 static_assert(std::endian::native == std::endian::little, "the .npy reader assumes a little-endian host");
@@ -419,4 +419,4 @@ void save_npy(const std::string& path, const Tensor& t) {
     write_file_atomic(path, bytes);
 }
 
-}  // namespace imram::data
+}  // namespace imram::io

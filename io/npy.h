@@ -17,7 +17,7 @@
 
 #include "core/tensor.h"
 
-namespace imram::data {
+namespace imram::io {
 
 /// Tensor of `dtype` (F32 or I32; the file's descr must match) on Device::cpu() viewing the mapped
 /// file. Throws imram::Error on any malformed, unsupported or truncated file. (A file whose data
@@ -28,4 +28,4 @@ Tensor load_npy(const std::string& path, DType dtype = DType::F32);
 /// so that the data starts on a 64-byte boundary, as NumPy does. Atomic (write_file_atomic).
 void save_npy(const std::string& path, const Tensor& t);
 
-}  // namespace imram::data
+}  // namespace imram::io

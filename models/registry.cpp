@@ -50,11 +50,11 @@ std::unique_ptr<RetrievalModel> model_from_file(const nn::TensorFile& f, const s
 }
 
 nn::TensorFile read_model_file(const std::string& path) {
-    return pth::is_torch_checkpoint(path) ? convert_official_checkpoint(path) : nn::load_safetensors(path);
+    return models::is_torch_checkpoint(path) ? convert_official_checkpoint(path) : nn::load_safetensors(path);
 }
 
 nn::TensorFile convert_official_checkpoint(const std::string& path) {
-    IMRAM_CHECK(pth::is_torch_checkpoint(path), path,
+    IMRAM_CHECK(models::is_torch_checkpoint(path), path,
                 ": not a torch.save checkpoint (expected an official .pth.tar, zip or legacy layout)");
     // The first family whose converter takes the file; when none does, the last one's error says why.
     std::vector<const ModelFamily*> readers;

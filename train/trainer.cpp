@@ -162,7 +162,7 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, Adam&
 }
 
 /// The batch's off-diagonal pairs that are positives of each other: the same image, or the same words.
-models::NotNegative pairs_that_belong_together(const Dataset& d, const std::vector<std::int64_t>& idx) {
+models::NotNegative pairs_that_belong_together(const data::Dataset& d, const std::vector<std::int64_t>& idx) {
     const std::size_t n = idx.size();
     models::NotNegative m(n * n, 0);
     for (std::size_t a = 0; a < n; ++a)
@@ -192,7 +192,7 @@ void append_line(const fs::path& p, const std::string& line) {
 
 }  // namespace
 
-TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Dataset& dev, const TrainerOptions& opt) {
+TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const data::Dataset& dev, const TrainerOptions& opt) {
     IMRAM_CHECK(opt.batch_size >= 2, "train: batch_size must be at least 2, got ", opt.batch_size);
     IMRAM_CHECK(tr.num_captions() >= opt.batch_size, "train: ", tr.name, " has ", tr.num_captions(),
                 " captions, fewer than one batch of ", opt.batch_size);
@@ -245,7 +245,7 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
         for (std::int64_t s = first; s < steps_per_epoch; ++s) {
             if (stop_requested()) break;
             const std::vector<std::int64_t> idx(order.begin() + s * opt.batch_size, order.begin() + (s + 1) * opt.batch_size);
-            const Batch b = make_batch(tr, idx);
+            const data::Batch b = data::make_batch(tr, idx);
             adam.zero_grad();
             const bool max_violation = epoch >= opt.warmup_epochs;
             models::StepOptions so;
@@ -277,7 +277,7 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
             if (opt.val_every > 0 && st.steps % opt.val_every == 0 && s + 1 < steps_per_epoch) {
                 // The official val_step: a dev evaluation inside the epoch, logged only (model selection
                 // stays at epoch ends, as there).
-                const RetrievalMetrics vm = evaluate(model, dev);
+                const eval::RetrievalMetrics vm = eval::evaluate(model, dev);
                 std::fputs(progress.break_line().c_str(), stderr);
                 std::fprintf(stderr, "step %lld: %s rsum %.2f (i2t R@1 %.1f, t2i R@1 %.1f)\n",
                              static_cast<long long>(st.steps), dev.name.c_str(), vm.rsum(), vm.i2t.r1, vm.t2i.r1);
@@ -292,7 +292,7 @@ TrainSummary train(models::RetrievalModel& model, const Dataset& tr, const Datas
         }
         st.epoch = epoch + 1;
         st.step_in_epoch = 0;
-        const RetrievalMetrics m = evaluate(model, dev);
+        const eval::RetrievalMetrics m = eval::evaluate(model, dev);
         const CollapseReport cr = collapse.end_epoch();
         sum.last = m;
         ++sum.epochs;

@@ -42,7 +42,7 @@ struct TrainerOptions {
 struct TrainSummary {
     std::int64_t epochs = 0, steps = 0, skipped_steps = 0;
     double best_rsum = -1;
-    RetrievalMetrics last;
+    eval::RetrievalMetrics last;
     bool interrupted = false;
     int stop_signal = 0;                // SIGINT or SIGTERM when interrupted
     std::int64_t collapsed_epochs = 0;  // epochs whose steps mostly scored every pair alike (train/collapse.h)
@@ -61,7 +61,7 @@ struct TrainSummary {
 /// refuses a directory holding an earlier run unless `overwrite` is set. checkpoint_last also stores
 /// the schedule (learning rate, lr_update, num_epochs, grad_clip, warm-up) and a resume that asks for
 /// another learning rate, lr_update, grad_clip or warm-up is refused. grad_clip <= 0: no clipping.
-TrainSummary train(models::RetrievalModel& model, const Dataset& train_set, const Dataset& dev_set,
+TrainSummary train(models::RetrievalModel& model, const data::Dataset& train_set, const data::Dataset& dev_set,
                    const TrainerOptions& opt);
 
 }  // namespace imram::train

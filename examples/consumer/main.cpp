@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     }
     try {
         const auto r = imram::Retriever::load(argv[1], argv[2]);
-        const imram::Tensor features = imram::data::load_npy(argv[3]);
+        const imram::Tensor features = imram::io::load_npy(argv[3]);
         const std::vector<std::string> captions = imram::data::read_captions(argv[4]);
         const auto images = r.encode_images(features);
         const auto caps = r.encode_captions(captions);

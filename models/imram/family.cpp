@@ -16,7 +16,7 @@ std::unique_ptr<RetrievalModel> from_file(const nn::TensorFile& f, const std::st
 }
 
 nn::TensorFile convert_official(const std::string& path) {
-    return pth::to_model_file(pth::load_official_checkpoint(path));
+    return models::to_model_file(models::load_official_checkpoint(path));
 }
 
 }  // namespace

@@ -12,8 +12,12 @@
 #include "models/imram/config.h"
 #include "io/pth/torch_file.h"
 
-namespace imram::pth {
+namespace imram::models {
 namespace {
+
+using pth::PyValue;
+using pth::TorchFile;
+using pth::looks_like_torch_file;
 
 using Kind = PyValue::Kind;
 
@@ -80,11 +84,11 @@ private:
     const OfficialCheckpoint& c_;
 };
 
-models::ModelConfig config_from_options(const OfficialCheckpoint& c) {
+ModelConfig config_from_options(const OfficialCheckpoint& c) {
     const Options o(c);
     IMRAM_CHECK(!c.options.empty(), c.source, ": the checkpoint has no 'opt' (the saved argparse options), which "
                                               "the model's hyper-parameters come from");
-    models::ModelConfig cfg;
+    ModelConfig cfg;
     if (c.family == "IMRAM") {
         const std::string mode = o.str("model_mode", "");
         IMRAM_CHECK(mode == "text_IMRAM" || mode == "image_IMRAM" || mode == "full_IMRAM", c.source, ": opt.model_mode is '",
@@ -215,7 +219,7 @@ OfficialCheckpoint load_official_checkpoint(const std::string& path) {
 }
 
 nn::TensorFile to_model_file(const OfficialCheckpoint& c) {
-    models::ModelConfig cfg = config_from_options(c);
+    ModelConfig cfg = config_from_options(c);
     nn::TensorFile f;
     // `imram convert` must not turn a damaged checkpoint into a model file that looks sound.
     {
@@ -263,4 +267,4 @@ nn::TensorFile load_model_tensors(const std::string& path) {
     return nn::load_safetensors(path);
 }
 
-}  // namespace imram::pth
+}  // namespace imram::models

@@ -15,7 +15,7 @@
 #include "core/tensor.h"
 #include "nn/safetensors.h"
 
-namespace imram::pth {
+namespace imram::models {
 
 /// One saved option (or other top-level field) with its Python type.
 struct PyScalar {
@@ -58,4 +58,4 @@ bool is_torch_checkpoint(const std::string& path);
 /// (converted in memory).
 nn::TensorFile load_model_tensors(const std::string& path);
 
-}  // namespace imram::pth
+}  // namespace imram::models

@@ -17,19 +17,19 @@ using imram::testing::tmp_path;
 namespace {
 struct Fixture {
     std::string model_file = tmp_path("api_model.safetensors"), vocab_file = tmp_path("api_vocab.json");
-    train::Dataset d;
+    data::Dataset d;
     Fixture() {
-        train::DemoOptions o;
+        data::DemoOptions o;
         o.test_images = 6;
         o.features = 48;
-        d = train::demo_split("test", o);
+        d = data::demo_split("test", o);
         models::ModelConfig c;
         c.mode = models::Mode::FullIMRAM, c.vocab_size = d.vocab_size, c.word_dim = 8, c.img_dim = 48, c.embed_size = 16;
         c.iteration_step = 3;
         models::ImramModel m(c, 5);
         models::save_model(model_file, m);
         data::Vocab v;
-        for (const auto& w : train::demo_words()) v.add(w);
+        for (const auto& w : data::demo_words()) v.add(w);
         data::save_vocab(vocab_file, v);
     }
 };

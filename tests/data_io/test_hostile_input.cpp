@@ -66,7 +66,7 @@ std::string make_split(const std::string& name, std::vector<float> v, std::int64
     const auto dir = temp_dir() / "hostile" / name;
     fs::remove_all(dir);
     fs::create_directories(dir);
-    data::save_npy((dir / "test_ims.npy").string(), from_vector<float>(v, {n_img, regions, feats}));
+    io::save_npy((dir / "test_ims.npy").string(), from_vector<float>(v, {n_img, regions, feats}));
     std::string caps;
     for (std::int64_t c = 0; c < 5 * n_img; ++c) caps += "a dog on the grass\n";
     write_bytes((dir / "test_caps.txt").string(), caps);
@@ -95,12 +95,12 @@ TEST_CASE("hostile: a directory, /dev/zero or a FIFO is refused by every loader 
 
     const std::vector<std::pair<std::string, std::function<void(const std::string&)>>> loaders = {
         {"read_file", [](const std::string& p) { read_file(p); }},
-        {"load_npy", [](const std::string& p) { data::load_npy(p); }},
+        {"load_npy", [](const std::string& p) { io::load_npy(p); }},
         {"load_safetensors", [](const std::string& p) { nn::load_safetensors(p); }},
         {"read_captions", [](const std::string& p) { data::read_captions(p); }},
         {"load_vocab", [](const std::string& p) { data::load_vocab(p); }},
-        {"load_official_checkpoint", [](const std::string& p) { pth::load_official_checkpoint(p); }},
-        {"load_model_tensors", [](const std::string& p) { pth::load_model_tensors(p); }},
+        {"load_official_checkpoint", [](const std::string& p) { models::load_official_checkpoint(p); }},
+        {"load_model_tensors", [](const std::string& p) { models::load_model_tensors(p); }},
     };
     const std::vector<std::pair<std::string, std::string>> inputs = {
         {dir, "it is a directory"}, {"/dev/zero", "it is a character device"}, {fifo, "it is a FIFO"}};
@@ -151,7 +151,7 @@ TEST_CASE("hostile: headers claiming more data than the file holds are refused b
     const std::string npy = write_bytes(
         temp_file("hostile_huge.npy"),
         npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 36, 2048), }", std::string(16, '\0')));
-    Caught c = catch_error([&] { data::load_npy(npy); });
+    Caught c = catch_error([&] { io::load_npy(npy); });
     REQUIRE(c.thrown);
     CHECK(c.kind == ErrorKind::Data);
     CHECK_THAT(c.message, Contains("hostile_huge.npy") && Contains("truncated"));
@@ -189,9 +189,9 @@ TEST_CASE("hostile: a checkpoint tensor claiming more elements than its storage 
     const std::string to("QK\x00J\xff\xff\xff\x7f\x85q\x14K\x00\x85", 14);
     const std::size_t at = bytes.find(from);
     REQUIRE(at != std::string::npos);
-    CHECK_NOTHROW(pth::read_official_checkpoint(bytes, "sound.pth.tar"));
+    CHECK_NOTHROW(models::read_official_checkpoint(bytes, "sound.pth.tar"));
     bytes.replace(at, from.size(), to);
-    const Caught c = catch_error([&] { pth::read_official_checkpoint(bytes, "broadcast.pth.tar"); });
+    const Caught c = catch_error([&] { models::read_official_checkpoint(bytes, "broadcast.pth.tar"); });
     INFO(c.message);
     REQUIRE(c.thrown);
     CHECK(c.kind == ErrorKind::Data);
@@ -247,14 +247,14 @@ TEST_CASE("hostile: first_non_finite finds the first NaN or infinity", "[data][d
 TEST_CASE("hostile: a non-finite score is refused naming the image and the caption", "[data][data_io][errors]") {
     std::vector<float> s(3 * 15, 0.5f);
     const auto scores = [&] { return from_vector<float>(s, {3, 15}); };
-    CHECK_NOTHROW(train::check_scores_finite(scores(), "f30k/test"));
+    CHECK_NOTHROW(eval::check_scores_finite(scores(), "f30k/test"));
     s[1 * 15 + 7] = NAN;
-    Caught c = catch_error([&] { train::check_scores_finite(scores(), "f30k/test"); });
+    Caught c = catch_error([&] { eval::check_scores_finite(scores(), "f30k/test"); });
     REQUIRE(c.thrown);
     CHECK(c.kind == ErrorKind::Data);
     CHECK_THAT(c.message, Contains("f30k/test: the score of image 1 and caption 7 is NaN"));
     s[0 * 15 + 14] = INFINITY;
-    c = catch_error([&] { train::check_scores_finite(scores(), "f30k/test"); });
+    c = catch_error([&] { eval::check_scores_finite(scores(), "f30k/test"); });
     CHECK_THAT(c.message, Contains("image 0 and caption 14 is +Inf"));
 }
 
@@ -315,27 +315,27 @@ TEST_CASE("hostile: a dataset that does not fit the model is refused before any 
     mc.vocab_size = 10;
     mc.embed_size = 8, mc.word_dim = 4;
     const models::ImramModel cfg(mc, 1);  // any model of the interface: its feature size and vocabulary
-    train::Dataset d;
+    data::Dataset d;
     d.images = zeros({2, 3, 1024});
     d.captions = {{1, 5, 2}, {1, 9, 2}};
     d.vocab_size = 10;
-    Caught c = catch_error([&] { train::check_data_fits_model(cfg, d, "data/x/test"); });
+    Caught c = catch_error([&] { eval::check_data_fits_model(cfg, d, "data/x/test"); });
     REQUIRE(c.thrown);
     CHECK(c.kind == ErrorKind::Data);
     CHECK_THAT(c.message,
                Contains("data/x/test: features have 1024 values per region, the model expects 2048 (img_dim)"));
 
     d.images = zeros({2, 3, 2048});
-    CHECK_NOTHROW(train::check_data_fits_model(cfg, d, "data/x/test"));
+    CHECK_NOTHROW(eval::check_data_fits_model(cfg, d, "data/x/test"));
     d.vocab_size = 12;
-    c = catch_error([&] { train::check_data_fits_model(cfg, d, "data/x/test"); });
+    c = catch_error([&] { eval::check_data_fits_model(cfg, d, "data/x/test"); });
     REQUIRE(c.thrown);
     CHECK(c.kind == ErrorKind::Data);
     CHECK_THAT(c.message, Contains("data/x/test: the vocabulary has 12 words, the model expects 10 (vocab_size)"));
 
     d.vocab_size = 0;  // unknown: the ids are still checked
     d.captions[1][1] = 10;
-    c = catch_error([&] { train::check_data_fits_model(cfg, d, "data/x/test"); });
+    c = catch_error([&] { eval::check_data_fits_model(cfg, d, "data/x/test"); });
     REQUIRE(c.thrown);
     CHECK_THAT(c.message, Contains("caption 1 has word id 10, outside the model's vocabulary of 10 words"));
 }

@@ -9,8 +9,8 @@
 #include "io/npy.h"
 
 using namespace imram;
-using imram::data::load_npy;
-using imram::data::save_npy;
+using imram::io::load_npy;
+using imram::io::save_npy;
 using imram::testing::read_bytes;
 using imram::testing::temp_file;
 using imram::testing::write_bytes;

@@ -8,7 +8,7 @@
 
 using namespace imram;
 using imram::data::load_precomp;
-using imram::data::save_npy;
+using imram::io::save_npy;
 using imram::testing::temp_dir;
 using imram::testing::write_bytes;
 

@@ -41,8 +41,8 @@ bool same_bits(const Tensor& a, const Tensor& b) {
 }
 
 /// The Python value in `j` equals the saved option, type included.
-bool same_value(const json& j, const pth::PyScalar& v) {
-    using T = pth::PyScalar::Type;
+bool same_value(const json& j, const models::PyScalar& v) {
+    using T = models::PyScalar::Type;
     if (j.is_null()) return v.type == T::None;
     if (j.is_boolean()) return v.type == T::Bool && v.b == j.get<bool>();
     if (j.is_number_integer()) return v.type == T::Int && v.i == j.get<std::int64_t>();
@@ -86,13 +86,13 @@ TEST_CASE("pth: both torch.save layouts give PyTorch's tensors bit for bit", "[d
         for (const std::string layout : {"zip", "legacy"}) {
             const std::string path = fixture(family + "_" + layout + ".pth.tar");
             INFO(path);
-            const pth::OfficialCheckpoint c = pth::load_official_checkpoint(path);
+            const models::OfficialCheckpoint c = models::load_official_checkpoint(path);
             CHECK(c.format == layout);
             CHECK(c.family == (family == "imram" ? "IMRAM" : "SCAN"));
             REQUIRE(c.tensors.size() == o.raw_names.size());
             for (std::size_t i = 0; i < c.tensors.size(); ++i) CHECK(c.tensors[i].first == o.raw_names[i].get<std::string>());
 
-            const nn::TensorFile f = pth::to_model_file(c);
+            const nn::TensorFile f = models::to_model_file(c);
             REQUIRE(f.tensors.size() == o.f.tensors.size());
             for (std::size_t i = 0; i < f.tensors.size(); ++i) {
                 INFO(o.f.tensors[i].first);
@@ -108,11 +108,11 @@ TEST_CASE("pth: the saved options and fields come out with their Python types", 
     for (const std::string family : {"imram", "scan"}) {
         const Oracle o(family);
         for (const std::string layout : {"zip", "legacy"}) {
-            const pth::OfficialCheckpoint c = pth::load_official_checkpoint(fixture(family + "_" + layout + ".pth.tar"));
+            const models::OfficialCheckpoint c = models::load_official_checkpoint(fixture(family + "_" + layout + ".pth.tar"));
             CHECK(c.options.size() == o.options.size());
             for (const auto& [k, v] : o.options.items()) {
                 INFO(family << " " << layout << " opt." << k);
-                const pth::PyScalar* got = c.option(k);
+                const models::PyScalar* got = c.option(k);
                 REQUIRE(got != nullptr);
                 CHECK(same_value(v, *got));
             }
@@ -124,8 +124,8 @@ TEST_CASE("pth: the saved options and fields come out with their Python types", 
             }
         }
     }
-    pth::PyScalar f;
-    f.type = pth::PyScalar::Type::Float;
+    models::PyScalar f;
+    f.type = models::PyScalar::Type::Float;
     for (const auto& [x, text] : std::vector<std::pair<double, std::string>>{{0.2, "0.2"}, {2.0, "2.0"}, {0.0002, "0.0002"}, {1e-05, "1e-05"}}) {
         f.f = x;
         CHECK(f.text() == text);
@@ -137,7 +137,7 @@ TEST_CASE("pth: converted metadata gives the ModelConfig of the saved options", 
         const Oracle o(family);
         for (const std::string layout : {"zip", "legacy"}) {
             INFO(family << " " << layout);
-            const nn::TensorFile f = pth::to_model_file(pth::load_official_checkpoint(fixture(family + "_" + layout + ".pth.tar")));
+            const nn::TensorFile f = models::to_model_file(models::load_official_checkpoint(fixture(family + "_" + layout + ".pth.tar")));
             const models::ModelConfig c = models::ModelConfig::from_metadata(f.metadata, "converted");
             const json& want = o.config;
             CHECK(models::mode_name(c.mode) == want["model_mode"].get<std::string>());
@@ -166,7 +166,7 @@ TEST_CASE("pth: a converted checkpoint loads and scores as the model built from 
         for (const std::string layout : {"zip", "legacy"}) {
             INFO(family << " " << layout);
             const std::string out = testing::temp_file("converted_" + family + "_" + layout + ".safetensors");
-            nn::save_safetensors(out, pth::to_model_file(pth::load_official_checkpoint(fixture(family + "_" + layout + ".pth.tar"))));
+            nn::save_safetensors(out, models::to_model_file(models::load_official_checkpoint(fixture(family + "_" + layout + ".pth.tar"))));
             const auto m = models::load_imram_model(out);
             const Tensor got = m->score_all(small_batch(*m));
             REQUIRE(got.shape() == Shape{3, 3});
@@ -177,14 +177,14 @@ TEST_CASE("pth: a converted checkpoint loads and scores as the model built from 
 }
 
 TEST_CASE("pth: the 'module.' prefix of DataParallel checkpoints is accepted", "[data]") {
-    const pth::OfficialCheckpoint c = pth::load_official_checkpoint(fixture("imram_zip.pth.tar"));
+    const models::OfficialCheckpoint c = models::load_official_checkpoint(fixture("imram_zip.pth.tar"));
     for (const auto& [name, t] : c.tensors) CHECK(name.rfind("module.", 0) == 0);
-    const nn::TensorFile f = pth::to_model_file(c);
+    const nn::TensorFile f = models::to_model_file(c);
     for (const auto& [name, t] : f.tensors) CHECK(name.rfind("module.", 0) == std::string::npos);
     // A checkpoint saved without the wrapper (no prefix) converts to the same names.
-    pth::OfficialCheckpoint plain = c;
+    models::OfficialCheckpoint plain = c;
     for (auto& [name, t] : plain.tensors) name = name.substr(7);
-    const nn::TensorFile g = pth::to_model_file(plain);
+    const nn::TensorFile g = models::to_model_file(plain);
     REQUIRE(g.tensors.size() == f.tensors.size());
     for (std::size_t i = 0; i < f.tensors.size(); ++i) CHECK(g.tensors[i].first == f.tensors[i].first);
     // And the loader takes prefixed names as they are.
@@ -197,7 +197,7 @@ TEST_CASE("pth: Retriever::load takes a .pth.tar and scores as its converted fil
     const std::vector<std::string> words = {"<pad>", "<start>", "<end>", "<unk>", "a",    "dog",
                                             "cat",   "red",     "blue",  "runs",  "on", "grass"};
     const std::string converted = testing::temp_file("retriever_converted.safetensors");
-    nn::save_safetensors(converted, pth::to_model_file(pth::load_official_checkpoint(fixture("imram_legacy.pth.tar"))));
+    nn::save_safetensors(converted, models::to_model_file(models::load_official_checkpoint(fixture("imram_legacy.pth.tar"))));
     const Retriever from_pth = Retriever::load(fixture("imram_legacy.pth.tar"), words);
     const Retriever from_st = Retriever::load(converted, words);
     CHECK(from_pth.mode() == "full_IMRAM");
@@ -221,7 +221,7 @@ TEST_CASE("pth: pickles calling anything off the allow-list are refused, not run
     // Protocol 2 spells builtins.eval with its Python 2 module name.
     for (const auto& [file, global] : std::vector<std::pair<std::string, std::string>>{
              {"evil_system_zip.pth.tar", "posix.system"}, {"evil_eval_legacy.pth.tar", "__builtin__.eval"}}) {
-        const std::string msg = message_of([&] { pth::load_official_checkpoint(fixture(file)); });
+        const std::string msg = message_of([&] { models::load_official_checkpoint(fixture(file)); });
         INFO(msg);
         CHECK(msg.find(file) != std::string::npos);
         CHECK(msg.find("'" + global + "'") != std::string::npos);
@@ -236,7 +236,7 @@ TEST_CASE("pth: damaged files give errors naming the file and what was expected"
     REQUIRE(zip.size() > 1000);
     REQUIRE(legacy.size() > 1000);
     auto error_of = [](const std::string& bytes, const std::string& name) {
-        return message_of([&] { pth::read_official_checkpoint(bytes, name); });
+        return message_of([&] { models::read_official_checkpoint(bytes, name); });
     };
     auto has = [](const std::string& msg, const std::string& part) {
         INFO(msg);
@@ -285,20 +285,20 @@ TEST_CASE("pth: damaged files give errors naming the file and what was expected"
     }
     // A tensor reaching past its storage (legacy), a storage entry shorter than announced (zip).
     {
-        const std::string m = message_of([] { pth::load_official_checkpoint(fixture("short_storage_legacy.pth.tar")); });
+        const std::string m = message_of([] { models::load_official_checkpoint(fixture("short_storage_legacy.pth.tar")); });
         CHECK(has(m, "short_storage_legacy.pth.tar"));
         CHECK(has(m, "reaches element 15"));
         CHECK(has(m, "holds only 4 elements"));
-        const std::string z = message_of([] { pth::load_official_checkpoint(fixture("short_storage_zip.pth.tar")); });
+        const std::string z = message_of([] { models::load_official_checkpoint(fixture("short_storage_zip.pth.tar")); });
         CHECK(has(z, "short_storage_zip.pth.tar"));
         CHECK(has(z, "shorter than announced"));
     }
 }
 
 TEST_CASE("pth: options the engine does not implement are refused by name", "[data][errors]") {
-    const pth::OfficialCheckpoint imram = pth::load_official_checkpoint(fixture("imram_zip.pth.tar"));
-    const pth::OfficialCheckpoint scan = pth::load_official_checkpoint(fixture("scan_legacy.pth.tar"));
-    auto with = [](pth::OfficialCheckpoint c, const std::string& name, pth::PyScalar v) {
+    const models::OfficialCheckpoint imram = models::load_official_checkpoint(fixture("imram_zip.pth.tar"));
+    const models::OfficialCheckpoint scan = models::load_official_checkpoint(fixture("scan_legacy.pth.tar"));
+    auto with = [](models::OfficialCheckpoint c, const std::string& name, models::PyScalar v) {
         bool found = false;
         for (auto& [k, x] : c.options)
             if (k == name) x = v, found = true;
@@ -306,17 +306,17 @@ TEST_CASE("pth: options the engine does not implement are refused by name", "[da
         return c;
     };
     auto str = [](const std::string& s) {
-        pth::PyScalar v;
-        v.type = pth::PyScalar::Type::Str;
+        models::PyScalar v;
+        v.type = models::PyScalar::Type::Str;
         v.s = s;
         return v;
     };
-    pth::PyScalar no;
-    no.type = pth::PyScalar::Type::Bool;
-    pth::PyScalar big;
-    big.type = pth::PyScalar::Type::Int;
+    models::PyScalar no;
+    no.type = models::PyScalar::Type::Bool;
+    models::PyScalar big;
+    big.type = models::PyScalar::Type::Int;
     big.i = 1024;
-    const std::vector<std::tuple<pth::OfficialCheckpoint, std::string>> cases = {
+    const std::vector<std::tuple<models::OfficialCheckpoint, std::string>> cases = {
         {with(imram, "model_mode", str("vse")), "opt.model_mode"},
         {with(imram, "raw_feature_norm", str("softmax")), "opt.raw_feature_norm"},
         {with(imram, "iteration_step", str("3")), "opt.iteration_step must be an integer"},
@@ -327,14 +327,14 @@ TEST_CASE("pth: options the engine does not implement are refused by name", "[da
         {with(scan, "precomp_enc_type", str("weight_norm")), "opt.precomp_enc_type"},
     };
     for (const auto& [c, part] : cases) {
-        const std::string m = message_of([&] { pth::to_model_file(c); });
+        const std::string m = message_of([&] { models::to_model_file(c); });
         INFO(m);
         CHECK(m.find(part) != std::string::npos);
         CHECK(m.find(c.source) != std::string::npos);
     }
-    pth::OfficialCheckpoint no_opt = imram;
+    models::OfficialCheckpoint no_opt = imram;
     no_opt.options.clear();
-    CHECK(message_of([&] { pth::to_model_file(no_opt); }).find("no 'opt'") != std::string::npos);
+    CHECK(message_of([&] { models::to_model_file(no_opt); }).find("no 'opt'") != std::string::npos);
 }
 
 TEST_CASE("pth: the fuzz seed corpus parses or fails cleanly", "[data][errors]") {
@@ -345,7 +345,7 @@ TEST_CASE("pth: the fuzz seed corpus parses or fails cleanly", "[data][errors]")
         const std::string bytes = testing::read_bytes(e.path().string());
         ++files;
         try {
-            pth::to_model_file(pth::read_official_checkpoint(bytes, e.path().filename().string()));
+            models::to_model_file(models::read_official_checkpoint(bytes, e.path().filename().string()));
             ++valid;
         } catch (const Error& err) {
             CHECK(std::string(err.what()).find(e.path().filename().string()) != std::string::npos);

@@ -74,8 +74,8 @@ TEST_CASE("weights: a NaN or Inf in a model file is refused naming the file, ten
 
 TEST_CASE("weights: an official checkpoint with a NaN weight is refused when converted or loaded", "[models][errors]") {
     const std::string path = std::string(IMRAM_TEST_DATA_DIR) + "/pth/imram_zip.pth.tar";
-    pth::OfficialCheckpoint c = pth::load_official_checkpoint(path);
-    CHECK_NOTHROW(pth::to_model_file(c));
+    models::OfficialCheckpoint c = models::load_official_checkpoint(path);
+    CHECK_NOTHROW(models::to_model_file(c));
     REQUIRE(!c.tensors.empty());
     auto& [name, t] = c.tensors.back();
     REQUIRE(t.dtype() == DType::F32);
@@ -83,7 +83,7 @@ TEST_CASE("weights: an official checkpoint with a NaN weight is refused when con
     t = t.clone();
     t.data<float>()[1] = NAN;
     ErrorKind kind = ErrorKind::Internal;
-    const std::string msg = error_of([&] { pth::to_model_file(c); }, &kind);
+    const std::string msg = error_of([&] { models::to_model_file(c); }, &kind);
     CHECK(kind == ErrorKind::Data);
     CHECK_THAT(msg, Contains("imram_zip.pth.tar") && Contains("tensor '" + name + "'") && Contains("element 1 ") &&
                         Contains("NaN"));

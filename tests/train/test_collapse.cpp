@@ -88,12 +88,12 @@ TEST_CASE("collapse: an epoch is collapsed when half of its steps are, with a wa
 }
 
 TEST_CASE("collapse: a model driven into the collapsed state is reported on stderr and in metrics.jsonl", "[train]") {
-    train::DemoOptions o;
+    data::DemoOptions o;
     o.train_images = 8, o.dev_images = 4, o.test_images = 4, o.regions = 4, o.features = 16;
-    const train::Dataset tr = train::demo_split("train", o), dev = train::demo_split("dev", o);
+    const data::Dataset tr = data::demo_split("train", o), dev = data::demo_split("dev", o);
     models::ModelConfig c;
     c.mode = models::Mode::ScanT2I;
-    c.vocab_size = static_cast<std::int64_t>(train::demo_words().size());
+    c.vocab_size = static_cast<std::int64_t>(data::demo_words().size());
     c.img_dim = 16, c.embed_size = 8, c.word_dim = 4, c.iteration_step = 1;
 
     train::TrainerOptions t;

@@ -17,12 +17,12 @@
 using namespace imram;
 
 TEST_CASE("encode: the written .npy arrays equal a direct encode through the model", "[train]") {
-    train::DemoOptions o;
+    data::DemoOptions o;
     o.test_images = 6, o.regions = 5, o.features = 12;
-    const train::Dataset d = train::demo_split("test", o);
+    const data::Dataset d = data::demo_split("test", o);
     REQUIRE(d.num_captions() == 30);
     models::ModelConfig c;
-    c.vocab_size = static_cast<std::int64_t>(train::demo_words().size());
+    c.vocab_size = static_cast<std::int64_t>(data::demo_words().size());
     c.img_dim = 12, c.embed_size = 6, c.word_dim = 4, c.iteration_step = 2;
     const models::ImramModel model(c, 11);
 
@@ -30,12 +30,12 @@ TEST_CASE("encode: the written .npy arrays equal a direct encode through the mod
     std::filesystem::remove_all(dir);
     std::vector<std::pair<std::int64_t, std::int64_t>> calls;
     // Batches of 4 so that captions padded in different batches must still share one length.
-    const train::EncodeSummary s = train::write_embeddings(model, d, dir, 4, [&](std::int64_t done, std::int64_t total) {
+    const eval::EncodeSummary s = eval::write_embeddings(model, d, dir, 4, [&](std::int64_t done, std::int64_t total) {
         calls.emplace_back(done, total);
     });
-    const Tensor img = data::load_npy(dir + "/img_emb.npy");
-    const Tensor cap = data::load_npy(dir + "/cap_emb.npy");
-    const Tensor lens = data::load_npy(dir + "/cap_lens.npy", DType::I32);
+    const Tensor img = io::load_npy(dir + "/img_emb.npy");
+    const Tensor cap = io::load_npy(dir + "/cap_emb.npy");
+    const Tensor lens = io::load_npy(dir + "/cap_lens.npy", DType::I32);
 
     // The direct encode: every image and every caption in one call, ids padded here by hand.
     std::int64_t L = 0;

@@ -8,7 +8,8 @@
 #include "eval/metrics.h"
 
 using namespace imram;
-using namespace imram::train;
+using namespace imram::eval;
+using namespace imram::data;
 
 TEST_CASE("metrics: ranks, recalls, medr and meanr on a known matrix", "[train]") {
     // 3 images, 1 caption each (im_div 1). Row i: scores of image i for captions 0..2.

@@ -27,14 +27,14 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Tiny {
-    train::Dataset tr, dev;
+    data::Dataset tr, dev;
     models::ModelConfig c;
     Tiny() {
-        train::DemoOptions o;
+        data::DemoOptions o;
         o.train_images = 8, o.dev_images = 4, o.test_images = 4, o.regions = 4, o.features = 16;
-        tr = train::demo_split("train", o), dev = train::demo_split("dev", o);
+        tr = data::demo_split("train", o), dev = data::demo_split("dev", o);
         c.mode = models::Mode::ScanT2I;
-        c.vocab_size = static_cast<std::int64_t>(train::demo_words().size());
+        c.vocab_size = static_cast<std::int64_t>(data::demo_words().size());
         c.img_dim = 16, c.embed_size = 8, c.word_dim = 4, c.iteration_step = 1;
     }
     train::TrainerOptions options(const std::string& dir) const {
