@@ -6,7 +6,7 @@
 // emulations of NLTK's regex passes on code points (no std::regex), so that captions map to the
 // same vocabulary ids as in the Python pipeline. Checked against NLTK 3.10.4 and NLTK 3.2.5 (on
 // Python 3.11) with the English Punkt parameters: the 81 captions of
-// tests/data/data_io/tokenizer_cases.tsv (made by tools/make_tokenizer_cases.py) and, during
+// tests/fixtures/data_io/tokenizer_cases.tsv (made by tools/make_tokenizer_cases.py) and, during
 // development, about 83,000 random strings of words, abbreviations, punctuation, quotes and
 // Unicode, with no difference in either rule set.
 //

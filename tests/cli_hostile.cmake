@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Hostile input at the command line (issue 11): inputs that are not regular files end at once with
 # "missing input" (66) and the reason, and bad data ends with 65 naming the file and the position.
-# Included by tests/CMakeLists.txt after imram_cli_test is defined. Fixtures: tests/data/hostile/README.md.
-set(IMRAM_HOSTILE_DATA ${CMAKE_CURRENT_SOURCE_DIR}/data/hostile)
+# Included by tests/CMakeLists.txt after imram_cli_test is defined. Fixtures: tests/fixtures/hostile/README.md.
+set(IMRAM_HOSTILE_DATA ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/hostile)
 
 # Not regular files: refused before any read (/dev/zero was once read until killed), exit 66.
 imram_cli_test(hostile_inspect_dev_zero 66 CMD inspect /dev/zero ERR "/dev/zero as an input file: it is a character device")

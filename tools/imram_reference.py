@@ -2,7 +2,7 @@
 """A PyTorch model of IMRAM and SCAN written from docs/IMRAM_SPEC.md (shared docs), used only to make
 the golden data that the C++ tests compare against:
 
-    /usr/bin/python3 tools/imram_reference.py tests/data/imram_golden.safetensors
+    /usr/bin/python3 tools/imram_reference.py tests/fixtures/imram_golden.safetensors
 
 It follows the official code's structure on purpose (per-caption loops, each caption sliced to its
 true length, no masks), so it is an independent check of the engine's batched, masked formulation.
@@ -175,4 +175,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "tests/data/imram_golden.safetensors")
+    main(sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/imram_golden.safetensors")

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
 """Golden data for the nn layer and optimizer tests, computed with PyTorch (Debian's python3-torch).
 
-    /usr/bin/python3 tools/make_nn_golden.py tests/data
+    /usr/bin/python3 tools/make_nn_golden.py tests/fixtures
 
-Writes tests/data/gru_golden.safetensors and tests/data/adam_golden.safetensors. The C++ tests read
+Writes tests/fixtures/gru_golden.safetensors and tests/fixtures/adam_golden.safetensors. The C++ tests read
 them without Python. All values are float64 so the comparison measures the C++ code, not rounding.
 """
 import os
@@ -57,7 +57,7 @@ def adam_golden(out_dir):
 
 
 if __name__ == "__main__":
-    out_dir = sys.argv[1] if len(sys.argv) > 1 else "tests/data"
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures"
     gru_golden(out_dir)
     adam_golden(out_dir)
     print("wrote", out_dir)

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Writes the .pth.tar fixtures of tests/data/pth/ (run with Debian's python3-torch):
+"""Writes the .pth.tar fixtures of tests/fixtures/pth/ (run with Debian's python3-torch):
 
-    /usr/bin/python3 tools/make_pth_fixtures.py tests/data/pth
+    /usr/bin/python3 tools/make_pth_fixtures.py tests/fixtures/pth
 
 * imram_{zip,legacy}.pth.tar: an IMRAM checkpoint as train_gpus.py saves it ({'epoch', 'model':
   DataParallel state dict with 'module.' keys, 'best_rsum': numpy.float64, 'opt': Namespace}), at
@@ -240,7 +240,7 @@ def crafted(out):
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "tests/data/pth"
+    out = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/pth"
     os.makedirs(out, exist_ok=True)
     for name, make in (("imram", imram_checkpoint), ("scan", scan_checkpoint)):
         ckpt, state, names, config, info = make()

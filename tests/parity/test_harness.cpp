@@ -138,7 +138,7 @@ TEST_CASE("coverage: every op in ops.def has parity and gradcheck cases", "[cove
         counts[c.op].second += c.gradcheck ? 1 : 0;
     }
     for (const OpInfo& op : all_ops()) {
-        INFO("op '" << op.name << "' (add IMRAM_OP_CASE entries in tests/ops/)");
+        INFO("op '" << op.name << "' (add IMRAM_OP_CASE entries in tests/core/ops/)");
         CHECK(counts[op.name].first > 0);
         if (op.differentiable) CHECK(counts[op.name].second > 0);
     }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
-#include "tests/data_io/data_io_util.h"
+#include "tests/testing/files.h"
 #include "data/captions.h"
 
 using imram::data::read_captions;

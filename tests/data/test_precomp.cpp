@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "tests/data_io/data_io_util.h"
+#include "tests/testing/files.h"
 #include "io/npy.h"
 #include "data/precomp.h"
 

@@ -16,7 +16,7 @@
 
 using namespace imram;
 
-TEST_CASE("encode: the written .npy arrays equal a direct encode through the model", "[train]") {
+TEST_CASE("encode: the written .npy arrays equal a direct encode through the model", "[eval]") {
     data::DemoOptions o;
     o.test_images = 6, o.regions = 5, o.features = 12;
     const data::Dataset d = data::demo_split("test", o);

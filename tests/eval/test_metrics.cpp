@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
-#include <set>
-#include <sstream>
 
 #include "core/ops.h"
-#include "data/demo_data.h"
 #include "eval/metrics.h"
 
 using namespace imram;
 using namespace imram::eval;
-using namespace imram::data;
 
-TEST_CASE("metrics: ranks, recalls, medr and meanr on a known matrix", "[train]") {
+TEST_CASE("metrics: ranks, recalls, medr and meanr on a known matrix", "[eval]") {
     // 3 images, 1 caption each (im_div 1). Row i: scores of image i for captions 0..2.
     Tensor s = from_vector<double>({0.9, 0.1, 0.5,    // image 0: its caption 0 ranks first  -> rank 0
                                     0.8, 0.2, 0.3,    // image 1: caption 1 is last           -> rank 2
@@ -30,7 +26,7 @@ TEST_CASE("metrics: ranks, recalls, medr and meanr on a known matrix", "[train]"
     CHECK_THAT(m.to_json(), Catch::Contains("\"rsum\""));
 }
 
-TEST_CASE("metrics: ties and NaN never credit the model", "[train]") {
+TEST_CASE("metrics: ties and NaN never credit the model", "[eval]") {
     const std::int64_t n = 20;
     // A collapsed model: every score equal. Every ground truth ties with every other candidate.
     const RetrievalMetrics flat = retrieval_metrics(full({n, 5 * n}, 0.3, DType::F64), 5);
@@ -56,7 +52,7 @@ TEST_CASE("metrics: ties and NaN never credit the model", "[train]") {
     CHECK(t.i2t.r1 == Approx(50.0));  // image 0 first; image 1 rank 1 (caption 0 ties with its best)
 }
 
-TEST_CASE("metrics: im_div 5 takes the best caption; 5 folds average per metric", "[train]") {
+TEST_CASE("metrics: im_div 5 takes the best caption; 5 folds average per metric", "[eval]") {
     const std::int64_t n = 10;
     std::vector<double> v(n * 5 * n, 0.0);
     for (std::int64_t i = 0; i < n; ++i) v[i * 5 * n + i * 5 + 3] = 1.0;  // one of its 5 captions wins
@@ -71,39 +67,4 @@ TEST_CASE("metrics: im_div 5 takes the best caption; 5 folds average per metric"
     CHECK(f.t2i.r1 == Approx(20.0));
     CHECK_THROWS_WITH(retrieval_metrics_folds(s, 5, 3), Catch::Contains("folds"));
     CHECK_THROWS_WITH(retrieval_metrics(s, 2), Catch::Contains("retrieval_metrics"));
-}
-
-TEST_CASE("demo data: reproducible, precomp shapes, twins differ only in binding", "[train]") {
-    DemoOptions o;
-    o.dev_images = 8;
-    o.features = 64;
-    const Dataset a = demo_split("dev", o), b = demo_split("dev", o);
-    REQUIRE(a.images.shape() == Shape{8, 36, 64});
-    CHECK(a.num_captions() == 40);
-    CHECK(a.im_div == 5);
-    CHECK(a.texts == b.texts);
-    CHECK(a.images.to_vector<float>() == b.images.to_vector<float>());
-    CHECK(demo_split("train", o).texts != a.texts);
-    const auto words = demo_words();
-    CHECK(words[0] == "<pad>");
-    CHECK(words[3] == "<unk>");
-    CHECK(a.vocab_size == static_cast<std::int64_t>(words.size()));
-    for (const auto& c : a.captions) {
-        CHECK(c.front() == 1);
-        CHECK(c.back() == 2);
-        for (auto id : c) CHECK(id != 3);  // no unknown words
-    }
-    // (colour, object) bigrams of an image's captions vs its twin's: same words, different bindings.
-    auto bigrams = [&](std::int64_t img) {
-        std::set<std::string> out;
-        std::istringstream in(a.texts[img * 5]);
-        std::string prev, w;
-        while (in >> w) {
-            if (!prev.empty()) out.insert(prev + " " + w);
-            prev = w;
-        }
-        return out;
-    };
-    for (std::int64_t i = 0; i < 8; i += 2) CHECK(bigrams(i) != bigrams(i + 1));
-    CHECK_THROWS_WITH(demo_split("val", o), Catch::Contains("val"));
 }

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "tests/data_io/data_io_util.h"
+#include "tests/testing/files.h"
 #include "data/tokenize.h"
 #include "data/vocab.h"
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "kernels/simt/simt.h"
-#include "tests/simt/test_kernels.cuh"
+#include "tests/kernels/simt/test_kernels.cuh"
 
 namespace simt_test {
 

@@ -66,7 +66,7 @@ TEST_CASE("errors keep the user's message apart from the source location", "[cor
         CHECK(e.kind == ErrorKind::Missing);
         CHECK(e.message() == "file x.npy is gone");
         CHECK_THAT(e.where(), Catch::Contains("test_file_io.cpp:") && Catch::Contains("[check: 1 + 1 == 3]"));
-        CHECK_THAT(std::string(e.what()), Catch::StartsWith("tests/core/test_file_io.cpp:") ||
+        CHECK_THAT(std::string(e.what()), Catch::StartsWith("tests/base/test_file_io.cpp:") ||
                                               Catch::Contains("test_file_io.cpp:"));
     }
     CHECK(Error("plain").kind == ErrorKind::Data);

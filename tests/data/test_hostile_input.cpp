@@ -19,7 +19,7 @@
 #include "core/ops.h"
 #include "core/finite.h"
 #include "nn/safetensors.h"
-#include "tests/data_io/data_io_util.h"
+#include "tests/testing/files.h"
 #include "data/captions.h"
 #include "io/npy.h"
 #include "data/precomp.h"

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <random>
 
-#include "tests/simt/simt_testing.h"
-#include "tests/simt/test_kernels.cuh"
+#include "tests/kernels/simt/simt_testing.h"
+#include "tests/kernels/simt/test_kernels.cuh"
 
 using namespace simt_test;
 

@@ -5,7 +5,7 @@
 
 #include "core/storage.h"
 #include "core/tensor.h"
-#include "tests/data_io/data_io_util.h"
+#include "tests/testing/files.h"
 #include "io/npy.h"
 
 using namespace imram;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Official IMRAM / SCAN .pth.tar checkpoints (tests/data/pth, made by tools/make_pth_fixtures.py with
+// Official IMRAM / SCAN .pth.tar checkpoints (tests/fixtures/pth, made by tools/make_pth_fixtures.py with
 // PyTorch): both torch.save layouts against the oracle the script wrote, the options -> ModelConfig
 // path, loading and scoring, and the refusal of hostile or damaged files.
 #include <catch2/catch.hpp>
@@ -11,7 +11,7 @@
 #include "core/ops.h"
 #include "core/rng.h"
 #include "models/imram/checkpoint.h"
-#include "tests/data_io/data_io_util.h"
+#include "tests/testing/files.h"
 #include "models/imram/official_checkpoint.h"
 #include "io/pth/torch_file.h"
 #include "io/pth/zip_reader.h"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// File helpers for the data_io tests; paths come from the shared per-process temp folder.
+// File helpers for the tests that read files (data/, io/); paths come from the shared per-process temp folder.
 #pragma once
 
 #include <filesystem>

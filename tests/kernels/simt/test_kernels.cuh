@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Kernels for the SIMT emulator's tests. Plain CUDA through kernels/simt/simt.h: nvcc builds them too
-// (tests/simt/nvcc_check.cu). Some are deliberately wrong; `// @name` markers let the tests find the
+// (tests/kernels/simt/nvcc_check.cu). Some are deliberately wrong; `// @name` markers let the tests find the
 // kernel line an error must name.
 #pragma once
 

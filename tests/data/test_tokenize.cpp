@@ -42,7 +42,7 @@ Strings split_spaces(const std::string& s) {
     return out;
 }
 
-// tests/data/data_io/tokenizer_cases.tsv: caption <TAB> current NLTK tokens <TAB> NLTK 3.2.5 tokens
+// tests/fixtures/data_io/tokenizer_cases.tsv: caption <TAB> current NLTK tokens <TAB> NLTK 3.2.5 tokens
 std::vector<Case> load_cases() {
     std::ifstream in(IMRAM_TEST_DATA_DIR "/data_io/tokenizer_cases.tsv");
     REQUIRE(in.good());

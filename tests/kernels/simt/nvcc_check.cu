@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Compile gate: the emulator's test kernels are real CUDA. Instantiates the templates and launches
 // every kernel once through SIMT_LAUNCH so nvcc compiles the device code and the launch syntax.
-#include "tests/simt/test_kernels.cuh"
+#include "tests/kernels/simt/test_kernels.cuh"
 
 void simt_test_nvcc_instantiate(float* f, int* i, unsigned* u, double* d, long long* ll, unsigned char* m,
                                 simt_stream_t stream) {
