@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-// imram_demo: the engine end to end on built-in generated data, no download needed.
+// imram_two_layer_network: the engine end to end on built-in generated data, no download needed.
 // A two-layer network learns a synthetic 3-class problem with softmax cross-entropy and SGD, then is
 // evaluated on a held-out split. Prints progress on stderr and the final metrics on stdout.
 //
-//   imram_demo [--steps N] [--lr X] [--seed S] [--device cpu|ref]
+//   imram_two_layer_network [--steps N] [--lr X] [--seed S] [--device cpu|ref]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,7 +25,7 @@ struct Options {
 };
 
 [[noreturn]] void usage(const char* msg) {
-    std::fprintf(stderr, "imram_demo: %s\nusage: imram_demo [--steps N] [--lr X] [--seed S] [--device cpu|ref]\n", msg);
+    std::fprintf(stderr, "imram_two_layer_network: %s\nusage: imram_two_layer_network [--steps N] [--lr X] [--seed S] [--device cpu|ref]\n", msg);
     std::exit(64);
 }
 
@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
             return neg(mean(sum(mul(log_softmax(logits, 1), onehot), {1})));
         };
 
-        std::fprintf(stderr, "imram_demo: 2-layer MLP, 2048 train / 512 test points, %d SGD steps on %s\n", o.steps,
+        std::fprintf(stderr, "imram_two_layer_network: 2-layer MLP, 2048 train / 512 test points, %d SGD steps on %s\n", o.steps,
                      o.device == Device::cpu() ? "cpu" : "ref");
         const auto t0 = std::chrono::steady_clock::now();
         double loss_v = 0;
@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
                     test_acc, secs);
         return test_acc > 0.8 ? 0 : 1;
     } catch (const Error& e) {
-        std::fprintf(stderr, "imram_demo: error: %s\n", e.what());
+        std::fprintf(stderr, "imram_two_layer_network: error: %s\n", e.what());
         return 70;
     }
 }
