@@ -4,8 +4,9 @@
 // in the SIMT emulator, so kernels use these).
 //
 // Every kernel .cuh is compiled twice, by thin translation units that set IMRAM_CUDA_NS first:
-//   kernels/cuda/nvcc/*.cu      nvcc, namespace imram::cuda      (real GPUs)
-//   kernels/cuda/emu/*.cpp      g++,  namespace imram::cuda_emu  (SIMT emulator on the CPU)
+//   <build>/generated/kernels/cuda/<name>.cu       nvcc, namespace imram::cuda      (real GPUs)
+//   <build>/generated/kernels/cuda/<name>_emu.cpp  g++,  namespace imram::cuda_emu  (SIMT emulator on the CPU)
+// CMake generates both for every kernels/cuda/*.cuh but this one.
 // The namespaces keep the two builds' symbols apart in one binary.
 #pragma once
 
