@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The backends the parity harness checks against the f64 reference. The ordinary test binary
 // checks cpu and cuda_emulated (the CUDA kernels run by the SIMT emulator); the GPU test binary
-// (tests/gpu) sets cuda(0) instead before running the same cases.
+// (imram_gpu_tests, tests/gpu_main.cpp) sets cuda(0) instead before running the same cases.
 #pragma once
 
 #include <vector>
