@@ -6,8 +6,10 @@
 
 #include <string>
 
+#include "core/autograd.h"
 #include "core/ops.h"
 #include "kernels/cuda/memory.h"
+#include "models/imram/model.h"
 
 using namespace imram;
 
@@ -69,5 +71,30 @@ void BM_matmul(benchmark::State& st) {
     st.counters["FLOP/s"] = benchmark::Counter(2.0 * n * n * n * st.iterations(), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_matmul)->Args({0, 1024})->Args({0, 4096})->Args({1, 64})->Unit(benchmark::kMicrosecond);
+
+// The whole (images x captions) score matrix of full IMRAM (K 3, D 1024, 36 regions, 16 words) without
+// the tape: path 0 is score_all (the op imram_score_all), path 1 the batched op path score_matrix that
+// evaluation on a GPU took before. Reports pairs per second.
+void BM_score_all(benchmark::State& st) {
+    const Device dev = device_of(static_cast<int>(st.range(0)));
+    if (!usable(st, dev)) return;
+    const std::int64_t Ni = st.range(2), Nc = st.range(3), R = 36, L = 16, D = 1024;
+    models::ModelConfig c;
+    c.mode = models::Mode::FullIMRAM, c.vocab_size = 100, c.iteration_step = 3, c.no_imram_norm = true;
+    const models::ImramModel model(c, 1, DType::F32, dev);
+    models::Encoded e;
+    e.images = l2norm(randn({Ni, R, D}, 2, 0)).to(dev);
+    e.captions = l2norm(randn({Nc, L, D}, 3, 0)).to(dev);
+    for (std::int64_t j = 0; j < Nc; ++j) e.lengths.push_back(6 + j % (L - 5));
+    NoGradGuard no_grad;
+    for (auto _ : st) {
+        Tensor s = st.range(1) == 0 ? model.score_all(e) : model.score_matrix(e);
+        gpu::synchronize(dev);
+        benchmark::DoNotOptimize(s);
+    }
+    st.counters["pairs/s"] =
+        benchmark::Counter(static_cast<double>(Ni * Nc * st.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_score_all)->Args({0, 0, 128, 640})->Args({0, 1, 128, 640})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

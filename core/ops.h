@@ -129,6 +129,29 @@ Tensor gated_memory(const Tensor& q, const Tensor& pre, bool normalize, double e
 /// One fused kernel with its own backward (to gi, gh and h, so the projections stay GEMMs).
 Tensor gru_cell(const Tensor& gi, const Tensor& gh, const Tensor& h);
 
+// ---- the whole (images x captions) score matrix without the tape (evaluation, negative mining)
+/// One gated memory unit (spec 1.4): linear and gate weights (D, 2D) applied to [q; c], biases (D).
+struct MemoryUnitWeights {
+    Tensor linear_weight, linear_bias, gate_weight, gate_bias;
+};
+/// What imram_score_all computes: which directions, how many steps, memory or SCAN pooling.
+struct ImramScoreSettings {
+    bool t2i = true, i2t = true;  // words attend to regions / regions attend to words; the two are summed
+    bool memory = true;           // IMRAM's gated memory between steps (false: SCAN, one step)
+    bool normalize_memory = true; // l2-normalise memory outputs (false: --no_IMRAM_norm)
+    std::int64_t steps = 1;       // K
+    double lambda = 9.0;          // attention softmax temperature
+    enum class Pool { Mean, LogSumExp, Max, Sum } pool = Pool::Mean;  // over fragments (IMRAM: Mean)
+    double lambda_lse = 6.0;      // with Pool::LogSumExp
+};
+/// S[i, j] = sum over the chosen directions and steps k = 1..K of the pooled cosines between the
+/// original fragments and their attended vectors (docs/IMRAM_SPEC.md 1.3-1.5), for every image i of
+/// images (Ni, R, D) and caption j of captions (Nc, L, D) with lengths[j] valid words (rows past it
+/// are ignored, whatever they hold). (Ni, Nc), on the inputs' device. Not differentiable: the ref
+/// kernel is the plain per-pair oracle, the cpu and CUDA kernels take the exact shortcuts of spec 1.4.
+Tensor imram_score_all(const Tensor& images, const Tensor& captions, const std::vector<std::int64_t>& lengths,
+                       const MemoryUnitWeights& t2i, const MemoryUnitWeights& i2t, const ImramScoreSettings& s);
+
 // ---- training: negative mining and the optimizer (not differentiable)
 /// The hardest negatives of a square (B, B) score matrix s, B >= 2, positives on the diagonal:
 ///   row[i] = argmax_{j != i} s[i, j]  (image i's hardest caption), col[j] = argmax_{i != j} s[i, j]

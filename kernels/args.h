@@ -349,4 +349,25 @@ struct SumSquaresArgs {
     double* out;
 };
 
+/// The (images x captions) score matrix of IMRAM / SCAN without autograd (core/ops/imram_score.cpp,
+/// docs/IMRAM_SPEC.md 1.3-1.5). Every pointer is on the backend's device; all buffers contiguous.
+template <class T>
+struct ImramScoreArgs {
+    const T* images;  // (Ni, R, D) regions
+    std::int64_t Ni, R, D;
+    const T* captions;            // (Nc, L, D) words, padded; rows past a caption's length are ignored
+    const std::int64_t* lengths;  // (Nc), 1 <= lengths[j] <= L
+    std::int64_t Nc, L;
+    // Memory units (null when unused): weight (D, 2D) applied to [q; c], bias (D).
+    const T *lin_t2i_w, *lin_t2i_b, *gate_t2i_w, *gate_t2i_b;
+    const T *lin_i2t_w, *lin_i2t_b, *gate_i2t_w, *gate_i2t_b;
+    bool t2i, i2t;  // directions to sum
+    bool memory;    // IMRAM (gated memory between steps) or SCAN (one step)
+    bool no_norm;   // --no_IMRAM_norm: memory outputs are not l2-normalised
+    int pool;       // SCAN agg_func over fragments: 0 mean, 1 LogSumExp, 2 max, 3 sum (IMRAM: 0)
+    std::int64_t K;  // steps per direction
+    double lambda, lambda_lse;
+    T* scores;  // (Ni, Nc) output
+};
+
 }  // namespace imram

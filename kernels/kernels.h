@@ -63,7 +63,9 @@
     template <class T>                          \
     void gru_cell_fwd(const GruCellArgs<T>&);   \
     template <class T>                          \
-    void gru_cell_bwd(const GruCellBwdArgs<T>&);
+    void gru_cell_bwd(const GruCellBwdArgs<T>&); \
+    template <class T>                          \
+    void imram_score_all(const ImramScoreArgs<T>&);
 
 namespace imram::ref {
 IMRAM_HOST_KERNEL_DECLS

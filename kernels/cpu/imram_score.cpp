@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Pairwise IMRAM scoring on the CPU (see kernels/imram_score.h for the contract).
+// The no-tape (images x captions) IMRAM / SCAN score matrix on the CPU (op imram_score_all; the
+// contract is ImramScoreArgs in kernels/args.h, the plain per-pair oracle kernels/ref/imram_score.cpp),
+// computed with the exact shortcuts of docs/IMRAM_SPEC.md 1.4: context projections hoisted per item,
+// the first query projection hoisted, the dead last update dropped, Gram-matrix cosine. No per-pair
+// D-vector is formed except the pair-specific queries the recurrence needs. Parallel over images
+// (OpenMP); stacked GEMMs per caption chunk.
 //
 // Letters: R regions, L words of one caption, D embedding, n stacked words of a caption chunk.
 // Per item, once:   images   G = V V^T (R, R), |v|, Pc_t2i = V Wc_t2i^T (R, 2D), Pq_i2t = V Wq_i2t^T + b
@@ -9,8 +14,6 @@
 //   <x_q, c_q> = sum_s alpha_qs S1_qs (S1 = the raw step-1 logits),  |c_q|^2 = alpha_q G alpha_q^T
 // and the memory update's context term alpha Pc; only the query term W_q q_k (k >= 2) is a per-pair
 // GEMM, stacked over the chunk's pairs.
-#include "kernels/imram_score.h"
-
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -127,7 +130,7 @@ struct ImageSide {
 }  // namespace
 
 template <class T>
-void imram_score(const ImramScoreArgs<T>& a) {
+void imram_score_all(const ImramScoreArgs<T>& a) {
     const std::int64_t D = a.D, R = a.R;
     const bool mem = a.memory && a.K > 1;
     const T lam = static_cast<T>(a.lambda);
@@ -291,7 +294,7 @@ void imram_score(const ImramScoreArgs<T>& a) {
     }
 }
 
-template void imram_score(const ImramScoreArgs<float>&);
-template void imram_score(const ImramScoreArgs<double>&);
+template void imram_score_all(const ImramScoreArgs<float>&);
+template void imram_score_all(const ImramScoreArgs<double>&);
 
 }  // namespace imram::cpu

@@ -69,8 +69,8 @@ public:
                        const std::vector<std::int64_t>& cap_idx) const override;
     /// The (N_img, N_cap) score matrix, in blocks of at most `max_pairs` pairs per call. Differentiable.
     Tensor score_matrix(const Encoded& e, std::int64_t max_pairs = 4096) const;
-    /// The same matrix without autograd, through the fused scorer with the exact shortcuts
-    /// (kernels/imram_score.h) on the cpu backend; other devices fall back to score_matrix.
+    /// The same matrix without autograd, through the op imram_score_all (every device; the exact
+    /// shortcuts of the spec on cpu and CUDA). VSE++: score_matrix.
     Tensor score_all(const Encoded& e) const override;
     /// The hardest-negative triplet loss (models/triplet_loss.h) with the model's margin.
     StepResult train_step(const Tensor& image_features, const Tensor& caption_ids,

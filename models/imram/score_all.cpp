@@ -1,43 +1,31 @@
 // SPDX-License-Identifier: MIT
-// ImramModel::score_all: routes evaluation and hardest-negative mining to the fused
-// scorer. Its output equals score_matrix's up to float summation order (tested).
+// ImramModel::score_all: evaluation and hardest-negative mining score every pair with the op
+// imram_score_all (core/ops.h) on any device; its output equals score_matrix's up to float summation
+// order (tested). VSE++ has no cross attention: its scores are one GEMM.
 #include "core/autograd.h"
 #include "core/ops.h"
-#include "kernels/dispatch.h"
-#include "kernels/imram_score.h"
 #include "models/imram/model.h"
 
 namespace imram::models {
 
+static_assert(static_cast<int>(Agg::Mean) == static_cast<int>(ImramScoreSettings::Pool::Mean) &&
+                  static_cast<int>(Agg::LogSumExp) == static_cast<int>(ImramScoreSettings::Pool::LogSumExp) &&
+                  static_cast<int>(Agg::Max) == static_cast<int>(ImramScoreSettings::Pool::Max) &&
+                  static_cast<int>(Agg::Sum) == static_cast<int>(ImramScoreSettings::Pool::Sum),
+              "Agg and ImramScoreSettings::Pool list the poolings in one order");
+
 Tensor ImramModel::score_all(const Encoded& e) const {
     NoGradGuard no_grad;
-    if (e.images.device() != Device::cpu() || cfg_.mode == Mode::VSE) return score_matrix(e);
-    const Tensor img = e.images.contiguous(), cap = e.captions.contiguous();
-    const std::int64_t Ni = img.size(0), Nc = cap.size(0);
-    IMRAM_CHECK(static_cast<std::int64_t>(e.lengths.size()) == Nc, "score_all: ", e.lengths.size(),
-                " lengths for ", Nc, " captions");
-    Tensor out = empty({Ni, Nc}, img.dtype(), img.device());
-    auto run = [&](auto zero) {
-        using T = decltype(zero);
-        ImramScoreArgs<T> a{};
-        a.images = img.data<T>();
-        a.Ni = Ni, a.R = img.size(1), a.D = img.size(2);
-        a.captions = cap.data<T>();
-        a.lengths = e.lengths.data();
-        a.Nc = Nc, a.L = cap.size(1);
-        a.lin_t2i_w = linear_t2i.weight.data<T>(), a.lin_t2i_b = linear_t2i.bias.data<T>();
-        a.gate_t2i_w = gate_t2i.weight.data<T>(), a.gate_t2i_b = gate_t2i.bias.data<T>();
-        a.lin_i2t_w = linear_i2t.weight.data<T>(), a.lin_i2t_b = linear_i2t.bias.data<T>();
-        a.gate_i2t_w = gate_i2t.weight.data<T>(), a.gate_i2t_b = gate_i2t.bias.data<T>();
-        a.t2i = cfg_.uses_t2i(), a.i2t = cfg_.uses_i2t(), a.memory = cfg_.uses_memory();
-        a.no_norm = cfg_.no_imram_norm;
-        a.pool = cfg_.uses_memory() ? 0 : static_cast<int>(cfg_.agg);  // Agg's order is the kernel's
-        a.K = cfg_.steps(), a.lambda = cfg_.lambda_softmax, a.lambda_lse = cfg_.lambda_lse;
-        a.scores = out.data<T>();
-        cpu::imram_score(a);
-    };
-    IMRAM_FLOAT_SWITCH(img.dtype(), "score_all", T, run(T{}));
-    return out;
+    if (cfg_.mode == Mode::VSE) return score_matrix(e);
+    ImramScoreSettings s;
+    s.t2i = cfg_.uses_t2i(), s.i2t = cfg_.uses_i2t(), s.memory = cfg_.uses_memory();
+    s.normalize_memory = !cfg_.no_imram_norm;
+    s.steps = cfg_.steps(), s.lambda = cfg_.lambda_softmax, s.lambda_lse = cfg_.lambda_lse;
+    // IMRAM always takes the mean over fragments; SCAN pools by agg_func (Agg's order is Pool's).
+    s.pool = cfg_.uses_memory() ? ImramScoreSettings::Pool::Mean : static_cast<ImramScoreSettings::Pool>(cfg_.agg);
+    const MemoryUnitWeights t2i{linear_t2i.weight, linear_t2i.bias, gate_t2i.weight, gate_t2i.bias};
+    const MemoryUnitWeights i2t{linear_i2t.weight, linear_i2t.bias, gate_i2t.weight, gate_i2t.bias};
+    return imram_score_all(e.images, e.captions, e.lengths, t2i, i2t, s);
 }
 
 }  // namespace imram::models
