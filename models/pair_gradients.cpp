@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+#include "models/pair_gradients.h"
+
+#include <algorithm>
+
+#include "core/ops.h"
+
+namespace imram::models {
+
+void check_not_negative(const NotNegative& m, std::int64_t n) {
+    IMRAM_CHECK(m.empty() || static_cast<std::int64_t>(m.size()) == n * n, "not_negative: expected ", n * n,
+                " entries (B x B) or none, got ", m.size());
+}
+
+Tensor excluded_pairs(std::int64_t n, const NotNegative& not_negative, Device dev) {
+    std::vector<std::uint8_t> m(static_cast<std::size_t>(n * n), 0);
+    for (std::int64_t i = 0; i < n * n; ++i) m[i] = !not_negative.empty() && not_negative[i];
+    for (std::int64_t i = 0; i < n; ++i) m[i * n + i] = 1;
+    return from_vector(m, {n, n}, dev);
+}
+
+EncodedBatch encode_batch(const RetrievalModel& model, const Tensor& features, const Tensor& ids,
+                          const std::vector<std::int64_t>& lengths, const char* who) {
+    EncodedBatch b;
+    b.taped = model.encode(features, ids, lengths);
+    b.n = b.taped.images.size(0);
+    IMRAM_CHECK(b.n > 1 && static_cast<std::int64_t>(lengths.size()) == b.n, who,
+                ": expected B > 1 images and B captions, got ", b.n, " and ", lengths.size());
+    b.leaves = Encoded{b.taped.images.detach().set_requires_grad(), b.taped.captions.detach().set_requires_grad(),
+                       b.taped.lengths};
+    return b;
+}
+
+std::int64_t backprop_pairs(const RetrievalModel& model, const EncodedBatch& b, const PairCoefficients& coef,
+                            std::int64_t chunk_pairs) {
+    IMRAM_CHECK(chunk_pairs > 0, "chunk_pairs must be positive, got ", chunk_pairs);
+    std::vector<std::int64_t> ii, cc;
+    std::vector<double> seeds;
+    for (const auto& [pair, c] : coef)
+        if (c != 0) ii.push_back(pair.first), cc.push_back(pair.second), seeds.push_back(c);
+    for (std::size_t at = 0; at < ii.size(); at += static_cast<std::size_t>(chunk_pairs)) {
+        const std::size_t end = std::min(ii.size(), at + static_cast<std::size_t>(chunk_pairs));
+        const std::vector<std::int64_t> ci(ii.begin() + at, ii.begin() + end), cj(cc.begin() + at, cc.begin() + end);
+        const std::vector<double> sd(seeds.begin() + at, seeds.begin() + end);
+        const Tensor s = model.score_pairs(b.leaves, ci, cj);
+        s.backward(from_vector(sd, {static_cast<std::int64_t>(sd.size())}, Device::ref()).to(s.dtype()).to(s.device()));
+    }
+    if (b.leaves.images.grad().defined()) b.taped.images.backward(b.leaves.images.grad());
+    if (b.leaves.captions.grad().defined()) b.taped.captions.backward(b.leaves.captions.grad());
+    return static_cast<std::int64_t>(ii.size());
+}
+
+}  // namespace imram::models
