@@ -12,22 +12,11 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "models/hardest_negative_bce.h"
+#include "models/pair_inputs.h"
 #include "nn/init.h"
 
 namespace imram::models {
 namespace {
-
-Tensor index_tensor(const std::vector<std::int64_t>& v) {
-    return from_vector(v, {static_cast<std::int64_t>(v.size())}, Device::ref());
-}
-
-/// valid[p, t] = t < lengths[p], Bool (P, L).
-Tensor length_mask(const std::vector<std::int64_t>& lengths, std::int64_t L, Device dev) {
-    std::vector<std::uint8_t> m(lengths.size() * static_cast<std::size_t>(L));
-    for (std::size_t p = 0; p < lengths.size(); ++p)
-        for (std::int64_t t = 0; t < L; ++t) m[p * L + t] = t < lengths[p] ? 1 : 0;
-    return from_vector(m, {static_cast<std::int64_t>(lengths.size()), L}, dev);
-}
 
 /// Spec 1.4: softmax over the keys of q k^T / sqrt(D), keys with key_valid (P, 1, m) false excluded
 /// (the official -1e9 fill gives them weight exactly 0), times v. q (P, n, D), k and v (P, m, D).

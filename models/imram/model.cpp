@@ -8,23 +8,12 @@
 
 #include "core/ops.h"
 #include "models/imram/attention.h"
+#include "models/pair_inputs.h"
 #include "models/triplet_loss.h"
 #include "nn/init.h"
 
 namespace imram::models {
 namespace {
-
-Tensor index_tensor(const std::vector<std::int64_t>& v) {
-    return from_vector(v, {static_cast<std::int64_t>(v.size())}, Device::ref());
-}
-
-/// valid[p, t] = t < lengths[p]
-Tensor length_mask(const std::vector<std::int64_t>& lengths, std::int64_t L, Device dev) {
-    std::vector<std::uint8_t> m(lengths.size() * static_cast<std::size_t>(L));
-    for (std::size_t p = 0; p < lengths.size(); ++p)
-        for (std::int64_t t = 0; t < L; ++t) m[p * L + t] = t < lengths[p] ? 1 : 0;
-    return from_vector(m, {static_cast<std::int64_t>(lengths.size()), L}, dev);
-}
 
 /// Mean over the valid positions of x (P, L, D) -> (P, D).
 Tensor masked_mean(const Tensor& x, const Tensor& valid) {
