@@ -173,5 +173,21 @@ struct AdamStep {
 ///   g = grad_scale grad; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
 ///   param -= lr (m / (1 - b1^step)) / (sqrt(v / (1 - b2^step)) + eps).
 void adam_step_(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamStep& s);
+/// The settings of one SGD step (PyTorch's SGD with dampening 0).
+struct SgdStep {
+    double lr = 1e-3, momentum = 0, weight_decay = 0;
+    bool nesterov = false;    // needs momentum > 0, as PyTorch
+    double grad_scale = 1.0;  // the gradient is multiplied by this first (gradient clipping)
+    bool first_step = true;   // the momentum buffer does not exist yet: it is set, not updated
+};
+/// One SGD step in place, elementwise over contiguous tensors of one shape, dtype and device
+/// (torch.optim.SGD, dampening 0):
+///   g = grad_scale grad + weight_decay param;
+///   momentum != 0: buf = g at the first step (PyTorch clones the gradient; no zero start), else
+///                  buf = momentum buf + g;  g = nesterov ? g + momentum buf : buf;
+///   param -= lr g.
+/// With momentum 0 the buffer is neither read nor written and may be undefined; at the first step it
+/// is only written, so it may hold anything.
+void sgd_step_(Tensor& param, const Tensor& grad, Tensor& momentum_buffer, const SgdStep& s);
 
 }  // namespace imram

@@ -341,6 +341,21 @@ struct AdamArgs {
     std::int64_t step;  // t >= 1, after increment
 };
 
+/// One SGD step (PyTorch semantics, dampening 0) over n contiguous elements, in place:
+///   g = grad_scale grad + weight_decay p;
+///   momentum != 0: buf = first_step ? g : momentum buf + g;  g = nesterov ? g + momentum buf : buf;
+///   p -= lr g.
+/// `buf` is not touched (and may be null) when momentum is 0; at the first step it is only written.
+template <class T>
+struct SgdArgs {
+    T* param;
+    const T* grad;
+    T* buf;
+    std::int64_t n;
+    double lr, momentum, weight_decay, grad_scale;
+    bool nesterov, first_step;
+};
+
 /// Sum of squares of n contiguous elements, accumulated in double (for global-norm clipping).
 template <class T>
 struct SumSquaresArgs {

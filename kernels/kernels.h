@@ -47,6 +47,8 @@
     template <class T>                          \
     void adam_step(const AdamArgs<T>&);         \
     template <class T>                          \
+    void sgd_step(const SgdArgs<T>&);           \
+    template <class T>                          \
     void sum_squares(const SumSquaresArgs<T>&); \
     template <class T>                          \
     void clipped_attention_fwd(const ClippedAttentionArgs<T>&); \

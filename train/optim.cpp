@@ -49,6 +49,46 @@ void Adam::zero_grad() {
     for (Tensor* p : params_) p->zero_grad();
 }
 
+namespace {
+void check_sgd_options(const SgdOptions& o) {
+    IMRAM_CHECK(o.lr >= 0 && o.momentum >= 0 && o.weight_decay >= 0,
+                "Sgd: need lr >= 0, momentum >= 0 and weight_decay >= 0; got lr ", o.lr, ", momentum ", o.momentum,
+                ", weight_decay ", o.weight_decay);
+    IMRAM_CHECK(!o.nesterov || o.momentum > 0, "Sgd: Nesterov momentum needs momentum > 0, got momentum ", o.momentum);
+}
+}  // namespace
+
+Sgd::Sgd(std::vector<Tensor*> params, SgdOptions opt) : params_(std::move(params)), opt_(opt) {
+    check_sgd_options(opt_);
+    for (const Tensor* p : params_)
+        IMRAM_CHECK(p->defined() && p->is_contiguous() && is_floating(p->dtype()),
+                    "Sgd: parameters must be contiguous floating tensors, got ", p->describe());
+    buf_.resize(params_.size());
+}
+
+void Sgd::set_lr(double lr) {
+    IMRAM_CHECK(lr >= 0, "Sgd: need lr >= 0, got ", lr);
+    opt_.lr = lr;
+}
+
+void Sgd::step(double grad_scale) {
+    ++step_;
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+        Tensor& p = *params_[i];
+        const Tensor g0 = p.grad();
+        if (!g0.defined()) continue;
+        const Tensor g = g0.contiguous();
+        IMRAM_CHECK(g.shape() == p.shape(), "Sgd: gradient ", g.describe(), " does not match parameter ", p.describe());
+        const bool first = !buf_[i].defined();
+        if (opt_.momentum != 0 && first) buf_[i] = empty(p.shape(), p.dtype(), p.device());
+        sgd_step_(p, g, buf_[i], SgdStep{opt_.lr, opt_.momentum, opt_.weight_decay, opt_.nesterov, grad_scale, first});
+    }
+}
+
+void Sgd::zero_grad() {
+    for (Tensor* p : params_) p->zero_grad();
+}
+
 double step_decay_lr(double lr0, std::int64_t epoch, std::int64_t lr_update) {
     IMRAM_CHECK(lr_update > 0, "step_decay_lr: lr_update must be positive, got ", lr_update);
     return lr0 * std::pow(0.1, static_cast<double>(epoch / lr_update));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Adam (PyTorch defaults, no weight decay), global-norm gradient clipping, and step learning-rate decay.
+// Adam (PyTorch defaults, no weight decay), SGD (PyTorch's, with momentum, weight decay and Nesterov),
+// global-norm gradient clipping, and step learning-rate decay.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +43,42 @@ private:
     std::vector<Tensor*> params_;
     std::vector<Tensor> m_, v_;
     AdamOptions opt_;
+    std::int64_t step_ = 0;
+};
+
+/// torch.optim.SGD's options (dampening is always 0, maximize off).
+struct SgdOptions {
+    double lr = 1e-3;
+    double momentum = 0, weight_decay = 0;
+    bool nesterov = false;  // needs momentum > 0
+};
+
+/// torch.optim.SGD: per element g = grad + weight_decay p; with momentum, buf = g at the parameter's
+/// first step and momentum buf + g after, g = nesterov ? g + momentum buf : buf; p -= lr g.
+class Sgd {
+public:
+    /// Throws for lr, momentum or weight_decay below 0, and for nesterov without momentum.
+    Sgd(std::vector<Tensor*> params, SgdOptions opt = {});
+    /// Updates every parameter that has a gradient, in place; gradients are multiplied by
+    /// `grad_scale` first (pass GradClip::scale to clip without touching the gradients).
+    void step(double grad_scale = 1.0);
+    void zero_grad();
+    void set_lr(double lr);
+    double lr() const { return opt_.lr; }
+    const SgdOptions& options() const { return opt_; }
+    std::int64_t steps() const { return step_; }
+
+    /// Optimizer state for checkpoints: one momentum buffer per parameter, undefined until that
+    /// parameter's first step with a gradient (PyTorch creates its "momentum_buffer" then) and always
+    /// with momentum 0; a restored buffer must be contiguous, of the parameter's shape, dtype and
+    /// device. And the step count.
+    std::vector<Tensor>& momentum_buffers() { return buf_; }
+    void set_steps(std::int64_t s) { step_ = s; }
+
+private:
+    std::vector<Tensor*> params_;
+    std::vector<Tensor> buf_;
+    SgdOptions opt_;
     std::int64_t step_ = 0;
 };
 

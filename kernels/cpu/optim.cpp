@@ -29,6 +29,24 @@ void adam_step(const AdamArgs<T>& a) {
 }
 
 template <class T>
+void sgd_step(const SgdArgs<T>& a) {
+    const T lr = static_cast<T>(a.lr), mom = static_cast<T>(a.momentum), wd = static_cast<T>(a.weight_decay);
+    const double scale = a.grad_scale;
+    const bool decay = a.weight_decay != 0, momentum = a.momentum != 0, nesterov = a.nesterov, first = a.first_step;
+#pragma omp parallel for schedule(static) if (a.n > kOmpMinWork)
+    for (std::int64_t i = 0; i < a.n; ++i) {
+        T g = static_cast<T>(a.grad[i] * scale);
+        if (decay) g = g + wd * a.param[i];
+        if (momentum) {
+            const T buf = first ? g : mom * a.buf[i] + g;
+            a.buf[i] = buf;
+            g = nesterov ? g + mom * buf : buf;
+        }
+        a.param[i] -= lr * g;
+    }
+}
+
+template <class T>
 void sum_squares(const SumSquaresArgs<T>& a) {
     double s = 0;
 #pragma omp parallel for reduction(+ : s) schedule(static) if (a.n > kOmpMinWork)
@@ -38,6 +56,8 @@ void sum_squares(const SumSquaresArgs<T>& a) {
 
 template void adam_step(const AdamArgs<float>&);
 template void adam_step(const AdamArgs<double>&);
+template void sgd_step(const SgdArgs<float>&);
+template void sgd_step(const SgdArgs<double>&);
 template void sum_squares(const SumSquaresArgs<float>&);
 template void sum_squares(const SumSquaresArgs<double>&);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Reference optimizer kernels: Adam (PyTorch's formulation) and the sum of squares for clipping.
+// Reference optimizer kernels: Adam and SGD (PyTorch's formulations) and the sum of squares for
+// clipping.
 #include <cmath>
 
 #include "kernels/kernels.h"
@@ -21,6 +22,21 @@ void adam_step(const AdamArgs<T>& a) {
 }
 
 template <class T>
+void sgd_step(const SgdArgs<T>& a) {
+    const T lr = static_cast<T>(a.lr), mom = static_cast<T>(a.momentum), wd = static_cast<T>(a.weight_decay);
+    for (std::int64_t i = 0; i < a.n; ++i) {
+        T g = static_cast<T>(a.grad[i] * a.grad_scale);
+        if (a.weight_decay != 0) g = g + wd * a.param[i];
+        if (a.momentum != 0) {
+            const T buf = a.first_step ? g : mom * a.buf[i] + g;  // PyTorch: clone at the first step
+            a.buf[i] = buf;
+            g = a.nesterov ? g + mom * buf : buf;
+        }
+        a.param[i] -= lr * g;
+    }
+}
+
+template <class T>
 void sum_squares(const SumSquaresArgs<T>& a) {
     double s = 0;
     for (std::int64_t i = 0; i < a.n; ++i) s += static_cast<double>(a.x[i]) * static_cast<double>(a.x[i]);
@@ -29,6 +45,8 @@ void sum_squares(const SumSquaresArgs<T>& a) {
 
 template void adam_step(const AdamArgs<float>&);
 template void adam_step(const AdamArgs<double>&);
+template void sgd_step(const SgdArgs<float>&);
+template void sgd_step(const SgdArgs<double>&);
 template void sum_squares(const SumSquaresArgs<float>&);
 template void sum_squares(const SumSquaresArgs<double>&);
 

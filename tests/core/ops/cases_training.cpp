@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Cases for the training ops: hardest_negatives (negative mining), sum_squares (gradient clipping)
-// and adam_step_ (the optimizer). Not differentiable: parity only, every backend against the f64
+// Cases for the training ops: hardest_negatives (negative mining), sum_squares (gradient clipping),
+// adam_step_ and sgd_step_ (the optimizers). Not differentiable: parity only, every backend against the f64
 // reference; the integer outputs must match exactly.
 #include <catch2/catch.hpp>
 
@@ -21,6 +21,11 @@ V adam(const V& x, const AdamStep& s) {
     adam_step_(p, x[1], m, v, s);
     return {p, m, v};
 }
+V sgd(const V& x, const SgdStep& s) {
+    Tensor p = x[0].clone(), buf = x.size() > 2 ? x[2].clone() : Tensor();
+    sgd_step_(p, x[1], buf, s);
+    return s.momentum != 0 ? V{p, buf} : V{p};
+}
 }  // namespace
 
 IMRAM_OP_CASE({"hardest_negatives", "distinct scores", {F({6, 6})}, mine, false});
@@ -40,6 +45,21 @@ IMRAM_OP_CASE({"adam_step_", "later step, clipped gradient",
                {F({3, 7}), F({3, 7}), F({3, 7}, -0.1, 0.1), F({3, 7}, 0.0, 0.05)},
                [](const V& x) { return adam(x, AdamStep{2e-4, 0.9, 0.999, 1e-8, 0.25, 17}); }, false});
 
+// x = {param, grad, momentum buffer}. At the first step the buffer's contents must not matter (it is
+// set to the decayed gradient, PyTorch's clone), so it holds random values there.
+IMRAM_OP_CASE({"sgd_step_", "nesterov, weight decay, first step", {F({4, 5}), F({4, 5}), F({4, 5}, -3.0, 3.0)},
+               [](const V& x) { return sgd(x, SgdStep{0.1, 0.9, 1e-4, true, 1.0, true}); }, false});
+IMRAM_OP_CASE({"sgd_step_", "nesterov, weight decay, later step, clipped gradient",
+               {F({3, 7}), F({3, 7}), F({3, 7}, -0.5, 0.5)},
+               [](const V& x) { return sgd(x, SgdStep{0.05, 0.9, 1e-4, true, 0.25, false}); }, false});
+IMRAM_OP_CASE({"sgd_step_", "momentum, later step", {F({2, 11}), F({2, 11}), F({2, 11}, -0.5, 0.5)},
+               [](const V& x) { return sgd(x, SgdStep{0.01, 0.8, 0.0, false, 1.0, false}); }, false});
+// Longer than one block of the CUDA grid-stride loop.
+IMRAM_OP_CASE({"sgd_step_", "momentum, weight decay, long", {F({3000}), F({3000}), F({3000}, -0.5, 0.5)},
+               [](const V& x) { return sgd(x, SgdStep{0.02, 0.9, 5e-3, false, 0.5, false}); }, false});
+IMRAM_OP_CASE({"sgd_step_", "no momentum (no buffer), weight decay", {F({5, 3}), F({5, 3})},
+               [](const V& x) { return sgd(x, SgdStep{0.1, 0.0, 1e-2, false, 1.0, true}); }, false});
+
 TEST_CASE("training ops: hardest_negatives, sum_squares and adam_step_ say what they expect", "[ops][errors]") {
     CHECK_THROWS_WITH(hardest_negatives(zeros({3, 4})), Catch::Contains("square (B, B)"));
     CHECK_THROWS_WITH(hardest_negatives(zeros({1, 1})), Catch::Contains("B >= 2"));
@@ -57,4 +77,42 @@ TEST_CASE("training ops: hardest_negatives, sum_squares and adam_step_ say what 
     const std::vector<float> got = p.to_vector<float>();
     CHECK(got[0] == Approx(-0.1).epsilon(1e-5));
     CHECK(got[1] == Approx(0.1).epsilon(1e-5));
+}
+
+TEST_CASE("sgd_step_: the momentum buffer starts as the gradient, not at zero; errors say what they expect",
+          "[ops][errors][sgd_step_]") {
+    // The buffer's old contents are ignored at the first step: buf = g, then Nesterov g + 0.9 buf = 1.9 g.
+    Tensor p = zeros({2}, DType::F64), buf = full({2}, 100.0, DType::F64);
+    const Tensor g = from_vector(std::vector<double>{2, -0.5}, {2});
+    sgd_step_(p, g, buf, SgdStep{0.1, 0.9, 0.0, true, 1.0, true});
+    CHECK(buf.to_vector<double>() == std::vector<double>{2, -0.5});
+    CHECK(p.to_vector<double>()[0] == Approx(-0.38).epsilon(1e-14));
+    CHECK(p.to_vector<double>()[1] == Approx(0.095).epsilon(1e-14));
+    // Second step, same gradient: buf = 0.9 buf + g = 1.9 g; g + 0.9 buf = 2.71 g.
+    sgd_step_(p, g, buf, SgdStep{0.1, 0.9, 0.0, true, 1.0, false});
+    CHECK(buf.to_vector<double>()[0] == Approx(3.8).epsilon(1e-14));
+    CHECK(p.to_vector<double>()[0] == Approx(-0.38 - 0.542).epsilon(1e-14));
+    // Without momentum no buffer is needed; weight decay adds wd * p to the gradient.
+    Tensor q = full({1}, 2.0, DType::F64), none;
+    sgd_step_(q, from_vector(std::vector<double>{1}, {1}), none, SgdStep{0.5, 0.0, 0.1, false, 1.0, true});
+    CHECK(q.to_vector<double>()[0] == Approx(2.0 - 0.5 * 1.2).epsilon(1e-14));
+    CHECK_FALSE(none.defined());
+
+    Tensor b = zeros({2}, DType::F64);
+    CHECK_THROWS_WITH(sgd_step_(p, g, b, SgdStep{-0.1, 0.9, 0.0, false, 1.0, true}), Catch::Contains("lr >= 0"));
+    CHECK_THROWS_WITH(sgd_step_(p, g, b, SgdStep{0.1, -0.9, 0.0, false, 1.0, true}),
+                      Catch::Contains("momentum >= 0"));
+    CHECK_THROWS_WITH(sgd_step_(p, g, b, SgdStep{0.1, 0.9, -1e-4, false, 1.0, true}),
+                      Catch::Contains("weight_decay >= 0"));
+    const Tensor one = from_vector(std::vector<double>{1}, {1});
+    CHECK_THROWS_WITH(sgd_step_(q, one, none, SgdStep{0.1, 0.0, 0.0, true, 1.0, true}),
+                      Catch::Contains("Nesterov momentum needs momentum > 0"));
+    CHECK_THROWS_WITH(sgd_step_(p, g, none, SgdStep{0.1, 0.9, 0.0, false, 1.0, true}),
+                      Catch::Contains("needs a momentum buffer"));
+    Tensor wrong = zeros({3}, DType::F64);
+    CHECK_THROWS_WITH(sgd_step_(p, g, wrong, SgdStep{0.1, 0.9, 0.0, false, 1.0, false}),
+                      Catch::Contains("of the parameter's shape"));
+    CHECK_THROWS_WITH(sgd_step_(p, zeros({3}, DType::F64), b, SgdStep{}), Catch::Contains("of one shape"));
+    Tensor b32 = zeros({2});
+    CHECK_THROWS_WITH(sgd_step_(p, g, b32, SgdStep{0.1, 0.9, 0.0, false, 1.0, false}), Catch::Contains("one dtype"));
 }
