@@ -39,7 +39,9 @@ std::unique_ptr<RetrievalModel> model_from_file(const nn::TensorFile& f, const s
     const auto it = f.metadata.find("family");
     const std::string name = it == f.metadata.end() ? "imram" : it->second;
     // NaN weights give NaN scores for everything: refused for every family, for model files and
-    // converted official checkpoints alike, since every model load comes through here.
+    // converted official checkpoints alike. Every model load (load_model, `imram convert` before it
+    // writes) comes through here, and this is the only check: the families' loaders and converters
+    // leave it to the registry.
     nn::check_finite(f, source);
     std::string known;
     for (const ModelFamily& fam : model_families()) {
@@ -49,14 +51,11 @@ std::unique_ptr<RetrievalModel> model_from_file(const nn::TensorFile& f, const s
     IMRAM_FAIL(source, ": metadata field 'family' is '", name, "', not a model family of this engine (", known, ")");
 }
 
-nn::TensorFile read_model_file(const std::string& path) {
-    return models::is_torch_checkpoint(path) ? convert_official_checkpoint(path) : nn::load_safetensors(path);
-}
+namespace {
 
-nn::TensorFile convert_official_checkpoint(const std::string& path) {
-    IMRAM_CHECK(models::is_torch_checkpoint(path), path,
-                ": not a torch.save checkpoint (expected an official .pth.tar, zip or legacy layout)");
-    // The first family whose converter takes the file; when none does, the last one's error says why.
+/// A file already known to be a torch.save checkpoint, converted by the first family whose converter
+/// takes it; when none does, the last one's error says why.
+nn::TensorFile convert_torch_checkpoint(const std::string& path) {
     std::vector<const ModelFamily*> readers;
     for (const ModelFamily& fam : model_families())
         if (fam.convert_official) readers.push_back(&fam);
@@ -69,6 +68,18 @@ nn::TensorFile convert_official_checkpoint(const std::string& path) {
         }
     }
     return readers.back()->convert_official(path);
+}
+
+}  // namespace
+
+nn::TensorFile read_model_file(const std::string& path) {
+    return models::is_torch_checkpoint(path) ? convert_torch_checkpoint(path) : nn::load_safetensors(path);
+}
+
+nn::TensorFile convert_official_checkpoint(const std::string& path) {
+    IMRAM_CHECK(models::is_torch_checkpoint(path), path,
+                ": not a torch.save checkpoint (expected an official .pth.tar, zip or legacy layout)");
+    return convert_torch_checkpoint(path);
 }
 
 std::unique_ptr<RetrievalModel> load_model(const std::string& path, DType dtype, Device dev) {

@@ -59,10 +59,12 @@ std::unique_ptr<RetrievalModel> create_model(const Options& options, std::uint64
 std::unique_ptr<RetrievalModel> model_from_file(const nn::TensorFile& f, const std::string& source,
                                                 DType dtype = DType::F32, Device dev = Device::cpu());
 /// An official checkpoint (a torch.save file) as a model file, converted by the family whose
-/// checkpoint it is. Refuses (ErrorKind::Data) a file that is not a torch.save checkpoint.
+/// checkpoint it is. Refuses (ErrorKind::Data) a file that is not a torch.save checkpoint. The weights
+/// are not checked here: model_from_file refuses non-finite ones (`imram convert` loads the result
+/// before it writes it).
 nn::TensorFile convert_official_checkpoint(const std::string& path);
 /// The tensors and metadata of a model file (safetensors) or of an official checkpoint (converted in
-/// memory, as convert_official_checkpoint).
+/// memory, as convert_official_checkpoint), unchecked: model_from_file checks them.
 nn::TensorFile read_model_file(const std::string& path);
 /// read_model_file + model_from_file.
 std::unique_ptr<RetrievalModel> load_model(const std::string& path, DType dtype = DType::F32,

@@ -37,4 +37,8 @@ set_tests_properties(cli_hostile_search_long_query PROPERTIES DEPENDS cli_train_
 # score everything NaN).
 imram_cli_test(hostile_eval_nan_weight 65 CMD eval --checkpoint ${IMRAM_HOSTILE_DATA}/nan_weight.safetensors
                ERR "nan_weight.safetensors: tensor 'txt_enc.embed.weight' \\[2, 2\\]: element 1 \\(at \\[0, 1\\]\\) is NaN")
-set_tests_properties(cli_hostile_eval_nan_weight PROPERTIES TIMEOUT 60)
+# The same for an official checkpoint: `imram convert` refuses it, naming the tensor as the model file
+# would (and writes nothing).
+imram_cli_test(hostile_convert_nan_weight 65 CMD convert ${IMRAM_HOSTILE_DATA}/nan_weight_legacy.pth.tar out.safetensors
+               ERR "nan_weight_legacy.pth.tar: tensor 'txt_enc.rnn.bias_hh_l0_reverse' \\[48\\]: element 47 \\(at \\[47\\]\\) is NaN")
+set_tests_properties(cli_hostile_eval_nan_weight cli_hostile_convert_nan_weight PROPERTIES TIMEOUT 60)

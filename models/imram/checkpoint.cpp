@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "models/imram/checkpoint.h"
 
+#include "models/registry.h"
+
 namespace imram::models {
 
 std::unique_ptr<ImramModel> imram_from_file(const nn::TensorFile& f, const std::string& source, DType dtype,
                                             Device dev) {
     ModelConfig cfg = ModelConfig::from_metadata(f.metadata, source);
-    // NaN weights give NaN scores for everything (models::model_from_file checks too; this is also
-    // called directly).
-    nn::check_finite(f, source);
     // The vocabulary size and dimensions follow from the tensors when the metadata lacks them.
     const Tensor* embed = f.find("txt_enc.embed.weight");
     if (!embed) embed = f.find("module.txt_enc.embed.weight");
@@ -47,7 +46,12 @@ std::unique_ptr<ImramModel> imram_from_file(const nn::TensorFile& f, const std::
 }
 
 std::unique_ptr<ImramModel> load_imram_model(const std::string& path, DType dtype, Device dev) {
-    return imram_from_file(nn::load_safetensors(path), path, dtype, dev);
+    // Through the registry, whose model_from_file is the one check for non-finite weights.
+    std::unique_ptr<RetrievalModel> m = model_from_file(nn::load_safetensors(path), path, dtype, dev);
+    auto* imram = dynamic_cast<ImramModel*>(m.get());
+    IMRAM_CHECK(imram != nullptr, path, ": a model file of another family, not an IMRAM/SCAN/VSE++ model");
+    m.release();
+    return std::unique_ptr<ImramModel>(imram);
 }
 
 }  // namespace imram::models

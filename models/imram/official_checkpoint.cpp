@@ -221,12 +221,6 @@ OfficialCheckpoint load_official_checkpoint(const std::string& path) {
 nn::TensorFile to_model_file(const OfficialCheckpoint& c) {
     ModelConfig cfg = config_from_options(c);
     nn::TensorFile f;
-    // `imram convert` must not turn a damaged checkpoint into a model file that looks sound.
-    {
-        nn::TensorFile raw;
-        raw.tensors = c.tensors;
-        nn::check_finite(raw, c.source);
-    }
     for (const auto& [raw, t] : c.tensors) {
         const std::string name = model_name(c, raw);
         IMRAM_CHECK(f.find(name) == nullptr, c.source, ": the state dict holds '", name, "' twice (with and without 'module.')");

@@ -48,6 +48,8 @@ OfficialCheckpoint load_official_checkpoint(const std::string& path);
 /// "module." (SCAN's img_enc.fc becomes img_enc.fc_local), and in the metadata the ModelConfig taken
 /// from the options, plus every option as "opt.<name>" and the checkpoint's epoch etc. as "checkpoint.<name>".
 /// Throws imram::Error naming the option when the run used a setting the engine does not implement.
+/// NaN or infinite weights are left to models::model_from_file, which every load and `imram convert`
+/// (before it writes) go through.
 nn::TensorFile to_model_file(const OfficialCheckpoint& c);
 
 /// True when the file at `path` starts like a torch.save checkpoint (either layout). Throws
