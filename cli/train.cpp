@@ -34,12 +34,9 @@ void warn_if_collapsed(const train::TrainSummary& s, const std::string& what) {
 CLI::Validator known_model_mode() {
     return CLI::Validator(
         [](std::string& m) {
-            std::string all;
-            for (const std::string& known : models::model_modes()) {
-                if (known == m) return std::string();
-                all += (all.empty() ? "" : ", ") + known;
-            }
-            return "unknown model mode '" + m + "': expected one of " + all;
+            const std::vector<std::string> modes = models::model_modes();
+            if (std::find(modes.begin(), modes.end(), m) != modes.end()) return std::string();
+            return "unknown model mode '" + m + "': expected one of " + models::mode_list();
         },
         "MODE");
 }
@@ -91,10 +88,7 @@ struct TrainCommand {
         to.batch_size = 128, to.num_epochs = 30, to.learning_rate = 2e-4, to.lr_update = 15;
         tr = app.add_subcommand("train", "train a model (default: on the built-in demo data)");
         add_common(tr, tc);
-        std::string modes;
-        for (const std::string& m : models::model_modes()) modes += (modes.empty() ? "" : ", ") + m;
-        tr->add_option("--model_mode,--model-mode", mode, modes)
-            ->check(known_model_mode());
+        tr->add_option("--model_mode,--model-mode", mode, models::mode_list())->check(known_model_mode());
         tr->add_option("--iteration_step,--iteration-step", mc.iteration_step, "matching steps K")->check(at_least(1));
         tr->add_option("--lambda_softmax,--lambda-softmax", mc.lambda_softmax, "attention softmax temperature")
             ->check(finite_number(false));

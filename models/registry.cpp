@@ -19,13 +19,17 @@ std::vector<std::string> model_modes() {
     return out;
 }
 
+std::string mode_list() {
+    std::string all;
+    for (const std::string& m : model_modes()) all += (all.empty() ? "" : ", ") + m;
+    return all;
+}
+
 const ModelFamily& family_of_mode(const std::string& mode) {
     for (const ModelFamily& f : model_families())
         for (const std::string& m : f.modes)
             if (m == mode) return f;
-    std::string all;
-    for (const std::string& m : model_modes()) all += (all.empty() ? "" : ", ") + m;
-    throw Error::usage("model_mode: unknown value '" + mode + "' (expected " + all + ")");
+    throw Error::usage("model_mode: unknown value '" + mode + "' (expected " + mode_list() + ")");
 }
 
 std::unique_ptr<RetrievalModel> create_model(const Options& options, std::uint64_t seed, DType dtype, Device dev) {

@@ -50,6 +50,8 @@ const std::vector<ModelFamily>& model_families();
 const ModelFamily& family_of_mode(const std::string& mode);
 /// Every mode of every family, in order ("text_IMRAM", ..., "vse").
 std::vector<std::string> model_modes();
+/// model_modes() as one line for messages and --help: "full_IMRAM, text_IMRAM, ..., vse".
+std::string mode_list();
 
 /// A new model of the family that runs options["model_mode"].
 std::unique_ptr<RetrievalModel> create_model(const Options& options, std::uint64_t seed, DType dtype = DType::F32,

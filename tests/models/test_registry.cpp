@@ -59,12 +59,16 @@ TEST_CASE("registry: modes name their family; an unknown mode lists the known on
         CHECK(std::find(modes.begin(), modes.end(), m) != modes.end());
         CHECK(family_of_mode(m).name == "imram");
     }
+    // mode_list: the modes in order, joined for messages and --help.
+    std::string joined;
+    for (const std::string& m : modes) joined += (joined.empty() ? "" : ", ") + m;
+    CHECK(mode_list() == joined);
     try {
         family_of_mode("vsepp");
         FAIL("no error");
     } catch (const Error& e) {
         CHECK(e.kind == ErrorKind::Usage);
-        CHECK_THAT(e.message(), Contains("'vsepp'") && Contains("full_IMRAM") && Contains("scan_i2t"));
+        CHECK_THAT(e.message(), Contains("'vsepp'") && Contains("(expected " + mode_list() + ")"));
     }
     Options no_mode = tiny("vse");
     no_mode.erase("model_mode");
