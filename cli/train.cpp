@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/format.h"
 #include "cli/common.h"
 #include "models/registry.h"
 #include "train/trainer.h"
@@ -51,12 +52,7 @@ bool same_setting(const std::string& a, const std::string& b) {
 }
 
 /// A model hyper-parameter's text as the registry takes it (models::Options).
-std::string setting_text(double v) {
-    std::ostringstream o;
-    o.precision(17);
-    o << v;
-    return o.str();
-}
+std::string setting_text(double v) { return format_exact(v); }
 std::string setting_text(std::int64_t v) { return std::to_string(v); }
 std::string setting_text(bool v) { return v ? "true" : "false"; }
 

@@ -16,6 +16,7 @@
 
 #include "core/autograd.h"
 #include "base/file_io.h"
+#include "base/format.h"
 #include "core/ops.h"
 #include "core/rng.h"
 #include "models/registry.h"
@@ -80,24 +81,18 @@ std::string optim_path(const std::string& model_path) {
     return model_path.substr(0, model_path.size() - suffix.size()) + ".optim.safetensors";
 }
 
-std::string num(double v) {
-    char b[64];
-    std::snprintf(b, sizeof b, "%.17g", v);
-    return b;
-}
-
 void save_last(const fs::path& run, models::RetrievalModel& model, Adam& adam, const RunState& st,
                const TrainerOptions& opt) {
     const std::map<std::string, std::string> meta = {
-        {"seed", std::to_string(opt.seed)},        {"batch_size", std::to_string(opt.batch_size)},
-        {"epoch", std::to_string(st.epoch)},       {"step_in_epoch", std::to_string(st.step_in_epoch)},
-        {"steps", std::to_string(st.steps)},       {"skipped", std::to_string(st.skipped)},
-        {"best_rsum", num(st.best_rsum)},          {"adam_steps", std::to_string(adam.steps())},
-        {"epoch_loss_sum", num(st.epoch_loss_sum)}, {"epoch_loss_steps", std::to_string(st.epoch_loss_steps)},
+        {"seed", std::to_string(opt.seed)},                  {"batch_size", std::to_string(opt.batch_size)},
+        {"epoch", std::to_string(st.epoch)},                 {"step_in_epoch", std::to_string(st.step_in_epoch)},
+        {"steps", std::to_string(st.steps)},                 {"skipped", std::to_string(st.skipped)},
+        {"best_rsum", format_exact(st.best_rsum)},           {"adam_steps", std::to_string(adam.steps())},
+        {"epoch_loss_sum", format_exact(st.epoch_loss_sum)}, {"epoch_loss_steps", std::to_string(st.epoch_loss_steps)},
         // The schedule and the step's settings: a resume continues with these (cli/train.cpp
         // refuses flags that contradict them).
-        {"learning_rate", num(opt.learning_rate)}, {"lr_update", std::to_string(opt.lr_update)},
-        {"num_epochs", std::to_string(opt.num_epochs)}, {"grad_clip", num(opt.grad_clip)},
+        {"learning_rate", format_exact(opt.learning_rate)}, {"lr_update", std::to_string(opt.lr_update)},
+        {"num_epochs", std::to_string(opt.num_epochs)}, {"grad_clip", format_exact(opt.grad_clip)},
         {"warmup_epochs", std::to_string(opt.warmup_epochs)}, {"mask_duplicates", opt.mask_duplicates ? "1" : "0"}};
     nn::TensorFile moments;
     const auto params = model.named_parameters();
@@ -132,7 +127,7 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, Adam&
              {"mask_duplicates", opt.mask_duplicates ? 1.0 : 0.0}}) {
         auto it = f.metadata.find(key);
         IMRAM_CHECK(it == f.metadata.end() || std::stod(it->second) == value, path, ": the run used ", key, " ",
-                    it->second, " but this resume asks for ", num(value), "; resume with the same value");
+                    it->second, " but this resume asks for ", format_exact(value), "; resume with the same value");
     }
     nn::load_state_dict(model, f, true, path);
     const std::string op = optim_path(path);
@@ -305,7 +300,7 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
         std::fputs(cr.warning(epoch + 1).c_str(), stderr);
         char line[512];
         // JSON has no NaN: an epoch without a finished step records null.
-        const std::string loss_json = std::isfinite(train_loss) ? num(train_loss) : "null";
+        const std::string loss_json = std::isfinite(train_loss) ? format_exact(train_loss) : "null";
         std::snprintf(line, sizeof line, "{\"epoch\": %lld, \"step\": %lld, \"lr\": %.6g, \"train_loss\": %s, ",
                       static_cast<long long>(epoch + 1), static_cast<long long>(st.steps), lr, loss_json.c_str());
         append_line(jsonl, line + ("\"collapse\": " + cr.to_json()) + ", \"dev\": " + m.to_json() + "}");

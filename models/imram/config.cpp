@@ -3,9 +3,9 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <sstream>
 
 #include "base/check.h"
+#include "base/format.h"
 
 namespace imram::models {
 namespace {
@@ -31,13 +31,6 @@ std::int64_t parse_int(const std::map<std::string, std::string>& m, const std::s
     IMRAM_CHECK(end && *end == '\0' && !it->second.empty() && errno != ERANGE, src, ": metadata field '", key,
                 "' must be a 64-bit integer, got '", it->second, "'");
     return v;
-}
-
-std::string num(double v) {
-    std::ostringstream s;
-    s.precision(17);
-    s << v;
-    return s.str();
 }
 
 }  // namespace
@@ -89,15 +82,15 @@ void ModelConfig::validate() const {
 std::map<std::string, std::string> ModelConfig::to_metadata() const {
     return {{"model_mode", mode_name(mode)},
             {"iteration_step", std::to_string(iteration_step)},
-            {"lambda_softmax", num(lambda_softmax)},
+            {"lambda_softmax", format_exact(lambda_softmax)},
             {"agg_func", agg_name(agg)},
-            {"lambda_lse", num(lambda_lse)},
+            {"lambda_lse", format_exact(lambda_lse)},
             {"no_IMRAM_norm", no_imram_norm ? "true" : "false"},
             {"vocab_size", std::to_string(vocab_size)},
             {"word_dim", std::to_string(word_dim)},
             {"img_dim", std::to_string(img_dim)},
             {"embed_size", std::to_string(embed_size)},
-            {"margin", num(margin)}};
+            {"margin", format_exact(margin)}};
 }
 
 ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>& m, const std::string& src) {

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+// Numbers as text that reads back to the same number: hyper-parameters in a model file's metadata,
+// the run's settings in a checkpoint, values in metrics.jsonl.
+#pragma once
+
+#include <string>
+
+namespace imram {
+
+/// `v` with 17 significant digits (printf's "%.17g"), which every double needs at most to read back
+/// bit for bit through strtod: "0.20000000000000001", "9", "0.00020000000000000001", "inf", "nan".
+/// Not the shortest such text; the files written so far hold this form, so it stays byte for byte.
+std::string format_exact(double v);
+
+}  // namespace imram
