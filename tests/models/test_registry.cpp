@@ -6,6 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "core/autograd.h"
@@ -51,6 +56,35 @@ Batch batch(std::int64_t B, std::uint64_t seed) {
     return b;
 }
 
+/// The names `imram train` takes for itself: every "--name" in the source of its options (cli/train.cpp,
+/// cli/common.cpp: a few more than train has, never fewer), --help, and the model settings the tool
+/// fills in from the data (a family option of that name would override them).
+std::set<std::string> train_own_names() {
+    std::set<std::string> names{"help", "model_mode", "vocab_size", "img_dim", "agg_func"};
+    const std::string root = std::string(IMRAM_TEST_DATA_DIR) + "/../../";
+    static const std::regex flag("--([A-Za-z][A-Za-z0-9_-]*)");
+    for (const char* file : {"cli/train.cpp", "cli/common.cpp"}) {
+        std::ifstream in(root + file);
+        REQUIRE(in.good());
+        const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        for (std::sregex_iterator it(text.begin(), text.end(), flag), end; it != end; ++it) names.insert((*it)[1]);
+    }
+    return names;
+}
+
+/// Why `o` cannot be one of a family's options, which `imram train` offers as --<name> and, with '-'
+/// for '_', --<dashed name> (cli/train.cpp); empty when it can.
+std::string option_problem(const ModelOption& o, const std::set<std::string>& own) {
+    static const std::regex valid("[a-z][a-z0-9]*(_[a-z0-9]+)*");
+    if (!std::regex_match(o.name, valid))
+        return "'" + o.name + "' is not an option name (lower case letters and digits, words joined by '_')";
+    std::string dashed = o.name;
+    std::replace(dashed.begin(), dashed.end(), '_', '-');
+    if (own.count(o.name) || own.count(dashed)) return "--" + o.name + " is one of imram train's own options";
+    if (o.help.empty() || o.help.find('\n') != std::string::npos) return "--" + o.name + " needs a help line";
+    return "";
+}
+
 }  // namespace
 
 TEST_CASE("registry: modes name their family; an unknown mode lists the known ones", "[models][registry]") {
@@ -73,6 +107,34 @@ TEST_CASE("registry: modes name their family; an unknown mode lists the known on
     Options no_mode = tiny("vse");
     no_mode.erase("model_mode");
     CHECK_THROWS_WITH(create_model(no_mode, 1), Contains("model_mode"));
+}
+
+TEST_CASE("registry: a family's own options (ModelOption) are flags imram train can add", "[models][registry]") {
+    const std::set<std::string> own = train_own_names();
+    // The source was read: the tool's options are there (a moved file would otherwise let anything pass).
+    for (const char* name : {"model_mode", "model-mode", "embed_size", "word_dim", "margin", "lambda_softmax",
+                             "num_epochs", "resume", "compare", "data_path", "device", "seed", "threads"})
+        CHECK(own.count(name) == 1);
+    // The contract, on options made up here (nothing is registered).
+    CHECK(option_problem({"num_embeds", "embeddings per image and caption"}, own).empty());
+    CHECK_THAT(option_problem({"embed_size", "joint embedding size"}, own), Contains("imram train's own"));
+    CHECK_THAT(option_problem({"vocab_size", "words"}, own), Contains("imram train's own"));
+    CHECK_THAT(option_problem({"num-embeds", "x"}, own), Contains("not an option name"));
+    CHECK_THAT(option_problem({"Num_Embeds", "x"}, own), Contains("not an option name"));
+    CHECK_THAT(option_problem({"num__embeds", "x"}, own), Contains("not an option name"));
+    CHECK_THAT(option_problem({"", "x"}, own), Contains("not an option name"));
+    CHECK_THAT(option_problem({"num_embeds", ""}, own), Contains("help line"));
+    CHECK_THAT(option_problem({"num_embeds", "two\nlines"}, own), Contains("help line"));
+    // Every option of every registered family holds to it, once per family. (Two families may share
+    // one: imram train then offers it once.)
+    for (const ModelFamily& fam : model_families()) {
+        std::set<std::string> seen;
+        for (const ModelOption& o : fam.options) {
+            INFO("family " << fam.name << ", option " << o.name);
+            CHECK(option_problem(o, own).empty());
+            CHECK(seen.insert(o.name).second);
+        }
+    }
 }
 
 TEST_CASE("registry: create_model takes the options it is given and keeps the defaults of the rest", "[models][registry]") {
