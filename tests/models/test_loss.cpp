@@ -5,17 +5,14 @@
 #include "models/imram/model.h"
 #include "models/triplet_loss.h"
 #include "tests/testing/compare.h"
+#include "tests/testing/tiny_model.h"
 
 using namespace imram;
 using namespace imram::models;
 
 namespace {
-ModelConfig tiny(Mode m) {
-    ModelConfig c;
-    c.mode = m, c.vocab_size = 20, c.word_dim = 6, c.img_dim = 10, c.embed_size = 8, c.iteration_step = 2;
-    c.no_imram_norm = true;
-    return c;
-}
+/// The tiny model (tests/testing/tiny_model.h) with un-normalised memory outputs (--no_IMRAM_norm).
+ModelConfig tiny(Mode m) { return testing::tiny_config(m, /*no_imram_norm=*/true); }
 struct Batch {
     Tensor images, ids;
     std::vector<std::int64_t> lengths;

@@ -9,18 +9,11 @@
 #include "models/imram/model.h"
 #include "models/triplet_loss.h"
 #include "tests/testing/compare.h"
+#include "tests/testing/tiny_model.h"
 #include "train/optim.h"
 
 using namespace imram;
 using namespace imram::models;
-
-namespace {
-ModelConfig tiny(Mode m) {
-    ModelConfig c;
-    c.mode = m, c.vocab_size = 20, c.word_dim = 6, c.img_dim = 10, c.embed_size = 8, c.iteration_step = 2;
-    return c;
-}
-}  // namespace
 
 TEST_CASE("emulated CUDA: a full IMRAM training step matches the CPU backend", "[gpu]") {
     for (Mode m : {Mode::FullIMRAM, Mode::ScanT2I, Mode::VSE}) {
@@ -32,8 +25,8 @@ TEST_CASE("emulated CUDA: a full IMRAM training step matches the CPU backend", "
                 for (std::int64_t t = 0; t < lengths[i]; ++t) ids[i * 6 + t] = 4 + (i * 7 + t * 3) % 16;
             const Tensor id_t = from_vector(ids, {B, 6});
 
-            ImramModel on_cpu(tiny(m), 21, DType::F32, Device::cpu());
-            ImramModel on_emu(tiny(m), 21, DType::F32, Device::cuda_emulated());
+            ImramModel on_cpu(testing::tiny_config(m), 21, DType::F32, Device::cpu());
+            ImramModel on_emu(testing::tiny_config(m), 21, DType::F32, Device::cuda_emulated());
             auto pc = on_cpu.named_parameters();
             auto pe = on_emu.named_parameters();
             REQUIRE(pc.size() == pe.size());
