@@ -13,13 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "models/options.h"
 #include "models/retrieval_model.h"
 #include "nn/safetensors.h"
 
 namespace imram::models {
-
-/// Hyper-parameters as strings under the official option names (a model file's metadata).
-using Options = std::map<std::string, std::string>;
 
 /// A hyper-parameter of a family that `imram train` offers as --<name> (text, handed to create in
 /// Options). The options of the VSE++ lineage (embed_size, word_dim, margin, lambda_softmax, ...) are
@@ -48,9 +46,9 @@ struct ModelFamily {
 const std::vector<ModelFamily>& model_families();
 /// The family that runs `mode`; an unknown mode throws (ErrorKind::Usage) listing every mode.
 const ModelFamily& family_of_mode(const std::string& mode);
-/// Every mode of every family, in order ("text_IMRAM", ..., "vse").
+/// Every mode of every family, in order ("full_IMRAM", ..., "vse", "camp", "camp_xattn").
 std::vector<std::string> model_modes();
-/// model_modes() as one line for messages and --help: "full_IMRAM, text_IMRAM, ..., vse".
+/// model_modes() as one line for messages and --help: "full_IMRAM, text_IMRAM, ..., camp_xattn".
 std::string mode_list();
 
 /// A new model of the family that runs options["model_mode"].

@@ -1,39 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "models/imram/config.h"
 
-#include <cerrno>
-#include <cstdlib>
-
 #include "base/check.h"
 #include "base/format.h"
+#include "models/options.h"
 
 namespace imram::models {
-namespace {
-
-double parse_double(const std::map<std::string, std::string>& m, const std::string& key, double def,
-                    const std::string& src) {
-    auto it = m.find(key);
-    if (it == m.end()) return def;
-    char* end = nullptr;
-    const double v = std::strtod(it->second.c_str(), &end);
-    IMRAM_CHECK(end && *end == '\0' && !it->second.empty(), src, ": metadata field '", key,
-                "' must be a number, got '", it->second, "'");
-    return v;
-}
-
-std::int64_t parse_int(const std::map<std::string, std::string>& m, const std::string& key, std::int64_t def,
-                       const std::string& src) {
-    auto it = m.find(key);
-    if (it == m.end()) return def;
-    char* end = nullptr;
-    errno = 0;
-    const long long v = std::strtoll(it->second.c_str(), &end, 10);
-    IMRAM_CHECK(end && *end == '\0' && !it->second.empty() && errno != ERANGE, src, ": metadata field '", key,
-                "' must be a 64-bit integer, got '", it->second, "'");
-    return v;
-}
-
-}  // namespace
 
 const char* mode_name(Mode m) {
     switch (m) {
@@ -96,8 +68,8 @@ std::map<std::string, std::string> ModelConfig::to_metadata() const {
 ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>& m, const std::string& src) {
     ModelConfig c;
     if (auto it = m.find("model_mode"); it != m.end()) c.mode = parse_mode(it->second);
-    c.iteration_step = parse_int(m, "iteration_step", c.iteration_step, src);
-    c.lambda_softmax = parse_double(m, "lambda_softmax", c.lambda_softmax, src);
+    c.iteration_step = option_int(m, "iteration_step", c.iteration_step, src);
+    c.lambda_softmax = option_double(m, "lambda_softmax", c.lambda_softmax, src);
     if (auto it = m.find("agg_func"); it != m.end()) {
         try {
             c.agg = parse_agg(it->second);
@@ -105,17 +77,17 @@ ModelConfig ModelConfig::from_metadata(const std::map<std::string, std::string>&
             IMRAM_FAIL(src, ": agg_func must be LogSumExp, Mean, Max or Sum, got '", it->second, "'");
         }
     }
-    c.lambda_lse = parse_double(m, "lambda_lse", c.lambda_lse, src);
+    c.lambda_lse = option_double(m, "lambda_lse", c.lambda_lse, src);
     if (auto it = m.find("no_IMRAM_norm"); it != m.end()) {
         IMRAM_CHECK(it->second == "true" || it->second == "false", src, ": no_IMRAM_norm must be true or false, got '",
                     it->second, "'");
         c.no_imram_norm = it->second == "true";
     }
-    c.vocab_size = parse_int(m, "vocab_size", c.vocab_size, src);
-    c.word_dim = parse_int(m, "word_dim", c.word_dim, src);
-    c.img_dim = parse_int(m, "img_dim", c.img_dim, src);
-    c.embed_size = parse_int(m, "embed_size", c.embed_size, src);
-    c.margin = parse_double(m, "margin", c.margin, src);
+    c.vocab_size = option_int(m, "vocab_size", c.vocab_size, src);
+    c.word_dim = option_int(m, "word_dim", c.word_dim, src);
+    c.img_dim = option_int(m, "img_dim", c.img_dim, src);
+    c.embed_size = option_int(m, "embed_size", c.embed_size, src);
+    c.margin = option_double(m, "margin", c.margin, src);
     return c;
 }
 
