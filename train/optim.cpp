@@ -23,6 +23,18 @@ GradClip clip_grad_norm(const std::vector<Tensor*>& params, double max_norm) {
     return c;
 }
 
+namespace {
+/// p's gradient, contiguous and checked against p's shape; undefined when p has none (not used).
+Tensor gradient_of(const Tensor& p, const char* optimizer) {
+    const Tensor g0 = p.grad();
+    if (!g0.defined()) return g0;
+    const Tensor g = g0.contiguous();
+    IMRAM_CHECK(g.shape() == p.shape(), optimizer, ": gradient ", g.describe(), " does not match parameter ",
+                p.describe());
+    return g;
+}
+}  // namespace
+
 Adam::Adam(std::vector<Tensor*> params, AdamOptions opt) : params_(std::move(params)), opt_(opt) {
     for (const Tensor* p : params_) {
         IMRAM_CHECK(p->defined() && p->is_contiguous() && is_floating(p->dtype()),
@@ -36,11 +48,8 @@ void Adam::step(double grad_scale) {
     ++step_;
     for (std::size_t i = 0; i < params_.size(); ++i) {
         Tensor& p = *params_[i];
-        const Tensor g0 = p.grad();
-        if (!g0.defined()) continue;
-        const Tensor g = g0.contiguous();
-        IMRAM_CHECK(g.shape() == p.shape(), "Adam: gradient ", g.describe(), " does not match parameter ",
-                    p.describe());
+        const Tensor g = gradient_of(p, "Adam");
+        if (!g.defined()) continue;
         adam_step_(p, g, m_[i], v_[i], AdamStep{opt_.lr, opt_.beta1, opt_.beta2, opt_.eps, grad_scale, step_});
     }
 }
@@ -75,10 +84,8 @@ void Sgd::step(double grad_scale) {
     ++step_;
     for (std::size_t i = 0; i < params_.size(); ++i) {
         Tensor& p = *params_[i];
-        const Tensor g0 = p.grad();
-        if (!g0.defined()) continue;
-        const Tensor g = g0.contiguous();
-        IMRAM_CHECK(g.shape() == p.shape(), "Sgd: gradient ", g.describe(), " does not match parameter ", p.describe());
+        const Tensor g = gradient_of(p, "Sgd");
+        if (!g.defined()) continue;
         const bool first = !buf_[i].defined();
         if (opt_.momentum != 0 && first) buf_[i] = empty(p.shape(), p.dtype(), p.device());
         sgd_step_(p, g, buf_[i], SgdStep{opt_.lr, opt_.momentum, opt_.weight_decay, opt_.nesterov, grad_scale, first});

@@ -148,18 +148,35 @@ __device__ void pool_finish(const Block<T>& b, T acc, std::int64_t n, std::int64
     b.scores[(b.i0 + il) * b.Nc + b.j0 + jl] += v;
 }
 
+/// The pair of this block (blockIdx.x) and its slices of the block's buffers.
+template <class T>
+struct PairOf {
+    std::int64_t il, jl, i, Lj, ld, ldk;  // image in block, caption in chunk, image, length, row strides
+    const T* s1;  // (l, r) raw step-1 logits at s1[l * ld + r]
+    const T* sk;  // this step's logits at sk[l * ldk + r]
+    T* norms;     // max(L, R) scratch
+    T* alpha;     // L R attention weights
+    __device__ explicit PairOf(const Block<T>& b) {
+        const std::int64_t p = blockIdx.x;
+        il = p / b.nc, jl = p % b.nc, i = b.i0 + il, Lj = b.lengths[jl], ld = b.ni * b.R;
+        s1 = b.S1 + jl * b.L * ld + il * b.R;
+        sk = b.Sk ? b.Sk + p * b.L * b.R : s1;
+        ldk = b.Sk ? b.R : ld;
+        norms = b.norms + p * (b.L > b.R ? b.L : b.R);
+        alpha = b.alpha + p * b.L * b.R;
+    }
+};
+
 /// Text-IMRAM / SCAN t2i, one step, one block per pair: words (rows) attend to regions.
 template <class T>
 __global__ void t2i_step_kernel(Block<T> b) {
     __shared__ T scratch[32];
-    const std::int64_t p = blockIdx.x, il = p / b.nc, jl = p % b.nc, R = b.R, L = b.L;
-    const std::int64_t Lj = b.lengths[jl], ld = b.ni * R, i = b.i0 + il;
-    const T* s1 = b.S1 + jl * L * ld + il * R;  // (l, r) at s1[l * ld + r]
-    const T* sk = b.Sk ? b.Sk + p * L * R : s1;
-    const std::int64_t ldk = b.Sk ? R : ld;
-    const T* G = b.G + i * R * R;
-    T* colnorm = b.norms + p * (L > R ? L : R);
-    T* alpha = b.alpha + p * L * R;
+    const PairOf<T> pr(b);
+    const std::int64_t il = pr.il, jl = pr.jl, R = b.R, L = b.L, Lj = pr.Lj, ld = pr.ld, ldk = pr.ldk;
+    const T *s1 = pr.s1, *sk = pr.sk;
+    const T* G = b.G + pr.i * R * R;
+    T* colnorm = pr.norms;
+    T* alpha = pr.alpha;
     for (std::int64_t r = threadIdx.x; r < R; r += blockDim.x) {  // l2norm over the words, per region
         T ss = 0;
         for (std::int64_t l = 0; l < Lj; ++l) {
@@ -200,14 +217,12 @@ __global__ void t2i_step_kernel(Block<T> b) {
 template <class T>
 __global__ void i2t_step_kernel(Block<T> b) {
     __shared__ T scratch[32];
-    const std::int64_t p = blockIdx.x, il = p / b.nc, jl = p % b.nc, R = b.R, L = b.L;
-    const std::int64_t Lj = b.lengths[jl], ld = b.ni * R, i = b.i0 + il;
-    const T* s1 = b.S1 + jl * L * ld + il * R;  // (l, r) at s1[l * ld + r]
-    const T* sk = b.Sk ? b.Sk + p * L * R : s1;
-    const std::int64_t ldk = b.Sk ? R : ld;
+    const PairOf<T> pr(b);
+    const std::int64_t il = pr.il, jl = pr.jl, R = b.R, L = b.L, Lj = pr.Lj, ld = pr.ld, ldk = pr.ldk, i = pr.i;
+    const T *s1 = pr.s1, *sk = pr.sk;
     const T* H = b.H + jl * L * L;
-    T* rownorm = b.norms + p * (L > R ? L : R);
-    T* alpha = b.alpha + p * R * L;
+    T* rownorm = pr.norms;
+    T* alpha = pr.alpha;
     for (std::int64_t l = threadIdx.x; l < Lj; l += blockDim.x) {  // l2norm over the regions, per word
         T ss = 0;
         for (std::int64_t r = 0; r < R; ++r) {
