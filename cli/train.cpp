@@ -106,6 +106,12 @@ struct TrainCommand {
             ->check(at_least(1));
         tr->add_option("--grad_clip,--grad-clip", to.grad_clip, "global gradient norm clip (0: no clipping)")
             ->check(finite_number(true));
+        tr->add_option("--optimizer", to.optimizer, "adam (default; the VSE++ lineage) or sgd (PyTorch's SGD; CAMP's later stages)")
+            ->check(CLI::IsMember({"adam", "sgd"}));
+        tr->add_option("--momentum", to.momentum, "sgd: momentum (default 0.9)")->check(finite_number(true));
+        tr->add_option("--weight_decay,--weight-decay", to.weight_decay, "sgd: L2 weight decay (default 0)")
+            ->check(finite_number(true));
+        tr->add_flag("--nesterov", to.nesterov, "sgd: Nesterov momentum");
         tr->add_option("--max_steps,--max-steps", to.max_steps, "stop after N steps (0: all epochs)")
             ->check(at_least(0));
         tr->add_option(
@@ -189,6 +195,11 @@ struct TrainCommand {
             else if (!mode.starts_with("scan_"))
                 note("--cross_attn applies to SCAN; " + mode + " fixes its own directions");
         }
+        if (to.optimizer != "sgd")
+            for (const char* f : {"--momentum", "--weight_decay", "--nesterov"})
+                if (given(f)) note(std::string(f) + " has no effect unless --optimizer sgd");
+        if (to.optimizer == "sgd" && to.nesterov && to.momentum == 0)
+            throw Error::usage("--nesterov needs --momentum > 0 (as PyTorch's SGD)");
         if (given("--lambda_lse") && agg != "LogSumExp")
             note("--lambda_lse has no effect unless --agg_func LogSumExp");
         if (given("--agg_func") && !mode.starts_with("scan_"))
@@ -247,6 +258,10 @@ struct TrainCommand {
             stored("grad_clip", "--grad_clip", to.grad_clip);
             stored("warmup_epochs", "--warmup_epochs", to.warmup_epochs);
             stored("mask_duplicates", "--mask_duplicates", to.mask_duplicates);
+            stored("optimizer", "--optimizer", to.optimizer);
+            stored("momentum", "--momentum", to.momentum);
+            stored("weight_decay", "--weight_decay", to.weight_decay);
+            stored("nesterov", "--nesterov", to.nesterov);
             if (!given("--num_epochs")) stored("num_epochs", "--num_epochs", to.num_epochs);  // may be extended
             to.seed = tc.seed;
         }

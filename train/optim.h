@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/tensor.h"
@@ -18,26 +20,48 @@ struct GradClip {
 };
 GradClip clip_grad_norm(const std::vector<Tensor*>& params, double max_norm);
 
+/// What the trainer steps, Adam or SGD, with its state as named tensors for checkpoints.
+class Optimizer {
+public:
+    virtual ~Optimizer() = default;
+    /// "adam" or "sgd": the --optimizer value.
+    virtual const char* name() const = 0;
+    /// Updates every parameter that has a gradient, in place; gradients are multiplied by
+    /// `grad_scale` first (pass GradClip::scale to clip without touching the gradients).
+    virtual void step(double grad_scale = 1.0) = 0;
+    virtual void zero_grad() = 0;
+    virtual void set_lr(double lr) = 0;
+    virtual double lr() const = 0;
+    virtual std::int64_t steps() const = 0;
+    virtual void set_steps(std::int64_t s) = 0;
+    /// Parameter i's state tensors under their PyTorch names ("exp_avg", "exp_avg_sq";
+    /// "momentum_buffer"). An undefined one is not there yet (SGD before the parameter's first
+    /// gradient) and may stay so on restore; a defined one must be restored.
+    virtual std::vector<std::pair<std::string, Tensor*>> state_of(std::size_t i) = 0;
+};
+
 struct AdamOptions {
     double lr = 2e-4;
     double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
 };
 
-class Adam {
+class Adam : public Optimizer {
 public:
     Adam(std::vector<Tensor*> params, AdamOptions opt = {});
-    /// Updates every parameter that has a gradient, in place; gradients are multiplied by
-    /// `grad_scale` first (pass GradClip::scale to clip without touching the gradients).
-    void step(double grad_scale = 1.0);
-    void zero_grad();
-    void set_lr(double lr) { opt_.lr = lr; }
-    double lr() const { return opt_.lr; }
-    std::int64_t steps() const { return step_; }
+    const char* name() const override { return "adam"; }
+    void step(double grad_scale = 1.0) override;
+    void zero_grad() override;
+    void set_lr(double lr) override { opt_.lr = lr; }
+    double lr() const override { return opt_.lr; }
+    std::int64_t steps() const override { return step_; }
+    std::vector<std::pair<std::string, Tensor*>> state_of(std::size_t i) override {
+        return {{"exp_avg", &m_.at(i)}, {"exp_avg_sq", &v_.at(i)}};
+    }
 
     /// Optimizer state for checkpoints: first and second moments per parameter, and the step count.
     std::vector<Tensor>& exp_avg() { return m_; }
     std::vector<Tensor>& exp_avg_sq() { return v_; }
-    void set_steps(std::int64_t s) { step_ = s; }
+    void set_steps(std::int64_t s) override { step_ = s; }
 
 private:
     std::vector<Tensor*> params_;
@@ -55,25 +79,27 @@ struct SgdOptions {
 
 /// torch.optim.SGD: per element g = grad + weight_decay p; with momentum, buf = g at the parameter's
 /// first step and momentum buf + g after, g = nesterov ? g + momentum buf : buf; p -= lr g.
-class Sgd {
+class Sgd : public Optimizer {
 public:
     /// Throws for lr, momentum or weight_decay below 0, and for nesterov without momentum.
     Sgd(std::vector<Tensor*> params, SgdOptions opt = {});
-    /// Updates every parameter that has a gradient, in place; gradients are multiplied by
-    /// `grad_scale` first (pass GradClip::scale to clip without touching the gradients).
-    void step(double grad_scale = 1.0);
-    void zero_grad();
-    void set_lr(double lr);
-    double lr() const { return opt_.lr; }
+    const char* name() const override { return "sgd"; }
+    void step(double grad_scale = 1.0) override;
+    void zero_grad() override;
+    void set_lr(double lr) override;
+    double lr() const override { return opt_.lr; }
     const SgdOptions& options() const { return opt_; }
-    std::int64_t steps() const { return step_; }
+    std::int64_t steps() const override { return step_; }
+    std::vector<std::pair<std::string, Tensor*>> state_of(std::size_t i) override {
+        return {{"momentum_buffer", &buf_.at(i)}};
+    }
 
     /// Optimizer state for checkpoints: one momentum buffer per parameter, undefined until that
     /// parameter's first step with a gradient (PyTorch creates its "momentum_buffer" then) and always
     /// with momentum 0; a restored buffer must be contiguous, of the parameter's shape, dtype and
     /// device. And the step count.
     std::vector<Tensor>& momentum_buffers() { return buf_; }
-    void set_steps(std::int64_t s) { step_ = s; }
+    void set_steps(std::int64_t s) override { step_ = s; }
 
 private:
     std::vector<Tensor*> params_;

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "core/autograd.h"
@@ -81,25 +82,33 @@ std::string optim_path(const std::string& model_path) {
     return model_path.substr(0, model_path.size() - suffix.size()) + ".optim.safetensors";
 }
 
-void save_last(const fs::path& run, models::RetrievalModel& model, Adam& adam, const RunState& st,
+std::unique_ptr<Optimizer> make_optimizer(models::RetrievalModel& model, const TrainerOptions& opt) {
+    if (opt.optimizer == "adam") return std::make_unique<Adam>(model.parameters(), AdamOptions{opt.learning_rate});
+    IMRAM_CHECK(opt.optimizer == "sgd", "train: optimizer must be adam or sgd, got '", opt.optimizer, "'");
+    return std::make_unique<Sgd>(model.parameters(),
+                                 SgdOptions{opt.learning_rate, opt.momentum, opt.weight_decay, opt.nesterov});
+}
+
+void save_last(const fs::path& run, models::RetrievalModel& model, Optimizer& optim, const RunState& st,
                const TrainerOptions& opt) {
     const std::map<std::string, std::string> meta = {
         {"seed", std::to_string(opt.seed)},                  {"batch_size", std::to_string(opt.batch_size)},
         {"epoch", std::to_string(st.epoch)},                 {"step_in_epoch", std::to_string(st.step_in_epoch)},
         {"steps", std::to_string(st.steps)},                 {"skipped", std::to_string(st.skipped)},
-        {"best_rsum", format_exact(st.best_rsum)},           {"adam_steps", std::to_string(adam.steps())},
+        {"best_rsum", format_exact(st.best_rsum)},           {"optimizer_steps", std::to_string(optim.steps())},
         {"epoch_loss_sum", format_exact(st.epoch_loss_sum)}, {"epoch_loss_steps", std::to_string(st.epoch_loss_steps)},
         // The schedule and the step's settings: a resume continues with these (cli/train.cpp
         // refuses flags that contradict them).
         {"learning_rate", format_exact(opt.learning_rate)}, {"lr_update", std::to_string(opt.lr_update)},
         {"num_epochs", std::to_string(opt.num_epochs)}, {"grad_clip", format_exact(opt.grad_clip)},
-        {"warmup_epochs", std::to_string(opt.warmup_epochs)}, {"mask_duplicates", opt.mask_duplicates ? "1" : "0"}};
+        {"warmup_epochs", std::to_string(opt.warmup_epochs)}, {"mask_duplicates", opt.mask_duplicates ? "1" : "0"},
+        {"optimizer", optim.name()}, {"momentum", format_exact(opt.momentum)},
+        {"weight_decay", format_exact(opt.weight_decay)}, {"nesterov", opt.nesterov ? "1" : "0"}};
     nn::TensorFile moments;
     const auto params = model.named_parameters();
-    for (std::size_t i = 0; i < params.size(); ++i) {
-        moments.tensors.emplace_back("exp_avg." + params[i].first, adam.exp_avg()[i]);
-        moments.tensors.emplace_back("exp_avg_sq." + params[i].first, adam.exp_avg_sq()[i]);
-    }
+    for (std::size_t i = 0; i < params.size(); ++i)
+        for (const auto& [name, t] : optim.state_of(i))
+            if (t->defined()) moments.tensors.emplace_back(name + "." + params[i].first, *t);
     moments.metadata = meta;
     const std::string model_file = (run / "checkpoint_last.safetensors").string();
     // The optimizer file first: a model file whose optimizer file is missing or older is detected on resume.
@@ -113,7 +122,7 @@ std::int64_t meta_int(const std::map<std::string, std::string>& m, const std::st
     return std::stoll(it->second);
 }
 
-RunState load_last(const std::string& path, models::RetrievalModel& model, Adam& adam, const TrainerOptions& opt) {
+RunState load_last(const std::string& path, models::RetrievalModel& model, Optimizer& optim, const TrainerOptions& opt) {
     const nn::TensorFile f = nn::load_safetensors(path);
     // The data order depends on the seed and the batch size: continuing with others would not be exact.
     IMRAM_CHECK(meta_int(f.metadata, "seed", path) == static_cast<std::int64_t>(opt.seed) &&
@@ -124,11 +133,16 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, Adam&
     for (const auto& [key, value] : std::initializer_list<std::pair<const char*, double>>{
              {"learning_rate", opt.learning_rate}, {"lr_update", static_cast<double>(opt.lr_update)},
              {"grad_clip", opt.grad_clip}, {"warmup_epochs", static_cast<double>(opt.warmup_epochs)},
-             {"mask_duplicates", opt.mask_duplicates ? 1.0 : 0.0}}) {
+             {"mask_duplicates", opt.mask_duplicates ? 1.0 : 0.0}, {"momentum", opt.momentum},
+             {"weight_decay", opt.weight_decay}, {"nesterov", opt.nesterov ? 1.0 : 0.0}}) {
         auto it = f.metadata.find(key);
         IMRAM_CHECK(it == f.metadata.end() || std::stod(it->second) == value, path, ": the run used ", key, " ",
                     it->second, " but this resume asks for ", format_exact(value), "; resume with the same value");
     }
+    const auto used = f.metadata.find("optimizer");  // files written before the field existed: adam
+    const std::string run_optimizer = used == f.metadata.end() ? "adam" : used->second;
+    IMRAM_CHECK(run_optimizer == optim.name(), path, ": the run used --optimizer ", run_optimizer,
+                " but this resume asks for ", optim.name(), "; resume with the same optimizer");
     nn::load_state_dict(model, f, true, path);
     const std::string op = optim_path(path);
     const nn::TensorFile o = nn::load_safetensors(op);
@@ -144,13 +158,17 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, Adam&
     }
     IMRAM_CHECK(meta_int(o.metadata, "steps", op) == st.steps, op, ": optimizer state is from step ",
                 meta_int(o.metadata, "steps", op), " but the model from step ", st.steps);
-    adam.set_steps(meta_int(o.metadata, "adam_steps", op));
+    optim.set_steps(meta_int(o.metadata, o.metadata.count("optimizer_steps") ? "optimizer_steps" : "adam_steps", op));
     const auto params = model.named_parameters();
     for (std::size_t i = 0; i < params.size(); ++i) {
-        for (auto [prefix, dst] : {std::pair{"exp_avg.", &adam.exp_avg()[i]}, std::pair{"exp_avg_sq.", &adam.exp_avg_sq()[i]}}) {
-            const Tensor* t = o.find(prefix + params[i].first);
-            IMRAM_CHECK(t && t->shape() == dst->shape(), op, ": missing or misshapen tensor '", prefix, params[i].first, "'");
-            *dst = t->to(dst->dtype()).contiguous().clone().to(dst->device());
+        const Tensor& p = *params[i].second;
+        for (const auto& [name, dst] : optim.state_of(i)) {
+            const std::string key = name + "." + params[i].first;
+            const Tensor* t = o.find(key);
+            // A state the optimizer makes at a parameter's first gradient (SGD's momentum buffer) may be absent.
+            if (!t && !dst->defined()) continue;
+            IMRAM_CHECK(t && t->shape() == p.shape(), op, ": missing or misshapen tensor '", key, "'");
+            *dst = t->to(p.dtype()).contiguous().clone().to(p.device());
         }
     }
     return st;
@@ -201,10 +219,10 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
                                               run, ec);
     if (!resume_in_place) prepare_fresh_run_dir(opt.run_dir, opt.overwrite);
     const fs::path jsonl = run / "metrics.jsonl", csv = run / "metrics.csv";
-    Adam adam(model.parameters(), AdamOptions{opt.learning_rate});
+    const std::unique_ptr<Optimizer> optim = make_optimizer(model, opt);
     RunState st;
     if (!opt.resume.empty()) {
-        st = load_last(opt.resume, model, adam, opt);
+        st = load_last(opt.resume, model, *optim, opt);
         std::fprintf(stderr, "imram: resuming %s at epoch %lld, step %lld of the epoch (%lld steps done)\n",
                      opt.resume.c_str(), static_cast<long long>(st.epoch + 1), static_cast<long long>(st.step_in_epoch),
                      static_cast<long long>(st.steps));
@@ -228,7 +246,7 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
     for (std::int64_t epoch = st.epoch; epoch < opt.num_epochs && !stop_requested(); ++epoch) {
         st.epoch = epoch;
         const double lr = step_decay_lr(opt.learning_rate, epoch, opt.lr_update);
-        adam.set_lr(lr);
+        optim->set_lr(lr);
         const auto order = permutation(tr.num_captions(), opt.seed, epoch);
         // A resumed epoch carries the loss of the steps it had finished before the stop.
         double& loss_sum = st.epoch_loss_sum;
@@ -241,7 +259,7 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
             if (stop_requested()) break;
             const std::vector<std::int64_t> idx(order.begin() + s * opt.batch_size, order.begin() + (s + 1) * opt.batch_size);
             const data::Batch b = data::make_batch(tr, idx);
-            adam.zero_grad();
+            optim->zero_grad();
             const bool max_violation = epoch >= opt.warmup_epochs;
             models::StepOptions so;
             so.max_violation = max_violation;
@@ -261,13 +279,13 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
                 continue;
             }
             bad_in_a_row = 0;
-            adam.step(clip.scale);
+            optim->step(clip.scale);
             ++sum.steps;
             ++st.steps;
             loss_sum += r.loss;
             ++loss_n;
             collapse.add(r.scores, r.loss, max_violation);
-            if (opt.save_every > 0 && st.steps % opt.save_every == 0) save_last(run, model, adam, st, opt);
+            if (opt.save_every > 0 && st.steps % opt.save_every == 0) save_last(run, model, *optim, st, opt);
             std::fputs(progress.step(s + 1, r.loss).c_str(), stderr);
             if (opt.val_every > 0 && st.steps % opt.val_every == 0 && s + 1 < steps_per_epoch) {
                 // The official val_step: a dev evaluation inside the epoch, logged only (model selection
@@ -282,7 +300,7 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
         }
         std::fputs(progress.break_line().c_str(), stderr);
         if (st.step_in_epoch < steps_per_epoch) {  // stopped inside the epoch: keep the place, no evaluation
-            save_last(run, model, adam, st, opt);
+            save_last(run, model, *optim, st, opt);
             break;
         }
         st.epoch = epoch + 1;
@@ -324,7 +342,7 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
             models::save_model((run / "model_best.safetensors").string(), model, meta);
         }
         st.best_rsum = sum.best_rsum;
-        save_last(run, model, adam, st, opt);
+        save_last(run, model, *optim, st, opt);
     }
     // A signal inside an epoch stopped it there (checkpoint_last written above); one during an epoch's
     // evaluation or between epochs stopped the run at the epoch's end, after its checkpoint_last.

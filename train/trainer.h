@@ -21,6 +21,11 @@ struct TrainerOptions {
     std::int64_t num_epochs = 2;
     std::int64_t batch_size = 64;
     double learning_rate = 2e-4;
+    // The optimizer: "adam" (PyTorch's defaults, as the VSE++ lineage trains) or "sgd" (PyTorch's SGD
+    // with these settings, as CAMP's later stages train).
+    std::string optimizer = "adam";
+    double momentum = 0.9, weight_decay = 0.0;  // sgd only
+    bool nesterov = false;                      // sgd only
     std::int64_t lr_update = 15;
     double grad_clip = 2.0;
     std::uint64_t seed = 1;
