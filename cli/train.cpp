@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "base/format.h"
 #include "cli/common.h"
 #include "models/registry.h"
+#include "nn/safetensors.h"
 #include "train/trainer.h"
 
 namespace imram::cli {
@@ -72,6 +74,7 @@ struct TrainCommand {
     CLI::App* tr = nullptr;
     std::string agg = "Mean";
     std::string logger_name, model_name;
+    std::string init_from;
     bool max_violation = false, bi_gru = false;
     std::string cross_attn;
     std::int64_t workers = 0, img_dim = 0;
@@ -112,6 +115,12 @@ struct TrainCommand {
         tr->add_option("--weight_decay,--weight-decay", to.weight_decay, "sgd: L2 weight decay (default 0)")
             ->check(finite_number(true));
         tr->add_flag("--nesterov", to.nesterov, "sgd: Nesterov momentum");
+        tr->add_option("--train_only,--train-only", to.train_only,
+                       "optimize only the parameters whose names start with one of these comma-separated prefixes "
+                       "(CAMP's stage 2: sim.fc_1,sim.fc_2,sim.fc_out,sim.final_reduce); the rest stay fixed");
+        tr->add_option("--init_from,--init-from", init_from,
+                       "start from a model file's (or official checkpoint's) weights: each parameter of the same name "
+                       "is copied, the others keep their initialisation (CAMP's stage 2 starts from stage 1)");
         tr->add_option("--max_steps,--max-steps", to.max_steps, "stop after N steps (0: all epochs)")
             ->check(at_least(0));
         tr->add_option(
@@ -198,6 +207,8 @@ struct TrainCommand {
         if (to.optimizer != "sgd")
             for (const char* f : {"--momentum", "--weight_decay", "--nesterov"})
                 if (given(f)) note(std::string(f) + " has no effect unless --optimizer sgd");
+        if (!init_from.empty() && !to.resume.empty())
+            throw Error::usage("--init_from starts a new run; --resume continues one: not both");
         if (to.optimizer == "sgd" && to.nesterov && to.momentum == 0)
             throw Error::usage("--nesterov needs --momentum > 0 (as PyTorch's SGD)");
         if (given("--lambda_lse") && agg != "LogSumExp")
@@ -262,6 +273,7 @@ struct TrainCommand {
             stored("momentum", "--momentum", to.momentum);
             stored("weight_decay", "--weight_decay", to.weight_decay);
             stored("nesterov", "--nesterov", to.nesterov);
+            stored("train_only", "--train_only", to.train_only);
             if (!given("--num_epochs")) stored("num_epochs", "--num_epochs", to.num_epochs);  // may be extended
             to.seed = tc.seed;
         }
@@ -307,6 +319,20 @@ struct TrainCommand {
                                        to.resume + ")");
             }
             check_data_fits(*model, train_set, to.resume);
+        }
+        if (!init_from.empty()) {
+            const nn::TensorFile f = models::read_model_file(init_from);
+            nn::check_finite(f, init_from);
+            std::set<std::string> in_file;
+            for (const auto& [name, t] : f.tensors) in_file.insert(name.rfind("module.", 0) == 0 ? name.substr(7) : name);
+            std::int64_t shared = 0;
+            const auto params = model->named_parameters();
+            for (const auto& np : params) shared += in_file.count(np.first) ? 1 : 0;
+            if (shared == 0)
+                throw Error(init_from + ": shares no parameter name with the " + model->mode() + " model", ErrorKind::Data);
+            nn::load_state_dict(*model, f, /*strict=*/false, init_from);
+            note("initialised " + std::to_string(shared) + " of " + std::to_string(params.size()) +
+                 " parameters from " + init_from);
         }
         std::fprintf(stderr, "imram train: %s on %s (%lld images, %lld captions); %lld parameters; run dir %s\n",
                      model->describe().c_str(), train_set.name.c_str(),

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "core/autograd.h"
@@ -82,15 +83,48 @@ std::string optim_path(const std::string& model_path) {
     return model_path.substr(0, model_path.size() - suffix.size()) + ".optim.safetensors";
 }
 
-std::unique_ptr<Optimizer> make_optimizer(models::RetrievalModel& model, const TrainerOptions& opt) {
-    if (opt.optimizer == "adam") return std::make_unique<Adam>(model.parameters(), AdamOptions{opt.learning_rate});
+using NamedParameters = std::vector<std::pair<std::string, Tensor*>>;
+
+/// The parameters the optimizer steps and clipping sees: all, or those named by opt.train_only.
+NamedParameters trained_parameters(models::RetrievalModel& model, const TrainerOptions& opt) {
+    NamedParameters all = model.named_parameters();
+    if (opt.train_only.empty()) return all;
+    std::vector<std::string> prefixes;
+    std::string item;
+    std::istringstream in(opt.train_only);
+    while (std::getline(in, item, ','))
+        if (!item.empty()) prefixes.push_back(item);
+    NamedParameters out;
+    for (const std::string& pre : prefixes) {
+        std::size_t n = 0;
+        for (const auto& np : all) n += np.first.rfind(pre, 0) == 0;
+        IMRAM_CHECK_KIND(n > 0, Usage, "--train_only: '", pre, "' names no parameter of the model (its names: ",
+                         all.front().first, ", ..., ", all.back().first, ")");
+    }
+    for (const auto& np : all)
+        for (const std::string& pre : prefixes)
+            if (np.first.rfind(pre, 0) == 0) {
+                out.push_back(np);
+                break;
+            }
+    return out;
+}
+
+std::vector<Tensor*> pointers(const NamedParameters& ps) {
+    std::vector<Tensor*> out;
+    for (const auto& np : ps) out.push_back(np.second);
+    return out;
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const NamedParameters& params, const TrainerOptions& opt) {
+    if (opt.optimizer == "adam") return std::make_unique<Adam>(pointers(params), AdamOptions{opt.learning_rate});
     IMRAM_CHECK(opt.optimizer == "sgd", "train: optimizer must be adam or sgd, got '", opt.optimizer, "'");
-    return std::make_unique<Sgd>(model.parameters(),
+    return std::make_unique<Sgd>(pointers(params),
                                  SgdOptions{opt.learning_rate, opt.momentum, opt.weight_decay, opt.nesterov});
 }
 
-void save_last(const fs::path& run, models::RetrievalModel& model, Optimizer& optim, const RunState& st,
-               const TrainerOptions& opt) {
+void save_last(const fs::path& run, models::RetrievalModel& model, const NamedParameters& params, Optimizer& optim,
+               const RunState& st, const TrainerOptions& opt) {
     const std::map<std::string, std::string> meta = {
         {"seed", std::to_string(opt.seed)},                  {"batch_size", std::to_string(opt.batch_size)},
         {"epoch", std::to_string(st.epoch)},                 {"step_in_epoch", std::to_string(st.step_in_epoch)},
@@ -103,9 +137,9 @@ void save_last(const fs::path& run, models::RetrievalModel& model, Optimizer& op
         {"num_epochs", std::to_string(opt.num_epochs)}, {"grad_clip", format_exact(opt.grad_clip)},
         {"warmup_epochs", std::to_string(opt.warmup_epochs)}, {"mask_duplicates", opt.mask_duplicates ? "1" : "0"},
         {"optimizer", optim.name()}, {"momentum", format_exact(opt.momentum)},
-        {"weight_decay", format_exact(opt.weight_decay)}, {"nesterov", opt.nesterov ? "1" : "0"}};
+        {"weight_decay", format_exact(opt.weight_decay)}, {"nesterov", opt.nesterov ? "1" : "0"},
+        {"train_only", opt.train_only}};
     nn::TensorFile moments;
-    const auto params = model.named_parameters();
     for (std::size_t i = 0; i < params.size(); ++i)
         for (const auto& [name, t] : optim.state_of(i))
             if (t->defined()) moments.tensors.emplace_back(name + "." + params[i].first, *t);
@@ -122,7 +156,8 @@ std::int64_t meta_int(const std::map<std::string, std::string>& m, const std::st
     return std::stoll(it->second);
 }
 
-RunState load_last(const std::string& path, models::RetrievalModel& model, Optimizer& optim, const TrainerOptions& opt) {
+RunState load_last(const std::string& path, models::RetrievalModel& model, const NamedParameters& params,
+                   Optimizer& optim, const TrainerOptions& opt) {
     const nn::TensorFile f = nn::load_safetensors(path);
     // The data order depends on the seed and the batch size: continuing with others would not be exact.
     IMRAM_CHECK(meta_int(f.metadata, "seed", path) == static_cast<std::int64_t>(opt.seed) &&
@@ -143,6 +178,10 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, Optim
     const std::string run_optimizer = used == f.metadata.end() ? "adam" : used->second;
     IMRAM_CHECK(run_optimizer == optim.name(), path, ": the run used --optimizer ", run_optimizer,
                 " but this resume asks for ", optim.name(), "; resume with the same optimizer");
+    const auto only = f.metadata.find("train_only");
+    IMRAM_CHECK((only == f.metadata.end() ? std::string() : only->second) == opt.train_only, path,
+                ": the run trained --train_only '", only == f.metadata.end() ? std::string() : only->second,
+                "' but this resume asks for '", opt.train_only, "'; resume with the same value");
     nn::load_state_dict(model, f, true, path);
     const std::string op = optim_path(path);
     const nn::TensorFile o = nn::load_safetensors(op);
@@ -159,7 +198,6 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, Optim
     IMRAM_CHECK(meta_int(o.metadata, "steps", op) == st.steps, op, ": optimizer state is from step ",
                 meta_int(o.metadata, "steps", op), " but the model from step ", st.steps);
     optim.set_steps(meta_int(o.metadata, o.metadata.count("optimizer_steps") ? "optimizer_steps" : "adam_steps", op));
-    const auto params = model.named_parameters();
     for (std::size_t i = 0; i < params.size(); ++i) {
         const Tensor& p = *params[i].second;
         for (const auto& [name, dst] : optim.state_of(i)) {
@@ -219,10 +257,11 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
                                               run, ec);
     if (!resume_in_place) prepare_fresh_run_dir(opt.run_dir, opt.overwrite);
     const fs::path jsonl = run / "metrics.jsonl", csv = run / "metrics.csv";
-    const std::unique_ptr<Optimizer> optim = make_optimizer(model, opt);
+    const NamedParameters trained = trained_parameters(model, opt);
+    const std::unique_ptr<Optimizer> optim = make_optimizer(trained, opt);
     RunState st;
     if (!opt.resume.empty()) {
-        st = load_last(opt.resume, model, *optim, opt);
+        st = load_last(opt.resume, model, trained, *optim, opt);
         std::fprintf(stderr, "imram: resuming %s at epoch %lld, step %lld of the epoch (%lld steps done)\n",
                      opt.resume.c_str(), static_cast<long long>(st.epoch + 1), static_cast<long long>(st.step_in_epoch),
                      static_cast<long long>(st.steps));
@@ -259,14 +298,14 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
             if (stop_requested()) break;
             const std::vector<std::int64_t> idx(order.begin() + s * opt.batch_size, order.begin() + (s + 1) * opt.batch_size);
             const data::Batch b = data::make_batch(tr, idx);
-            optim->zero_grad();
+            model.zero_grad();  // every parameter: those --train_only leaves fixed get gradients too
             const bool max_violation = epoch >= opt.warmup_epochs;
             models::StepOptions so;
             so.max_violation = max_violation;
             so.chunk_pairs = opt.chunk_pairs;
             if (opt.mask_duplicates) so.not_negative = pairs_that_belong_together(tr, idx);
             const models::StepResult r = model.train_step(b.images.to(model.device()), b.ids, b.lengths, so);
-            const GradClip clip = clip_grad_norm(model.parameters(), clip_at);
+            const GradClip clip = clip_grad_norm(pointers(trained), clip_at);
             st.step_in_epoch = s + 1;
             if (!std::isfinite(r.loss) || !std::isfinite(clip.total_norm)) {
                 ++sum.skipped_steps;
@@ -285,7 +324,7 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
             loss_sum += r.loss;
             ++loss_n;
             collapse.add(r.scores, r.loss, max_violation);
-            if (opt.save_every > 0 && st.steps % opt.save_every == 0) save_last(run, model, *optim, st, opt);
+            if (opt.save_every > 0 && st.steps % opt.save_every == 0) save_last(run, model, trained, *optim, st, opt);
             std::fputs(progress.step(s + 1, r.loss).c_str(), stderr);
             if (opt.val_every > 0 && st.steps % opt.val_every == 0 && s + 1 < steps_per_epoch) {
                 // The official val_step: a dev evaluation inside the epoch, logged only (model selection
@@ -300,7 +339,7 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
         }
         std::fputs(progress.break_line().c_str(), stderr);
         if (st.step_in_epoch < steps_per_epoch) {  // stopped inside the epoch: keep the place, no evaluation
-            save_last(run, model, *optim, st, opt);
+            save_last(run, model, trained, *optim, st, opt);
             break;
         }
         st.epoch = epoch + 1;
@@ -342,7 +381,7 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
             models::save_model((run / "model_best.safetensors").string(), model, meta);
         }
         st.best_rsum = sum.best_rsum;
-        save_last(run, model, *optim, st, opt);
+        save_last(run, model, trained, *optim, st, opt);
     }
     // A signal inside an epoch stopped it there (checkpoint_last written above); one during an epoch's
     // evaluation or between epochs stopped the run at the epoch's end, after its checkpoint_last.

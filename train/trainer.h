@@ -26,6 +26,9 @@ struct TrainerOptions {
     std::string optimizer = "adam";
     double momentum = 0.9, weight_decay = 0.0;  // sgd only
     bool nesterov = false;                      // sgd only
+    // Comma-separated parameter-name prefixes: only those parameters are optimized (and clipped); the
+    // rest stay as they are. Empty: all (CAMP's stage 2 trains its fusion head alone).
+    std::string train_only;
     std::int64_t lr_update = 15;
     double grad_clip = 2.0;
     std::uint64_t seed = 1;
