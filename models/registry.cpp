@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "models/registry.h"
 
+#include <algorithm>
+
 #include "base/check.h"
 #include "models/camp/family.h"
 #include "models/imram/family.h"
@@ -59,20 +61,33 @@ std::unique_ptr<RetrievalModel> model_from_file(const nn::TensorFile& f, const s
 namespace {
 
 /// A file already known to be a torch.save checkpoint, converted by the first family whose converter
-/// takes it; when none does, the last one's error says why.
+/// takes it. When none does: a fault of the file itself (a refused global, a damaged archive) reads the
+/// same from every converter and is reported once; otherwise one error names the file and gives every
+/// family's reason, so that a checkpoint of one family with a fault that family explains keeps that
+/// explanation beside the others' "not a checkpoint of ours".
 nn::TensorFile convert_torch_checkpoint(const std::string& path) {
     std::vector<const ModelFamily*> readers;
     for (const ModelFamily& fam : model_families())
         if (fam.convert_official) readers.push_back(&fam);
     IMRAM_CHECK(!readers.empty(), path, ": a torch.save checkpoint, but no model family reads official checkpoints");
-    for (std::size_t i = 0; i + 1 < readers.size(); ++i) {
+    std::vector<Error> errors;
+    for (const ModelFamily* fam : readers) {
         try {
-            return readers[i]->convert_official(path);
-        } catch (const Error&) {
-            // not this family's checkpoint, perhaps: try the next
+            return fam->convert_official(path);
+        } catch (const Error& e) {
+            errors.push_back(e);  // not this family's checkpoint, perhaps: try the next
         }
     }
-    return readers.back()->convert_official(path);
+    const bool same = std::all_of(errors.begin(), errors.end(),
+                                  [&](const Error& e) { return e.message() == errors.front().message(); });
+    if (same) throw errors.front();
+    std::string why;
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+        std::string m = errors[i].message();
+        if (m.rfind(path + ": ", 0) == 0) m = m.substr(path.size() + 2);
+        why += "; as " + readers[i]->name + ": " + m;
+    }
+    IMRAM_FAIL(path, ": not an official checkpoint that a model family of this engine reads", why);
 }
 
 }  // namespace

@@ -64,7 +64,7 @@ std::string PyValue::type_name() const {
 const std::vector<std::string>& Unpickler::allowed_globals() {
     static const std::vector<std::string> g = {
         "collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor",
-        "torch._utils._rebuild_parameter", "argparse.Namespace", "numpy.core.multiarray.scalar",
+        "torch._utils._rebuild_parameter", "argparse.Namespace", "easydict.EasyDict", "numpy.core.multiarray.scalar",
         "numpy._core.multiarray.scalar", "numpy.dtype", "_codecs.encode", "torch.FloatStorage", "torch.DoubleStorage",
         "torch.HalfStorage", "torch.BFloat16Storage", "torch.LongStorage", "torch.IntStorage", "torch.ShortStorage",
         "torch.CharStorage", "torch.ByteStorage", "torch.BoolStorage"};
@@ -196,8 +196,8 @@ private:
         const auto& ok = Unpickler::allowed_globals();
         IMRAM_CHECK(std::find(ok.begin(), ok.end(), g) != ok.end(), src_, ": refusing to load: the pickle at offset ", at,
                     " refers to global '", g,
-                    "', which is not allowed in a checkpoint (only tensors, OrderedDict, argparse.Namespace and numpy "
-                    "scalars are read; nothing in the file is executed)");
+                    "', which is not allowed in a checkpoint (only tensors, OrderedDict, argparse.Namespace, EasyDict and "
+                    "numpy scalars are read; nothing in the file is executed)");
         return text(Kind::Global, g);
     }
 
@@ -295,6 +295,12 @@ private:
             if (!a.empty()) bad(at, "argparse.Namespace is rebuilt from no arguments");
             return text(Kind::Object, g);
         }
+        if (g == "easydict.EasyDict") {
+            // A dict subclass (CAMP's saved config): pickled as EasyDict() followed by SETITEMS with its
+            // items and a BUILD with its __dict__, which repeats them. Read as a plain dict of its items.
+            if (!a.empty()) bad(at, "easydict.EasyDict is rebuilt from no arguments");
+            return value(Kind::Dict);
+        }
         if (g == "numpy.dtype") {
             if (a.empty() || a[0]->kind != Kind::Str) bad(at, "numpy.dtype expects a type code");
             return text(Kind::Dtype, a[0]->s);
@@ -325,7 +331,8 @@ private:
             return;
         }
         if (obj->kind == Kind::Dict) {
-            // An OrderedDict's instance attributes (a state dict's _metadata with per-module versions).
+            // An OrderedDict's instance attributes (a state dict's _metadata with per-module versions), an
+            // EasyDict's (the same values as its items): not part of the dict's contents.
             if (state->kind != Kind::Dict && state->kind != Kind::None) bad(at, "BUILD of a dict with a " + state->type_name());
             return;
         }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // A pickle reader for what torch.save writes (protocol 2, and the protocol 3-5 opcodes that a newer
 // writer may use). It never calls anything: each global the stream names must be on a fixed allow-list
-// and is interpreted here (an OrderedDict, a tensor rebuilt from a storage, an argparse.Namespace, a
-// numpy scalar); any other global stops the load with an error naming it.
+// and is interpreted here (an OrderedDict, a tensor rebuilt from a storage, an argparse.Namespace, an
+// easydict.EasyDict read as a plain dict, a numpy scalar); any other global stops the load with an error
+// naming it.
 //
 // Values live in an arena owned by the result, so cycles and deep nesting a hostile stream could build
 // cost neither a leak nor a recursive destructor.

@@ -2,6 +2,7 @@
 #include "models/camp/family.h"
 
 #include "models/camp/model.h"
+#include "models/camp/official_checkpoint.h"
 #include "nn/safetensors.h"
 
 namespace imram::models {
@@ -37,7 +38,7 @@ std::unique_ptr<RetrievalModel> from_file(const nn::TensorFile& f, const std::st
 
 ModelFamily camp_family() {
     return {"camp", {camp_mode_name(CampMode::Gated), camp_mode_name(CampMode::CrossAttention)}, {}, create, from_file,
-            nullptr};
+            load_camp_checkpoint};
 }
 
 }  // namespace imram::models
