@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// `imram convert`: convert an official IMRAM or SCAN checkpoint.
+// `imram convert`: convert an official IMRAM, SCAN or CAMP checkpoint.
 
 #include <cstdio>
 #include <filesystem>
@@ -18,7 +18,7 @@ struct ConvertCommand {
     CLI::App* cv = nullptr;
 
     explicit ConvertCommand(CLI::App& app) {
-        cv = app.add_subcommand("convert", "convert an official IMRAM or SCAN .pth.tar checkpoint to a model file");
+        cv = app.add_subcommand("convert", "convert an official IMRAM, SCAN or CAMP .pth.tar checkpoint to a model file");
         cv->add_option("checkpoint", convert_in, "the .pth.tar (zip or legacy torch.save layout)")->required();
         cv->add_option("out", convert_out, "the .safetensors to write")->required();
     }
