@@ -12,4 +12,8 @@ namespace imram {
 /// Not the shortest such text; the files written so far hold this form, so it stays byte for byte.
 std::string format_exact(double v);
 
+/// `v` as Python's repr prints a float: the shortest text that reads back to it, with ".0" on whole
+/// numbers ("0.2", "9.0", "1e-05", "nan", "inf"). For options read from official checkpoints.
+std::string format_python_float(double v);
+
 }  // namespace imram

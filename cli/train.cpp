@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -323,15 +322,10 @@ struct TrainCommand {
         if (!init_from.empty()) {
             const nn::TensorFile f = models::read_model_file(init_from);
             nn::check_finite(f, init_from);
-            std::set<std::string> in_file;
-            for (const auto& [name, t] : f.tensors) in_file.insert(name.rfind("module.", 0) == 0 ? name.substr(7) : name);
-            std::int64_t shared = 0;
-            const auto params = model->named_parameters();
-            for (const auto& np : params) shared += in_file.count(np.first) ? 1 : 0;
+            const std::size_t shared = nn::load_state_dict(*model, f, /*strict=*/false, init_from);
             if (shared == 0)
                 throw Error(init_from + ": shares no parameter name with the " + model->mode() + " model", ErrorKind::Data);
-            nn::load_state_dict(*model, f, /*strict=*/false, init_from);
-            note("initialised " + std::to_string(shared) + " of " + std::to_string(params.size()) +
+            note("initialised " + std::to_string(shared) + " of " + std::to_string(model->named_parameters().size()) +
                  " parameters from " + init_from);
         }
         std::fprintf(stderr, "imram train: %s on %s (%lld images, %lld captions); %lld parameters; run dir %s\n",

@@ -170,7 +170,7 @@ TensorFile state_dict(Module& m, const std::map<std::string, std::string>& metad
     return f;
 }
 
-void load_state_dict(Module& m, const TensorFile& f, bool strict, const std::string& src) {
+std::size_t load_state_dict(Module& m, const TensorFile& f, bool strict, const std::string& src) {
     std::map<std::string, const Tensor*> by_name;
     for (const auto& [n, t] : f.tensors) {
         const std::string key = n.rfind("module.", 0) == 0 ? n.substr(7) : n;
@@ -194,6 +194,7 @@ void load_state_dict(Module& m, const TensorFile& f, bool strict, const std::str
     if (strict)
         for (const auto& [name, t] : by_name)
             IMRAM_CHECK(used.count(name), src, ": unexpected tensor '", name, "' (not a parameter of the model)");
+    return used.size();
 }
 
 }  // namespace imram::nn

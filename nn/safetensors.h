@@ -38,6 +38,7 @@ void check_finite(const TensorFile& f, const std::string& source);
 TensorFile state_dict(Module& m, const std::map<std::string, std::string>& metadata = {});
 /// Copies tensors into the module's parameters by name. A leading "module." (PyTorch DataParallel)
 /// is accepted. With `strict`, missing and unexpected names are errors; shapes must always match.
-void load_state_dict(Module& m, const TensorFile& f, bool strict = true, const std::string& source = "state");
+/// Returns how many of the module's parameters were set from the file.
+std::size_t load_state_dict(Module& m, const TensorFile& f, bool strict = true, const std::string& source = "state");
 
 }  // namespace imram::nn

@@ -12,6 +12,7 @@
 
 #include "base/check.h"
 #include "base/file_io.h"
+#include "base/format.h"
 #include "io/pth/torch_file.h"
 #include "models/camp/model.h"
 
@@ -43,18 +44,7 @@ std::string py_text(const PyValue& v) {
         case Kind::None: return "None";
         case Kind::Bool: return v.b ? "True" : "False";
         case Kind::Int: return std::to_string(v.i);
-        case Kind::Float: {
-            if (std::isnan(v.f)) return "nan";
-            if (std::isinf(v.f)) return v.f > 0 ? "inf" : "-inf";
-            char buf[32];  // the shortest text that reads back to the same double, as Python's repr
-            for (int p = 1; p <= 17; ++p) {
-                std::snprintf(buf, sizeof buf, "%.*g", p, v.f);
-                if (std::strtod(buf, nullptr) == v.f) break;
-            }
-            std::string t = buf;
-            if (t.find_first_of(".en") == std::string::npos) t += ".0";
-            return t;
-        }
+        case Kind::Float: return format_python_float(v.f);
         case Kind::Str: return v.s;
         case Kind::List:
         case Kind::Tuple: return "<" + v.type_name() + " of " + std::to_string(v.items.size()) + " items>";

@@ -9,6 +9,7 @@
 
 #include "base/check.h"
 #include "base/file_io.h"
+#include "base/format.h"
 #include "models/imram/config.h"
 #include "io/pth/torch_file.h"
 
@@ -147,19 +148,7 @@ std::string PyScalar::text() const {
         case Type::None: return "None";
         case Type::Bool: return b ? "True" : "False";
         case Type::Int: return std::to_string(i);
-        case Type::Float: {
-            if (std::isnan(f)) return "nan";
-            if (std::isinf(f)) return f > 0 ? "inf" : "-inf";
-            // The shortest text that reads back to the same double, as Python's repr.
-            char buf[32];
-            for (int p = 1; p <= 17; ++p) {
-                std::snprintf(buf, sizeof buf, "%.*g", p, f);
-                if (std::strtod(buf, nullptr) == f) break;
-            }
-            std::string t = buf;
-            if (t.find_first_of(".en") == std::string::npos) t += ".0";
-            return t;
-        }
+        case Type::Float: return format_python_float(f);
         case Type::Str:
         case Type::Other: return s;
     }

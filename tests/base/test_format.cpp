@@ -49,3 +49,15 @@ TEST_CASE("format_exact: every double reads back bit for bit, as the stream form
         REQUIRE(s == o.str());
     }
 }
+
+TEST_CASE("format_python_float: the shortest text, as Python's repr", "[core]") {
+    using imram::format_python_float;
+    CHECK(format_python_float(0.2) == "0.2");
+    CHECK(format_python_float(9.0) == "9.0");
+    CHECK(format_python_float(2e-4) == "0.0002");
+    CHECK(format_python_float(1e-5) == "1e-05");
+    CHECK(format_python_float(0.1 + 0.2) == "0.30000000000000004");
+    CHECK(format_python_float(-0.0) == "-0.0");
+    CHECK(format_python_float(std::numeric_limits<double>::infinity()) == "inf");
+    CHECK(format_python_float(std::numeric_limits<double>::quiet_NaN()) == "nan");
+}
