@@ -134,6 +134,19 @@ void apply_threads(const Common& c) {
 #endif
 }
 
+data::Vocab vocab_of(const Common& c) {
+    if (c.data_path.empty()) {
+        data::Vocab v;
+        for (const std::string& w : data::demo_words()) v.add(w);
+        return v;
+    }
+    const std::string vocab_file = (fs::path(c.vocab_path) / (c.data_name + "_vocab.json")).string();
+    if (!fs::exists(vocab_file))
+        throw Error::missing("--vocab_path: cannot open " + vocab_file +
+                             " (expected {vocab_path}/{data_name}_vocab.json)");
+    return data::load_vocab(vocab_file);
+}
+
 data::Dataset load_split(const Common& c, const std::string& split) {
     if (c.data_path.empty()) {
         data::DemoOptions o;
@@ -141,11 +154,7 @@ data::Dataset load_split(const Common& c, const std::string& split) {
         o.train_images = c.demo_train_images;
         return data::demo_split(split == "testall" ? "test" : split, o);
     }
-    const std::string vocab_file = (fs::path(c.vocab_path) / (c.data_name + "_vocab.json")).string();
-    if (!fs::exists(vocab_file))
-        throw Error::missing("--vocab_path: cannot open " + vocab_file +
-                             " (expected {vocab_path}/{data_name}_vocab.json)");
-    const data::Vocab vocab = data::load_vocab(vocab_file);
+    const data::Vocab vocab = vocab_of(c);
     data::PrecompSplit p = data::load_precomp(c.data_path, c.data_name, split);
     data::Dataset d;
     d.name = c.data_name + "/" + split;

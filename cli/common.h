@@ -12,6 +12,7 @@
 #include "base/check.h"
 #include "base/device.h"
 #include "data/dataset.h"
+#include "data/vocab.h"
 #include "models/retrieval_model.h"
 
 namespace imram::cli {
@@ -46,6 +47,8 @@ void add_common(CLI::App* app, Common& c);
 void apply_threads(const Common& c);
 /// A split of the precomp data named by `c`, or of the built-in demo without --data_path.
 data::Dataset load_split(const Common& c, const std::string& split);
+/// The vocabulary the splits are encoded with: {vocab_path}/{data_name}_vocab.json, or the demo's.
+data::Vocab vocab_of(const Common& c);
 /// A model applies only to data of its own vocabulary and feature width (eval/data_checks.h).
 void check_data_fits(const models::RetrievalModel& m, const data::Dataset& d, const std::string& model_file);
 /// The --device choice; a CUDA device that does not answer is reported here, before any work.

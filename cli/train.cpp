@@ -15,6 +15,7 @@
 #include "base/format.h"
 #include "cli/common.h"
 #include "models/registry.h"
+#include "models/word_vectors.h"
 #include "nn/safetensors.h"
 #include "train/trainer.h"
 
@@ -73,7 +74,7 @@ struct TrainCommand {
     CLI::App* tr = nullptr;
     std::string agg = "Mean";
     std::string logger_name, model_name;
-    std::string init_from;
+    std::string init_from, word_vectors;
     bool max_violation = false, bi_gru = false;
     std::string cross_attn;
     std::int64_t workers = 0, img_dim = 0;
@@ -117,6 +118,13 @@ struct TrainCommand {
         tr->add_option("--train_only,--train-only", to.train_only,
                        "optimize only the parameters whose names start with one of these comma-separated prefixes "
                        "(CAMP's stage 2: sim.fc_1,sim.fc_2,sim.fc_out,sim.final_reduce); the rest stay fixed");
+        tr->add_option("--freeze", to.freeze,
+                       "hold the parameters whose names start with one of these comma-separated prefixes fixed "
+                       "(txt_enc.embed keeps --word_vectors as they are)");
+        tr->add_option("--word_vectors,--word-vectors", word_vectors,
+                       "start the word embeddings from a text file of pre-trained vectors (GloVe's layout: a word "
+                       "and its values per line); the vocabulary's other words keep their initialisation")
+            ->check(CLI::ExistingFile);
         tr->add_option("--init_from,--init-from", init_from,
                        "start from a model file's (or official checkpoint's) weights: each parameter of the same name "
                        "is copied, the others keep their initialisation (CAMP's stage 2 starts from stage 1)");
@@ -208,6 +216,8 @@ struct TrainCommand {
                 if (given(f)) note(std::string(f) + " has no effect unless --optimizer sgd");
         if (!init_from.empty() && !to.resume.empty())
             throw Error::usage("--init_from starts a new run; --resume continues one: not both");
+        if (!word_vectors.empty() && !to.resume.empty())
+            throw Error::usage("--word_vectors starts a new run; --resume continues one: not both");
         if (to.optimizer == "sgd" && to.nesterov && to.momentum == 0)
             throw Error::usage("--nesterov needs --momentum > 0 (as PyTorch's SGD)");
         if (given("--lambda_lse") && agg != "LogSumExp")
@@ -273,6 +283,7 @@ struct TrainCommand {
             stored("weight_decay", "--weight_decay", to.weight_decay);
             stored("nesterov", "--nesterov", to.nesterov);
             stored("train_only", "--train_only", to.train_only);
+            stored("freeze", "--freeze", to.freeze);
             if (!given("--num_epochs")) stored("num_epochs", "--num_epochs", to.num_epochs);  // may be extended
             to.seed = tc.seed;
         }
@@ -328,6 +339,16 @@ struct TrainCommand {
             note("initialised " + std::to_string(shared) + " of " + std::to_string(model->named_parameters().size()) +
                  " parameters from " + init_from);
         }
+        // Read once; every model of the run (and of --compare) starts from the same vectors.
+        const data::WordVectors wv =
+            word_vectors.empty() ? data::WordVectors{} : data::read_word_vectors(word_vectors, vocab_of(tc));
+        auto start_word_vectors = [&](models::RetrievalModel& m) {
+            if (word_vectors.empty()) return;
+            const std::size_t set = models::set_word_vectors(m, wv, word_vectors);
+            note("set " + std::to_string(set) + " of " + std::to_string(m.vocab_size()) + " word vectors from " +
+                 word_vectors + " (" + std::to_string(wv.words_in_file) + " words in the file)");
+        };
+        start_word_vectors(*model);
         std::fprintf(stderr, "imram train: %s on %s (%lld images, %lld captions); %lld parameters; run dir %s\n",
                      model->describe().c_str(), train_set.name.c_str(),
                      static_cast<long long>(train_set.images.size(0)), static_cast<long long>(train_set.num_captions()),
@@ -361,6 +382,7 @@ struct TrainCommand {
                 o.overwrite = true;  // inside this run's directory: an earlier run's compare_ is this run's to replace
                 std::fprintf(stderr, "imram train: --compare %s (%s)\n", name.c_str(), o.run_dir.c_str());
                 const auto cmp = models::create_model(other, tc.seed, DType::F32, device_for(tc));
+                start_word_vectors(*cmp);
                 const train::TrainSummary cs = train::train(*cmp, train_set, dev_set, o);
                 if (cs.interrupted) return 128 + cs.stop_signal;
                 warn_if_collapsed(cs, name);

@@ -66,6 +66,8 @@ public:
     /// F: feature values per region the image encoder takes; V: the vocabulary size the text encoder takes.
     virtual std::int64_t image_feature_size() const = 0;
     virtual std::int64_t vocab_size() const = 0;
+    /// The (V, word_dim) table the text encoder looks words up in (--word_vectors writes rows of it).
+    virtual const Tensor& word_embedding() const = 0;
     /// The loss's margin, which also scales the collapse check (train/collapse.h); 0 when it has none.
     virtual double margin() const = 0;
     /// Where the parameters live (inputs are moved there by the callers).

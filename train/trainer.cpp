@@ -85,28 +85,38 @@ std::string optim_path(const std::string& model_path) {
 
 using NamedParameters = std::vector<std::pair<std::string, Tensor*>>;
 
-/// The parameters the optimizer steps and clipping sees: all, or those named by opt.train_only.
-NamedParameters trained_parameters(models::RetrievalModel& model, const TrainerOptions& opt) {
-    NamedParameters all = model.named_parameters();
-    if (opt.train_only.empty()) return all;
+// Comma-separated prefixes of `list`, each required to name at least one parameter of `all`.
+std::vector<std::string> prefixes_of(const NamedParameters& all, const std::string& list, const char* flag) {
     std::vector<std::string> prefixes;
     std::string item;
-    std::istringstream in(opt.train_only);
+    std::istringstream in(list);
     while (std::getline(in, item, ','))
         if (!item.empty()) prefixes.push_back(item);
-    NamedParameters out;
     for (const std::string& pre : prefixes) {
         std::size_t n = 0;
         for (const auto& np : all) n += np.first.rfind(pre, 0) == 0;
-        IMRAM_CHECK_KIND(n > 0, Usage, "--train_only: '", pre, "' names no parameter of the model (its names: ",
+        IMRAM_CHECK_KIND(n > 0, Usage, flag, ": '", pre, "' names no parameter of the model (its names: ",
                          all.front().first, ", ..., ", all.back().first, ")");
     }
+    return prefixes;
+}
+
+bool named_by(const std::string& name, const std::vector<std::string>& prefixes) {
+    for (const std::string& pre : prefixes)
+        if (name.rfind(pre, 0) == 0) return true;
+    return false;
+}
+
+/// The parameters the optimizer steps and clipping sees: all, or those named by opt.train_only, less
+/// those named by opt.freeze.
+NamedParameters trained_parameters(models::RetrievalModel& model, const TrainerOptions& opt) {
+    const NamedParameters all = model.named_parameters();
+    const std::vector<std::string> only = prefixes_of(all, opt.train_only, "--train_only");
+    const std::vector<std::string> fixed = prefixes_of(all, opt.freeze, "--freeze");
+    NamedParameters out;
     for (const auto& np : all)
-        for (const std::string& pre : prefixes)
-            if (np.first.rfind(pre, 0) == 0) {
-                out.push_back(np);
-                break;
-            }
+        if ((only.empty() || named_by(np.first, only)) && !named_by(np.first, fixed)) out.push_back(np);
+    IMRAM_CHECK_KIND(!out.empty(), Usage, "--freeze '", opt.freeze, "' leaves no parameter to train");
     return out;
 }
 
@@ -138,7 +148,7 @@ void save_last(const fs::path& run, models::RetrievalModel& model, const NamedPa
         {"warmup_epochs", std::to_string(opt.warmup_epochs)}, {"mask_duplicates", opt.mask_duplicates ? "1" : "0"},
         {"optimizer", optim.name()}, {"momentum", format_exact(opt.momentum)},
         {"weight_decay", format_exact(opt.weight_decay)}, {"nesterov", opt.nesterov ? "1" : "0"},
-        {"train_only", opt.train_only}};
+        {"train_only", opt.train_only}, {"freeze", opt.freeze}};
     nn::TensorFile moments;
     for (std::size_t i = 0; i < params.size(); ++i)
         for (const auto& [name, t] : optim.state_of(i))
@@ -178,10 +188,13 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, const
     const std::string run_optimizer = used == f.metadata.end() ? "adam" : used->second;
     IMRAM_CHECK(run_optimizer == optim.name(), path, ": the run used --optimizer ", run_optimizer,
                 " but this resume asks for ", optim.name(), "; resume with the same optimizer");
-    const auto only = f.metadata.find("train_only");
-    IMRAM_CHECK((only == f.metadata.end() ? std::string() : only->second) == opt.train_only, path,
-                ": the run trained --train_only '", only == f.metadata.end() ? std::string() : only->second,
-                "' but this resume asks for '", opt.train_only, "'; resume with the same value");
+    for (const auto& [key, value] : {std::pair<const char*, const std::string&>{"train_only", opt.train_only},
+                                     std::pair<const char*, const std::string&>{"freeze", opt.freeze}}) {
+        const auto it = f.metadata.find(key);  // files written before the field existed: empty
+        const std::string used_value = it == f.metadata.end() ? std::string() : it->second;
+        IMRAM_CHECK(used_value == value, path, ": the run trained --", key, " '", used_value,
+                    "' but this resume asks for '", value, "'; resume with the same value");
+    }
     nn::load_state_dict(model, f, true, path);
     const std::string op = optim_path(path);
     const nn::TensorFile o = nn::load_safetensors(op);

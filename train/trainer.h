@@ -29,6 +29,10 @@ struct TrainerOptions {
     // Comma-separated parameter-name prefixes: only those parameters are optimized (and clipped); the
     // rest stay as they are. Empty: all (CAMP's stage 2 trains its fusion head alone).
     std::string train_only;
+    // Comma-separated prefixes of parameters held fixed (applied after train_only): e.g. txt_enc.embed
+    // keeps pre-trained word vectors (--word_vectors) as they are, so words that no training caption
+    // holds keep their meaning. Empty: none.
+    std::string freeze;
     std::int64_t lr_update = 15;
     double grad_clip = 2.0;
     std::uint64_t seed = 1;

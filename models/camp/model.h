@@ -76,6 +76,7 @@ public:
     std::map<std::string, std::string> config_metadata() const override { return cfg_.to_metadata(); }
     std::int64_t image_feature_size() const override { return cfg_.img_dim; }
     std::int64_t vocab_size() const override { return cfg_.vocab_size; }
+    const Tensor& word_embedding() const override { return txt_enc.embed.weight; }
     double margin() const override { return 0.0; }  // the BCE loss has none
     Device device() const override { return img_enc.fc.weight.device(); }
     const CampConfig& config() const { return cfg_; }

@@ -55,6 +55,7 @@ public:
     std::map<std::string, std::string> config_metadata() const override;
     std::int64_t image_feature_size() const override { return cfg_.img_dim; }
     std::int64_t vocab_size() const override { return cfg_.vocab_size; }
+    const Tensor& word_embedding() const override { return txt_enc.embed.weight; }
     double margin() const override { return cfg_.margin; }
     Device device() const override { return img_enc.fc_local.weight.device(); }
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// --train_only: the optimizer steps only the named parameters; the others stay as they were, bit for
-// bit, and a prefix that names nothing is refused.
+// --train_only and --freeze: the optimizer steps only the parameters the first names and the second
+// does not; the others stay as they were, bit for bit, and a prefix that names nothing is refused.
 #include <catch2/catch.hpp>
+
+#include <set>
 
 #include "base/check.h"
 #include "data/demo_data.h"
@@ -61,4 +63,49 @@ TEST_CASE("--train_only: a prefix that names no parameter is refused", "[train][
     Setup s("adam");
     s.opt.train_only = "sim.fc_1,sim.no_such_layer";
     CHECK_THROWS_WITH(train::train(*s.model, s.tr, s.dev, s.opt), Catch::Contains("'sim.no_such_layer' names no parameter"));
+}
+
+namespace {
+// The names of the parameters a short run changes.
+std::set<std::string> moved_by(Setup& s) {
+    std::vector<std::pair<std::string, Tensor>> before;
+    for (const auto& [name, p] : s.model->named_parameters()) before.emplace_back(name, p->clone());
+    train::train(*s.model, s.tr, s.dev, s.opt);
+    std::set<std::string> out;
+    const auto after = s.model->named_parameters();
+    for (std::size_t i = 0; i < after.size(); ++i)
+        if (testing::diff(*after[i].second, before[i].second).max_abs > 0) out.insert(after[i].first);
+    return out;
+}
+}  // namespace
+
+TEST_CASE("--freeze: the named parameters stay, the others move, also beside --train_only", "[train]") {
+    for (const char* optimizer : {"adam", "sgd"}) {
+        DYNAMIC_SECTION(optimizer) {
+            // The same run without --freeze says which parameters move at all (a few of CAMP's get an
+            // exactly zero gradient: biases before a softmax); with it, exactly those less the frozen.
+            const std::string only = std::string(optimizer) == "sgd" ? "txt_enc,sim" : "";
+            Setup control(optimizer);
+            control.opt.train_only = only;
+            const std::set<std::string> free_run = moved_by(control);
+            Setup s(optimizer);
+            s.opt.train_only = only;
+            s.opt.freeze = "txt_enc.embed,sim.fc_out";
+            s.opt.run_dir += "_freeze";
+            std::set<std::string> want;
+            for (const std::string& name : free_run)
+                if (name.rfind("txt_enc.embed", 0) != 0 && name.rfind("sim.fc_out", 0) != 0) want.insert(name);
+            CHECK(free_run.count("txt_enc.embed.weight") == 1);
+            CHECK(want.size() >= 10);
+            CHECK(moved_by(s) == want);
+        }
+    }
+}
+
+TEST_CASE("--freeze: a prefix that names nothing, or freezing everything, is refused", "[train][errors]") {
+    Setup s("adam");
+    s.opt.freeze = "txt_enc.no_such";
+    CHECK_THROWS_WITH(train::train(*s.model, s.tr, s.dev, s.opt), Catch::Contains("--freeze: 'txt_enc.no_such' names no parameter"));
+    s.opt.freeze = "img_enc,txt_enc,sim";
+    CHECK_THROWS_WITH(train::train(*s.model, s.tr, s.dev, s.opt), Catch::Contains("leaves no parameter to train"));
 }
