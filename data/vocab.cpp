@@ -57,31 +57,45 @@ Vocab load_vocab(const std::string& path) {
     IMRAM_CHECK(i2w.is_object(), path, ": field 'idx2word' must be an object (\"id\" -> word)");
     IMRAM_CHECK(idx.is_number_integer(), path, ": field 'idx' must be an integer (the vocabulary size)");
     const auto n = idx.get<std::int64_t>();
-    IMRAM_CHECK(n >= 4, path, ": field 'idx' is ", n, ", but the four special tokens alone need 4");
-    IMRAM_CHECK(static_cast<std::int64_t>(w2i.size()) == n, path, ": field 'idx' is ", n, " but 'word2idx' has ",
-                w2i.size(), " entries");
-    IMRAM_CHECK(static_cast<std::int64_t>(i2w.size()) == n, path, ": field 'idx' is ", n, " but 'idx2word' has ",
-                i2w.size(), " entries");
-
-    Vocab v;
-    v.idx2word.assign(static_cast<std::size_t>(n), std::string());
-    std::vector<bool> seen(static_cast<std::size_t>(n), false);
+    std::vector<std::pair<std::int64_t, std::string>> id_word;
     for (const auto& [key, word] : i2w.items()) {
         const std::int64_t i = parse_index(key);
         IMRAM_CHECK(i >= 0 && i < n, path, ": field 'idx2word': key \"", key, "\" is not an id in [0, ", n, ")");
         IMRAM_CHECK(word.is_string(), path, ": field 'idx2word': entry \"", key, "\" is not a string");
-        IMRAM_CHECK(!seen[static_cast<std::size_t>(i)], path, ": field 'idx2word': id ", i, " appears twice");
-        seen[static_cast<std::size_t>(i)] = true;
-        v.idx2word[static_cast<std::size_t>(i)] = word.get<std::string>();
+        id_word.emplace_back(i, word.get<std::string>());
     }
-    v.word2idx.reserve(static_cast<std::size_t>(n));
+    std::vector<std::pair<std::string, std::int64_t>> word_id;
     for (const auto& [word, id] : w2i.items()) {
         IMRAM_CHECK(id.is_number_integer(), path, ": field 'word2idx': the id of \"", word, "\" is not an integer");
-        const auto i = id.get<std::int64_t>();
+        word_id.emplace_back(word, id.get<std::int64_t>());
+    }
+    return vocab_from_maps(path, n, id_word, word_id);
+}
+
+Vocab vocab_from_maps(const std::string& path, std::int64_t n,
+                      const std::vector<std::pair<std::int64_t, std::string>>& idx2word,
+                      const std::vector<std::pair<std::string, std::int64_t>>& word2idx) {
+    IMRAM_CHECK(n >= 4, path, ": field 'idx' is ", n, ", but the four special tokens alone need 4");
+    IMRAM_CHECK(static_cast<std::int64_t>(word2idx.size()) == n, path, ": field 'idx' is ", n, " but 'word2idx' has ",
+                word2idx.size(), " entries");
+    IMRAM_CHECK(static_cast<std::int64_t>(idx2word.size()) == n, path, ": field 'idx' is ", n, " but 'idx2word' has ",
+                idx2word.size(), " entries");
+
+    Vocab v;
+    v.idx2word.assign(static_cast<std::size_t>(n), std::string());
+    std::vector<bool> seen(static_cast<std::size_t>(n), false);
+    for (const auto& [i, word] : idx2word) {
+        IMRAM_CHECK(i >= 0 && i < n, path, ": field 'idx2word': key ", i, " is not an id in [0, ", n, ")");
+        IMRAM_CHECK(!seen[static_cast<std::size_t>(i)], path, ": field 'idx2word': id ", i, " appears twice");
+        seen[static_cast<std::size_t>(i)] = true;
+        v.idx2word[static_cast<std::size_t>(i)] = word;
+    }
+    v.word2idx.reserve(static_cast<std::size_t>(n));
+    for (const auto& [word, i] : word2idx) {
         IMRAM_CHECK(i >= 0 && i < n, path, ": field 'word2idx': \"", word, "\" has id ", i, ", outside [0, ", n, ")");
         IMRAM_CHECK(v.idx2word[static_cast<std::size_t>(i)] == word, path, ": fields disagree: 'word2idx' maps \"",
                     word, "\" to ", i, " but 'idx2word' has \"", v.idx2word[static_cast<std::size_t>(i)], "\" at ", i);
-        v.word2idx.emplace(word, i);
+        IMRAM_CHECK(v.word2idx.emplace(word, i).second, path, ": field 'word2idx' holds \"", word, "\" twice");
     }
     // Same sizes and every word2idx entry matches idx2word, so the two maps are inverse bijections
     // unless idx2word repeats a word (then word2idx, having unique keys, misses an id).

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "data/tokenize.h"
@@ -31,6 +32,19 @@ struct Vocab {
 /// Reads and validates a vocabulary JSON file (at most 64 MiB). Throws imram::Error naming the file and
 /// the field.
 Vocab load_vocab(const std::string& path);
+
+/// The checks load_vocab makes once the file is parsed, for any reader of vocab.py's three fields
+/// (the JSON file, the official codes' pickles): `n` ids, every id once in idx2word, word2idx its
+/// inverse, the special tokens at 0..3. Errors name `path` and the field.
+Vocab vocab_from_maps(const std::string& path, std::int64_t n,
+                      const std::vector<std::pair<std::int64_t, std::string>>& idx2word,
+                      const std::vector<std::pair<std::string, std::int64_t>>& word2idx);
+
+/// A vocabulary pickled by vocab.py (an instance of vocab.Vocabulary with word2idx, idx2word and idx;
+/// Python 2 protocols 0-2, as the VSE++ lineage ships them: CAMP's and PCME's vocab/*.pkl). Nothing in
+/// the file is executed: only that class is allowed. Words that are not UTF-8 (a Python 2 byte string)
+/// are read as Latin-1. The ids are the pickle's, which an official checkpoint's embedding rows follow.
+Vocab load_vocab_pickle(const std::string& path);
 
 /// Writes `v` in the same format (keys in the order idx2word, word2idx, idx), atomically.
 void save_vocab(const std::string& path, const Vocab& v);

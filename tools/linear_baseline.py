@@ -3,14 +3,17 @@
 trained models:
 
     /usr/bin/python3 tools/linear_baseline.py --data_path /work/data --data_name tuxpaint_precomp \
-        [--split test] [--json FILE]
+        [--split test] [--json FILE] [--word_vectors FILE --text wordvec|both]
 
 Model. Image vector = mean of its region features, standardised with the train mean / std.
 Caption vector = tf-idf over the train vocabulary (lower-case alphanumeric words; idf from the train
 captions, smoothed), L2-normalised. Ridge regression (with intercept) maps image vectors to caption
 vectors; each train image's target is the mean of its captions' vectors. The ridge lambda is the one
 with the best rsum on the dev split. score(image, caption) = cosine(predicted vector, caption
-vector); a caption without a known word has no direction: it scores 0 with every image, and since ties
+vector). With --word_vectors (GloVe's text layout, e.g. tools/make_wordnet_vectors.py's) the caption
+vector is the L2-normalised mean of its words' vectors (--text wordvec), or that and the tf-idf vector
+side by side, each L2-normalised and scaled by 1/sqrt(2) (--text both): the same outside knowledge a
+model gets from imram train --word_vectors. A caption without a known word has no direction: it scores 0 with every image, and since ties
 count against the model, such a caption's image is never found (it ties with all the others).
 
 Evaluation follows SCAN's i2t / t2i with im_div = captions / images (1 or 5 ...): i2t ranks all
@@ -76,6 +79,28 @@ class TfIdf:
                 if w in self.index:
                     m[r, self.index[w]] += 1
         m *= self.idf
+        n = np.linalg.norm(m, axis=1, keepdims=True)
+        return np.divide(m, n, out=np.zeros_like(m), where=n > 0)
+
+
+class WordVec:
+    """Caption vector = L2-normalised mean of its words' vectors (words without a vector are skipped)."""
+
+    def __init__(self, path, needed):
+        self.vec = {}
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                word, _, rest = line.rstrip("\n").partition(" ")
+                if word in needed and word not in self.vec:
+                    self.vec[word] = np.array(rest.split(), dtype=np.float64)
+        self.dim = len(next(iter(self.vec.values()))) if self.vec else 1
+
+    def __call__(self, caps):
+        m = np.zeros((len(caps), self.dim))
+        for r, c in enumerate(caps):
+            vs = [self.vec[w] for w in words(c) if w in self.vec]
+            if vs:
+                m[r] = np.mean(vs, axis=0)
         n = np.linalg.norm(m, axis=1, keepdims=True)
         return np.divide(m, n, out=np.zeros_like(m), where=n > 0)
 
@@ -164,6 +189,9 @@ def main():
     ap.add_argument("--data_name", default="tuxpaint_precomp")
     ap.add_argument("--split", default="test", help="split to report (dev is used to choose lambda)")
     ap.add_argument("--json", help="also write the results as JSON to this file ('-' for stdout)")
+    ap.add_argument("--word_vectors", help="word vectors in GloVe's text layout (for --text wordvec or both)")
+    ap.add_argument("--text", choices=("tfidf", "wordvec", "both"), default="tfidf",
+                    help="caption vectors: tf-idf (default), mean word vector, or both side by side")
     args = ap.parse_args()
     t0 = time.time()
 
@@ -176,8 +204,16 @@ def main():
     x_tr, x_dev, x_ev = ((x - mu) / sd for x in (x_tr, x_dev, x_ev))
 
     tfidf = TfIdf(caps_tr)
-    y_tr = tfidf(caps_tr).reshape(len(x_tr), div_tr, -1).mean(1)
-    c_dev, c_ev = tfidf(caps_dev), tfidf(caps_ev)
+    if args.text != "tfidf" and not args.word_vectors:
+        sys.exit("error: --text " + args.text + " needs --word_vectors")
+    encode = tfidf
+    if args.text != "tfidf":
+        # A fixed lookup table: only the words of these captions are read from the file.
+        wv = WordVec(args.word_vectors, {w for c in caps_tr + caps_dev + caps_ev for w in words(c)})
+        encode = wv if args.text == "wordvec" else \
+            (lambda caps: np.hstack([tfidf(caps), wv(caps)]) / math.sqrt(2.0))
+    y_tr = encode(caps_tr).reshape(len(x_tr), div_tr, -1).mean(1)
+    c_dev, c_ev = encode(caps_dev), encode(caps_ev)
     ridge = Ridge(x_tr, y_tr)
     dev_rsum = {lam: recalls(cosine_scores(ridge.predict(x_dev, lam), c_dev), div_dev)["rsum"] for lam in LAMBDAS}
     best = max(LAMBDAS, key=lambda lam: (dev_rsum[lam], lam))  # ties: the stronger regularisation
@@ -187,7 +223,7 @@ def main():
     no_word = int((np.linalg.norm(c_ev, axis=1) == 0).sum())
     print(f"{args.data_name}: train {len(x_tr)} images / {len(caps_tr)} captions, dev {len(x_dev)}, "
           f"{args.split} {len(x_ev)} images / {len(caps_ev)} captions (im_div {div_ev}); "
-          f"tf-idf vocabulary {len(tfidf.index)} words")
+          f"tf-idf vocabulary {len(tfidf.index)} words; caption vectors: {args.text}")
     print("dev rsum by lambda: " + ", ".join(f"{lam:g}: {r:.1f}" for lam, r in dev_rsum.items()))
     print(f"chosen lambda {best:g} (dev rsum {dev_rsum[best]:.2f}); {args.split} captions without a known "
           f"word (score 0 with every image): {no_word}")

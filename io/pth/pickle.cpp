@@ -71,7 +71,21 @@ const std::vector<std::string>& Unpickler::allowed_globals() {
     return g;
 }
 
-Unpickler::Unpickler(std::string source) : source_(std::move(source)) {}
+const std::vector<std::string>& Unpickler::vocabulary_globals() {
+    // Protocol 2 writes vocab.Vocabulary with NEWOBJ (copy_reg.__newobj__ under protocol 2 is the
+    // NEWOBJ opcode itself); protocols 0 and 1 call copy_reg._reconstructor(cls, object, None).
+    static const std::vector<std::string> g = {"vocab.Vocabulary", "copy_reg._reconstructor", "__builtin__.object",
+                                               "copyreg._reconstructor", "builtins.object"};
+    return g;
+}
+
+Unpickler::Unpickler(std::string source)
+    : source_(std::move(source)),
+      allowed_(allowed_globals()),
+      what_("tensors, OrderedDict, argparse.Namespace, EasyDict and numpy scalars are read") {}
+
+Unpickler::Unpickler(std::string source, std::vector<std::string> allowed, std::string what)
+    : source_(std::move(source)), allowed_(std::move(allowed)), what_(std::move(what)) {}
 
 PyValue* Unpickler::make(Kind k) {
     arena_.push_back(std::make_unique<PyValue>());
@@ -193,11 +207,10 @@ private:
 
     PyValue* global(const std::string& module, const std::string& name, std::size_t at) {
         const std::string g = module + "." + name;
-        const auto& ok = Unpickler::allowed_globals();
+        const auto& ok = u_.allowed();
         IMRAM_CHECK(std::find(ok.begin(), ok.end(), g) != ok.end(), src_, ": refusing to load: the pickle at offset ", at,
-                    " refers to global '", g,
-                    "', which is not allowed in a checkpoint (only tensors, OrderedDict, argparse.Namespace, EasyDict and "
-                    "numpy scalars are read; nothing in the file is executed)");
+                    " refers to global '", g, "', which is not allowed (only ", u_.what(),
+                    "; nothing in the file is executed)");
         return text(Kind::Global, g);
     }
 
@@ -300,6 +313,18 @@ private:
             // items and a BUILD with its __dict__, which repeats them. Read as a plain dict of its items.
             if (!a.empty()) bad(at, "easydict.EasyDict is rebuilt from no arguments");
             return value(Kind::Dict);
+        }
+        if (g == "vocab.Vocabulary") {  // NEWOBJ(cls, ()): an instance whose BUILD sets its attributes
+            if (!a.empty()) bad(at, "vocab.Vocabulary is rebuilt from no arguments");
+            return text(Kind::Object, g);
+        }
+        if (g == "copy_reg._reconstructor" || g == "copyreg._reconstructor") {
+            // _reconstructor(cls, object, None): object.__new__(cls); BUILD follows.
+            if (a.size() != 3 || a[0]->kind != Kind::Global || a[1]->kind != Kind::Global ||
+                (a[1]->s != "__builtin__.object" && a[1]->s != "builtins.object") || a[2]->kind != Kind::None)
+                bad(at, g + " expects (class, object, None)");
+            if (a[0]->s == "vocab.Vocabulary") return text(Kind::Object, a[0]->s);
+            bad(at, g + " of '" + a[0]->s + "'");
         }
         if (g == "numpy.dtype") {
             if (a.empty() || a[0]->kind != Kind::Str) bad(at, "numpy.dtype expects a type code");
@@ -494,7 +519,7 @@ private:
             }
             default: {
                 static const char* hex = "0123456789abcdef";
-                bad(at, std::string("unsupported opcode 0x") + hex[op >> 4] + hex[op & 15] + " (not written by torch.save)");
+                bad(at, std::string("unsupported opcode 0x") + hex[op >> 4] + hex[op & 15] + " (only the binary protocols 1 to 5 are read; torch.save writes 2)");
             }
         }
     }

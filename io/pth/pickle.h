@@ -3,7 +3,7 @@
 // writer may use). It never calls anything: each global the stream names must be on a fixed allow-list
 // and is interpreted here (an OrderedDict, a tensor rebuilt from a storage, an argparse.Namespace, an
 // easydict.EasyDict read as a plain dict, a numpy scalar); any other global stops the load with an error
-// naming it.
+// naming it. A pickled vocabulary (vocab.Vocabulary) is read with its own, separate allow-list.
 //
 // Values live in an arena owned by the result, so cycles and deep nesting a hostile stream could build
 // cost neither a leak nor a recursive destructor.
@@ -47,8 +47,12 @@ using PersistentLoad = std::function<PyValue*(const PyValue& pid)>;
 
 class Unpickler {
 public:
-    /// `source` names the file (and the part of it) in errors.
+    /// `source` names the file (and the part of it) in errors. The stream may name the globals of a
+    /// checkpoint (allowed_globals()).
     explicit Unpickler(std::string source);
+    /// A reader for another kind of pickle: the stream may name only `allowed` (each interpreted here),
+    /// and a refusal says that only `what` is read.
+    Unpickler(std::string source, std::vector<std::string> allowed, std::string what);
     Unpickler(const Unpickler&) = delete;
     Unpickler& operator=(const Unpickler&) = delete;
 
@@ -59,11 +63,17 @@ public:
     PyValue* make(PyValue::Kind k);
     const std::string& source() const { return source_; }
 
-    /// The globals a stream may name.
+    /// The globals a checkpoint may name.
     static const std::vector<std::string>& allowed_globals();
+    /// The globals a pickled vocabulary (vocab.py's vocab.Vocabulary, Python 2 protocol 0-2) may name.
+    static const std::vector<std::string>& vocabulary_globals();
+    const std::vector<std::string>& allowed() const { return allowed_; }
+    const std::string& what() const { return what_; }
 
 private:
     std::string source_;
+    std::vector<std::string> allowed_;
+    std::string what_;
     std::vector<std::unique_ptr<PyValue>> arena_;
 };
 
