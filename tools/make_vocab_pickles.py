@@ -11,10 +11,10 @@ were written by Python 2 with pickle.HIGHEST_PROTOCOL (2): the words are Python 
 * py2_proto2.pkl: that layout, assembled opcode by opcode as Python 2 writes it (GLOBAL vocab
   Vocabulary, EMPTY_TUPLE, NEWOBJ, BUILD with the attribute dict; words as SHORT_BINSTRING), with ids
   in an order unlike first appearance, a UTF-8 word ("naïve") and a Latin-1 one ("café" as 0xE9).
-* py3_proto2.pkl, proto1.pkl: the same vocabulary pickled by Python 3 at protocols 2 and 1 (the
-  latter through copy_reg._reconstructor), words as unicode. Protocol 0 (text opcodes) is not read
+* py3_proto2.pkl, proto1.pkl, proto4.pkl: the same vocabulary pickled by Python 3 at protocols 2, 1
+  (through copy_reg._reconstructor) and 4 (STACK_GLOBAL, FRAME, MEMOIZE), words as unicode. Protocol 0 (text opcodes) is not read
   by the engine: proto0.pkl checks that it is refused with a clear error.
-* expected.json: the vocabulary py2_proto2, py3_proto2 and proto1 must give, in the engine's JSON layout.
+* expected.json: the vocabulary py2_proto2, py3_proto2, proto1 and proto4 must give, in the engine's JSON layout.
 * evil.pkl: a pickle that would call posix.system; bad_idx.pkl: idx disagrees with the dicts.
 """
 import json
@@ -79,6 +79,7 @@ def main():
     write("py2_proto2.pkl", py2_proto2(WORDS, IDS, len(WORDS)))
     write("py3_proto2.pkl", pickle.dumps(v, protocol=2))
     write("proto1.pkl", pickle.dumps(v, protocol=1))
+    write("proto4.pkl", pickle.dumps(v, protocol=4))
     write("proto0.pkl", pickle.dumps(v, protocol=0))
     write("bad_idx.pkl", py2_proto2(WORDS, IDS, len(WORDS) + 1))
     # posix.system("true") as the value of idx: the reader must refuse the global, never call it.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Pickled vocabularies (vocab.py's vocab.Vocabulary, as the VSE++ lineage ships them; fixtures from
-// tools/make_vocab_pickles.py): the Python 2 layout of the official files and Python 3's protocols 1
-// and 2 give the same vocabulary, ids as in the pickle; anything else is refused with a clear error.
+// tools/make_vocab_pickles.py): the Python 2 layout of the official files and Python 3's protocols 1,
+// 2 and 4 give the same vocabulary, ids as in the pickle; anything else is refused with a clear error.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -20,7 +20,7 @@ const std::string kDir = std::string(IMRAM_TEST_DATA_DIR) + "/vocab_pkl/";
 TEST_CASE("vocabulary pickles: every layout gives the expected vocabulary", "[data]") {
     const data::Vocab want = data::load_vocab(kDir + "expected.json");
     REQUIRE(want.size() == 10);
-    for (const char* name : {"py2_proto2.pkl", "py3_proto2.pkl", "proto1.pkl"}) {
+    for (const char* name : {"py2_proto2.pkl", "py3_proto2.pkl", "proto1.pkl", "proto4.pkl"}) {
         DYNAMIC_SECTION(name) {
             const data::Vocab v = data::load_vocab_pickle(kDir + name);
             CHECK(v.idx2word == want.idx2word);
