@@ -124,6 +124,9 @@ void add_common(CLI::App* app, Common& c) {
     app->add_option("--demo_train_images,--demo-train-images", c.demo_train_images,
                     "demo data only: training images (5 captions each; even)")
         ->check(CLI::Range(2LL, 5000LL));  // 295 KB and 3 ms each: 5,000 take about 1.5 GB and 16 s
+    app->add_option("--max_words,--max-words", c.max_words,
+                    "keep the first N words of every caption of every split read (CAMP's loader: 47); 0: all")
+        ->check(at_least(0));
 }
 
 void apply_threads(const Common& c) {
@@ -152,7 +155,9 @@ data::Dataset load_split(const Common& c, const std::string& split) {
         data::DemoOptions o;
         o.seed = 2020;
         o.train_images = c.demo_train_images;
-        return data::demo_split(split == "testall" ? "test" : split, o);
+        data::Dataset d = data::demo_split(split == "testall" ? "test" : split, o);
+        data::truncate_captions(d, c.max_words);
+        return d;
     }
     const data::Vocab vocab = vocab_of(c);
     data::PrecompSplit p = data::load_precomp(c.data_path, c.data_name, split);
@@ -170,9 +175,12 @@ data::Dataset load_split(const Common& c, const std::string& split) {
     // An error names the caption file and line.
     d.captions = data::encode_captions(vocab, d.texts, data::kVocabularyRules,
                                        (fs::path(c.data_path) / c.data_name / (split + "_caps.txt")).string());
-    std::fprintf(stderr, "imram: %s: %lld images, %lld captions, vocab %lld\n", d.name.c_str(),
+    const std::int64_t cut = data::truncate_captions(d, c.max_words);
+    std::fprintf(stderr, "imram: %s: %lld images, %lld captions, vocab %lld%s\n", d.name.c_str(),
                  static_cast<long long>(d.images.size(0)), static_cast<long long>(d.num_captions()),
-                 static_cast<long long>(vocab.size()));
+                 static_cast<long long>(vocab.size()),
+                 cut > 0 ? (" (" + std::to_string(cut) + " captions cut to " + std::to_string(c.max_words) + " words)").c_str()
+                         : "");
     return d;
 }
 

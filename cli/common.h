@@ -26,6 +26,7 @@ struct Common {
     int threads = 0;
     std::uint64_t seed = 1;
     std::int64_t demo_train_images = 600;
+    std::int64_t max_words = 0;  // captions cut to their first N words (CAMP: 47); 0: whole captions
 };
 
 /// Option checks, run by the parser: a bad value is a usage error (exit 64) before any work starts.
@@ -42,7 +43,7 @@ std::string json_string(const std::string& s);
 std::function<void(std::int64_t, std::int64_t)> progress_printer(const std::string& what, const std::string& unit);
 /// True when `out` names the same existing file as `in` (through links, "./", hard links).
 bool same_file(const std::string& in, const std::string& out);
-/// --data_path, --data_name, --vocab_path, --device, --threads, --seed, --demo_train_images.
+/// --data_path, --data_name, --vocab_path, --device, --threads, --seed, --demo_train_images, --max_words.
 void add_common(CLI::App* app, Common& c);
 void apply_threads(const Common& c);
 /// A split of the precomp data named by `c`, or of the built-in demo without --data_path.

@@ -118,6 +118,8 @@ struct TrainCommand {
         tr->add_option("--train_only,--train-only", to.train_only,
                        "optimize only the parameters whose names start with one of these comma-separated prefixes "
                        "(CAMP's stage 2: sim.fc_1,sim.fc_2,sim.fc_out,sim.final_reduce); the rest stay fixed");
+        tr->add_flag("--one_caption_per_image,--one-caption-per-image", to.one_caption_per_image,
+                     "an epoch draws one random caption per image, as CAMP's official loader (default: every caption)");
         tr->add_option("--freeze", to.freeze,
                        "hold the parameters whose names start with one of these comma-separated prefixes fixed "
                        "(txt_enc.embed keeps --word_vectors as they are)");
@@ -284,6 +286,7 @@ struct TrainCommand {
             stored("nesterov", "--nesterov", to.nesterov);
             stored("train_only", "--train_only", to.train_only);
             stored("freeze", "--freeze", to.freeze);
+            stored("one_caption_per_image", "--one_caption_per_image", to.one_caption_per_image);
             if (!given("--num_epochs")) stored("num_epochs", "--num_epochs", to.num_epochs);  // may be extended
             to.seed = tc.seed;
         }

@@ -22,6 +22,16 @@ struct Dataset {
     std::int64_t image_of(std::int64_t caption) const { return caption / im_div; }
 };
 
+/// Keeps the first `max_words` tokens of every caption longer than that (<start> and <end> stay), as
+/// CAMP's loader truncates to 47 words; returns how many captions were cut. max_words 0: no limit.
+std::int64_t truncate_captions(Dataset& d, std::int64_t max_words);
+
+/// The captions of one training epoch in their order: every caption (a seeded permutation), or with
+/// `one_per_image` one caption per image, drawn at random, with the images in a seeded permutation (the
+/// official CAMP loader's epoch: a batch never holds two captions of one image). Depends only on
+/// (seed, epoch), so a resumed run draws the same.
+std::vector<std::int64_t> epoch_order(const Dataset& d, std::uint64_t seed, std::int64_t epoch, bool one_per_image);
+
 /// A batch: images (B, R, F), padded ids (B, L) int64 and true lengths, for captions `idx` and their images.
 struct Batch {
     Tensor images, ids;

@@ -37,15 +37,6 @@ namespace {
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-/// Seeded permutation of [0, n) for one epoch (Fisher-Yates on a Philox stream).
-std::vector<std::int64_t> permutation(std::int64_t n, std::uint64_t seed, std::int64_t epoch) {
-    std::vector<std::int64_t> p(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) p[i] = i;
-    Philox rng(seed, static_cast<std::uint64_t>(epoch) << 40);
-    for (std::int64_t i = n; i > 1; --i) std::swap(p[i - 1], p[rng.below(static_cast<std::uint64_t>(i))]);
-    return p;
-}
-
 // The signal that asked the run to stop (SIGINT from Ctrl-C, SIGTERM from kill, a scheduler or a
 // container's shutdown), 0 while none has.
 std::atomic<int> g_stop_signal{0};
@@ -148,7 +139,8 @@ void save_last(const fs::path& run, models::RetrievalModel& model, const NamedPa
         {"warmup_epochs", std::to_string(opt.warmup_epochs)}, {"mask_duplicates", opt.mask_duplicates ? "1" : "0"},
         {"optimizer", optim.name()}, {"momentum", format_exact(opt.momentum)},
         {"weight_decay", format_exact(opt.weight_decay)}, {"nesterov", opt.nesterov ? "1" : "0"},
-        {"train_only", opt.train_only}, {"freeze", opt.freeze}};
+        {"train_only", opt.train_only}, {"freeze", opt.freeze},
+        {"one_caption_per_image", opt.one_caption_per_image ? "1" : "0"}};
     nn::TensorFile moments;
     for (std::size_t i = 0; i < params.size(); ++i)
         for (const auto& [name, t] : optim.state_of(i))
@@ -179,7 +171,8 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, const
              {"learning_rate", opt.learning_rate}, {"lr_update", static_cast<double>(opt.lr_update)},
              {"grad_clip", opt.grad_clip}, {"warmup_epochs", static_cast<double>(opt.warmup_epochs)},
              {"mask_duplicates", opt.mask_duplicates ? 1.0 : 0.0}, {"momentum", opt.momentum},
-             {"weight_decay", opt.weight_decay}, {"nesterov", opt.nesterov ? 1.0 : 0.0}}) {
+             {"weight_decay", opt.weight_decay}, {"nesterov", opt.nesterov ? 1.0 : 0.0},
+             {"one_caption_per_image", opt.one_caption_per_image ? 1.0 : 0.0}}) {
         auto it = f.metadata.find(key);
         IMRAM_CHECK(it == f.metadata.end() || std::stod(it->second) == value, path, ": the run used ", key, " ",
                     it->second, " but this resume asks for ", format_exact(value), "; resume with the same value");
@@ -260,6 +253,9 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
     IMRAM_CHECK(opt.batch_size >= 2, "train: batch_size must be at least 2, got ", opt.batch_size);
     IMRAM_CHECK(tr.num_captions() >= opt.batch_size, "train: ", tr.name, " has ", tr.num_captions(),
                 " captions, fewer than one batch of ", opt.batch_size);
+    IMRAM_CHECK(!opt.one_caption_per_image || tr.num_captions() / tr.im_div >= opt.batch_size, "train: ", tr.name,
+                " has ", tr.num_captions() / tr.im_div, " images, fewer than one batch of ", opt.batch_size,
+                " with one caption per image");
     const StopSignals stop_signals;      // first: a signal from now on stops the run with a checkpoint
     const RunDirLock lock(opt.run_dir);  // creates the directory; refuses a second trainer
     const fs::path run(opt.run_dir);
@@ -283,7 +279,8 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
     TrainSummary sum;
     sum.steps = st.steps, sum.skipped_steps = st.skipped, sum.best_rsum = st.best_rsum;
     std::int64_t bad_in_a_row = 0;
-    const std::int64_t steps_per_epoch = tr.num_captions() / opt.batch_size;
+    const std::int64_t items_per_epoch = opt.one_caption_per_image ? tr.num_captions() / tr.im_div : tr.num_captions();
+    const std::int64_t steps_per_epoch = items_per_epoch / opt.batch_size;
     const auto t_start = Clock::now();
     std::vector<std::string> kept;
     ProgressOptions po;
@@ -299,7 +296,7 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
         st.epoch = epoch;
         const double lr = step_decay_lr(opt.learning_rate, epoch, opt.lr_update);
         optim->set_lr(lr);
-        const auto order = permutation(tr.num_captions(), opt.seed, epoch);
+        const auto order = data::epoch_order(tr, opt.seed, epoch, opt.one_caption_per_image);
         // A resumed epoch carries the loss of the steps it had finished before the stop.
         double& loss_sum = st.epoch_loss_sum;
         std::int64_t& loss_n = st.epoch_loss_steps;

@@ -33,6 +33,8 @@ struct TrainerOptions {
     // keeps pre-trained word vectors (--word_vectors) as they are, so words that no training caption
     // holds keep their meaning. Empty: none.
     std::string freeze;
+    // An epoch of one random caption per image (CAMP's official loader) instead of every caption.
+    bool one_caption_per_image = false;
     std::int64_t lr_update = 15;
     double grad_clip = 2.0;
     std::uint64_t seed = 1;
