@@ -12,6 +12,7 @@
 #include "core/ops.h"
 #include "core/rng.h"
 #include "models/imram/model.h"
+#include "bench/sgemm_rate.h"
 
 using namespace imram;
 using namespace imram::models;
@@ -19,25 +20,6 @@ using namespace imram::models;
 namespace {
 
 constexpr std::int64_t kD = 1024, kR = 36, kL = 20;
-
-/// SGEMM GFLOP/s of the engine at the memory unit's shape, measured once per process.
-double sgemm_rate() {
-    static const double rate = [] {
-        Tensor a = randn({1536, 2048}, 1), b = randn({2048, kD}, 2);
-        NoGradGuard ng;
-        matmul(a, b);
-        const auto t0 = std::chrono::steady_clock::now();
-        int n = 0;
-        double secs = 0;
-        while (secs < 1.0 || n < 3) {
-            matmul(a, b);
-            ++n;
-            secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        }
-        return 2.0 * 1536 * kD * 2048 * n / secs * 1e-9;
-    }();
-    return rate;
-}
 
 /// Already-encoded items (random unit fragments), so only scoring is timed.
 struct Items {
@@ -71,7 +53,7 @@ ModelConfig config(Mode m) {
 void BM_scan_t2i_fused(benchmark::State& st) {
     const Items it = make_items(st.range(0), st.range(1));
     ImramModel model(config(Mode::ScanT2I), 1);
-    const double gemm = sgemm_rate();
+    const double gemm = bench::sgemm_rate();
     double secs = 0;
     for (auto _ : st) {
         const auto t0 = std::chrono::steady_clock::now();

@@ -185,23 +185,6 @@ Tensor CampModel::score_pairs(const Encoded& e, const std::vector<std::int64_t>&
     return squeeze(out, 1);
 }
 
-Tensor CampModel::score_all(const Encoded& e) const {
-    NoGradGuard no_grad;
-    const std::int64_t Ni = e.images.size(0), Nc = e.captions.size(0);
-    std::vector<Tensor> parts;
-    std::vector<std::int64_t> ii, cc;
-    for (std::int64_t i = 0; i < Ni; ++i)
-        for (std::int64_t j = 0; j < Nc; ++j) {
-            ii.push_back(i), cc.push_back(j);
-            if (static_cast<std::int64_t>(ii.size()) == kScoreAllPairs || (i == Ni - 1 && j == Nc - 1)) {
-                parts.push_back(score_pairs(e, ii, cc));
-                ii.clear(), cc.clear();
-            }
-        }
-    if (parts.empty()) return empty({Ni, Nc}, e.images.dtype(), e.images.device());
-    return reshape(parts.size() == 1 ? parts[0] : cat(parts, 0), {Ni, Nc});
-}
-
 StepResult CampModel::train_step(const Tensor& image_features, const Tensor& caption_ids,
                                  const std::vector<std::int64_t>& lengths, const StepOptions& opt) const {
     return hardest_negative_bce_step(*this, image_features, caption_ids, lengths, opt);

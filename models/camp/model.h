@@ -88,7 +88,9 @@ public:
 
     Tensor score_pairs(const Encoded& e, const std::vector<std::int64_t>& img_idx,
                        const std::vector<std::int64_t>& cap_idx) const override;
-    /// Every pair, without the tape, `kScoreAllPairs` pairs at a time (memory of one such block).
+    /// Every pair, without the tape, by the exact algebra of spec section 8 (models/camp/score_all.cpp):
+    /// per-item products made once, per pair only the attention matrices and SummaryAttn's first layer;
+    /// about `kScoreAllPairs` pairs at a time (the memory of one such block).
     Tensor score_all(const Encoded& e) const override;
     static constexpr std::int64_t kScoreAllPairs = 256;
     /// The hardest-negative BCE (models/hardest_negative_bce.h) with the sparse backward.
