@@ -10,6 +10,7 @@
 
 #include "cli/common.h"
 #include "models/imram/official_checkpoint.h"
+#include "models/registry.h"
 
 namespace imram::cli {
 namespace fs = std::filesystem;
@@ -22,13 +23,26 @@ struct InspectCommand {
     explicit InspectCommand(CLI::App& app) {
         in = app.add_subcommand("inspect",
                                 "list a model file's tensors and metadata (or a .pth.tar's tensors and options)");
-        in->add_option("file", inspect_file, "a .safetensors file, or an official IMRAM/SCAN .pth.tar checkpoint")
+        in->add_option("file", inspect_file, "a .safetensors file, or an official IMRAM, SCAN or CAMP .pth.tar checkpoint")
             ->required();
     }
 
     int run() {
         if (fs::exists(inspect_file) && models::is_torch_checkpoint(inspect_file)) {
-            const models::OfficialCheckpoint c = models::load_official_checkpoint(inspect_file);
+            models::OfficialCheckpoint c;
+            try {
+                c = models::load_official_checkpoint(inspect_file);
+            } catch (const Error&) {
+                // Not IMRAM's or SCAN's layout: another family's converter (CAMP's list of three state
+                // dicts) may take it; the list is then of the converted tensors, under the engine's names.
+                // When none does, the registry's error gives every family's reason.
+                const nn::TensorFile f = models::convert_official_checkpoint(inspect_file);
+                const auto family = f.metadata.find("family");
+                std::printf("%s: official %s checkpoint, converted (the engine's names)\n", inspect_file.c_str(),
+                            family == f.metadata.end() ? "?" : family->second.c_str());
+                print_tensor_file(f);
+                return 0;
+            }
             std::printf("%s: %s checkpoint, %s layout\n", inspect_file.c_str(), c.family.c_str(), c.format.c_str());
             std::int64_t total = 0;
             for (const auto& [name, t] : c.tensors) {
@@ -42,21 +56,21 @@ struct InspectCommand {
             for (const auto& [k, v] : c.info) std::printf("checkpoint %s = %s\n", k.c_str(), v.text().c_str());
             return 0;
         }
-        {
-            if (!fs::exists(inspect_file)) throw Error::missing("inspect: cannot open " + inspect_file);
-            const nn::TensorFile f = nn::load_safetensors(inspect_file);
-            std::int64_t total = 0;
-            for (const auto& [name, t] : f.tensors) {
-                std::ostringstream shape;
-                shape << t.shape();
-                std::printf("%-48s %-5s %s\n", name.c_str(), dtype_name(t.dtype()), shape.str().c_str());
-                total += t.numel();
-            }
-            std::printf("%zu tensors, %lld values\n", f.tensors.size(), static_cast<long long>(total));
-            for (const auto& [k, v] : f.metadata) std::printf("metadata %s = %s\n", k.c_str(), v.c_str());
-            return 0;
+        if (!fs::exists(inspect_file)) throw Error::missing("inspect: cannot open " + inspect_file);
+        print_tensor_file(nn::load_safetensors(inspect_file));
+        return 0;
+    }
+
+    static void print_tensor_file(const nn::TensorFile& f) {
+        std::int64_t total = 0;
+        for (const auto& [name, t] : f.tensors) {
+            std::ostringstream shape;
+            shape << t.shape();
+            std::printf("%-48s %-5s %s\n", name.c_str(), dtype_name(t.dtype()), shape.str().c_str());
+            total += t.numel();
         }
-        return kExitUsage;
+        std::printf("%zu tensors, %lld values\n", f.tensors.size(), static_cast<long long>(total));
+        for (const auto& [k, v] : f.metadata) std::printf("metadata %s = %s\n", k.c_str(), v.c_str());
     }
 };
 
