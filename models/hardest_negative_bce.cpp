@@ -78,4 +78,9 @@ StepResult hardest_negative_bce_step(const RetrievalModel& model, const Tensor& 
     return out;
 }
 
+LossPlateau bce_plateau(std::int64_t batch, bool max_violation) {
+    if (!max_violation) return {};
+    return {4.0 * static_cast<double>(batch) * std::log(2.0), kBceCollapseSpread, "4 x batch x ln 2"};
+}
+
 }  // namespace imram::models

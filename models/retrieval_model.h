@@ -53,6 +53,16 @@ struct StepResult {
     std::int64_t pairs_backpropagated = 0;
 };
 
+/// The collapsed state of a loss (train/collapse.h): with every score of a batch equal (or nearly),
+/// the loss is pinned at `pinned_loss`; a step counts as collapsed when its score spread is below
+/// `max_spread` and its loss within 5% of the pinned value. pinned_loss 0: this loss has no such plateau
+/// to watch for (the check is off).
+struct LossPlateau {
+    double pinned_loss = 0;
+    double max_spread = 0;
+    const char* pinned_at = "";  // how the pinned value comes about, for the warning ("2 x margin x batch")
+};
+
 class RetrievalModel : public nn::Module {
 public:
     /// The family's name in model files ("imram") and the mode this model runs ("full_IMRAM").
@@ -68,8 +78,11 @@ public:
     virtual std::int64_t vocab_size() const = 0;
     /// The (V, word_dim) table the text encoder looks words up in (--word_vectors writes rows of it).
     virtual const Tensor& word_embedding() const = 0;
-    /// The loss's margin, which also scales the collapse check (train/collapse.h); 0 when it has none.
+    /// The loss's margin; 0 when it has none.
     virtual double margin() const = 0;
+    /// Where this model's loss sits when every score of a batch of B is the same: the collapsed state
+    /// the trainer watches for (train/collapse.h).
+    virtual LossPlateau loss_plateau(std::int64_t batch, bool max_violation) const = 0;
     /// Where the parameters live (inputs are moved there by the callers).
     virtual Device device() const = 0;
 

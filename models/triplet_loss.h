@@ -18,6 +18,15 @@ namespace imram::models {
 Tensor contrastive_loss(const Tensor& scores, double margin, bool max_violation = true,
                         const NotNegative& not_negative = {});
 
+/// Below this fraction of the margin a batch's score spread counts as collapsed (measured on the demo,
+/// m 0.2: a SCAN run stuck at chance had spreads of 4e-4 to 1e-3, one that sat on the plateau for three
+/// epochs before escaping 2e-3 to 3e-3; trained models 0.3 and more).
+inline constexpr double kTripletCollapseSpread = 0.05;
+
+/// The triplet loss with every score equal: every hinge is the margin, so the loss is 2 m B with
+/// max_violation and 2 m B (B - 1) summed.
+LossPlateau triplet_plateau(double margin, std::int64_t batch, bool max_violation);
+
 /// The hardest negatives of a square score matrix on the host: row_neg[i], image i's hardest
 /// caption, and col_neg[j], caption j's hardest image (the op hardest_negatives of core/ops.h).
 struct HardNegatives {

@@ -9,7 +9,7 @@
 
 namespace imram::train {
 
-ScoreSpread score_spread(const Tensor& scores, double loss, double margin, bool max_violation) {
+ScoreSpread score_spread(const Tensor& scores, double loss, const models::LossPlateau& plateau) {
     IMRAM_CHECK(scores.dim() == 2 && scores.size(0) == scores.size(1) && scores.size(0) >= 2,
                 "score_spread: expected a square (B, B) score matrix with B >= 2, got ", scores.describe());
     const Tensor s = scores.to(DType::F64).contiguous();
@@ -23,21 +23,22 @@ ScoreSpread score_spread(const Tensor& scores, double loss, double margin, bool 
     for (std::int64_t k = 0; k < n; ++k) var += (p[k] - mean) * (p[k] - mean);
     ScoreSpread out;
     out.spread = std::sqrt(var / static_cast<double>(n));
-    const double bd = static_cast<double>(b);
-    out.pinned_loss = 2.0 * margin * bd * (max_violation ? 1.0 : bd - 1.0);
+    out.pinned_loss = plateau.pinned_loss;
     // NaN scores are not a collapse: the trainer skips those steps and says so itself.
-    out.collapsed = out.spread < kCollapseSpread * margin && std::abs(loss - out.pinned_loss) <= kPinnedLoss * out.pinned_loss;
+    out.collapsed = plateau.pinned_loss > 0 && out.spread < plateau.max_spread &&
+                    std::abs(loss - out.pinned_loss) <= kPinnedLoss * out.pinned_loss;
     return out;
 }
 
-void CollapseMonitor::add(const Tensor& scores, double loss, bool max_violation) {
-    const ScoreSpread s = score_spread(scores, loss, margin_, max_violation);
+void CollapseMonitor::add(const Tensor& scores, double loss, const models::LossPlateau& plateau) {
+    const ScoreSpread s = score_spread(scores, loss, plateau);
     cur_.min_spread = cur_.steps == 0 ? s.spread : std::min(cur_.min_spread, s.spread);
     ++cur_.steps;
     cur_.collapsed_steps += s.collapsed;
     spread_sum_ += s.spread;
     loss_sum_ += loss;
     cur_.pinned_loss = s.pinned_loss;
+    cur_.pinned_at = plateau.pinned_at;
 }
 
 CollapseReport CollapseMonitor::end_epoch() {
@@ -67,13 +68,13 @@ std::string CollapseReport::warning(std::int64_t epoch) const {
     char b[768];
     std::snprintf(b, sizeof b,
                   "imram: warning: training has collapsed in epoch %lld: %lld of %lld steps scored every pair of "
-                  "the batch nearly alike (score spread %.3g; loss %.4g, pinned at 2 x margin x batch = %.4g): on "
+                  "the batch nearly alike (score spread %.3g; loss %.4g, pinned at %s = %.4g): on "
                   "this plateau the hardest-negative loss gives almost no ranking signal, and a model that stays "
                   "there ranks at chance. Try "
                   "--warmup_epochs 1 (sum every violating negative first), a lower --learning_rate, or another "
                   "--seed.\n",
                   static_cast<long long>(epoch), static_cast<long long>(collapsed_steps),
-                  static_cast<long long>(steps), mean_spread, mean_loss, pinned_loss);
+                  static_cast<long long>(steps), mean_spread, mean_loss, pinned_at.c_str(), pinned_loss);
     return b;
 }
 

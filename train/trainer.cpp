@@ -287,7 +287,7 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
     po.num_epochs = opt.num_epochs, po.steps_per_epoch = steps_per_epoch, po.items_per_step = opt.batch_size;
     po.log_every = opt.log_every, po.tty = ::isatty(::fileno(stderr)) == 1;
     Progress progress(po);
-    CollapseMonitor collapse(model.margin());
+    CollapseMonitor collapse;
     auto stop_requested = [&] { return (opt.max_steps > 0 && st.steps >= opt.max_steps) || g_stop_signal.load() != 0; };
     // --grad_clip 0 means no clipping (as in the official code); the norm is still computed, to
     // catch non-finite gradients.
@@ -333,7 +333,7 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
             ++st.steps;
             loss_sum += r.loss;
             ++loss_n;
-            collapse.add(r.scores, r.loss, max_violation);
+            collapse.add(r.scores, r.loss, model.loss_plateau(opt.batch_size, max_violation));
             if (opt.save_every > 0 && st.steps % opt.save_every == 0) save_last(run, model, trained, *optim, st, opt);
             std::fputs(progress.step(s + 1, r.loss).c_str(), stderr);
             if (opt.val_every > 0 && st.steps % opt.val_every == 0 && s + 1 < steps_per_epoch) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "models/camp/config.h"
+#include "models/hardest_negative_bce.h"
 #include "models/retrieval_model.h"
 #include "nn/layers.h"
 
@@ -78,6 +79,9 @@ public:
     std::int64_t vocab_size() const override { return cfg_.vocab_size; }
     const Tensor& word_embedding() const override { return txt_enc.embed.weight; }
     double margin() const override { return 0.0; }  // the BCE loss has none
+    LossPlateau loss_plateau(std::int64_t batch, bool max_violation) const override {
+        return bce_plateau(batch, max_violation);
+    }
     Device device() const override { return img_enc.fc.weight.device(); }
     const CampConfig& config() const { return cfg_; }
 

@@ -77,6 +77,10 @@ std::map<std::string, std::string> ImramModel::config_metadata() const {
     return m;
 }
 
+LossPlateau ImramModel::loss_plateau(std::int64_t batch, bool max_violation) const {
+    return triplet_plateau(cfg_.margin, batch, max_violation);
+}
+
 StepResult ImramModel::train_step(const Tensor& features, const Tensor& ids, const std::vector<std::int64_t>& lengths,
                                   const StepOptions& opt) const {
     return contrastive_step(*this, features, ids, lengths, cfg_.margin, opt);

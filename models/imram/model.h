@@ -57,6 +57,7 @@ public:
     std::int64_t vocab_size() const override { return cfg_.vocab_size; }
     const Tensor& word_embedding() const override { return txt_enc.embed.weight; }
     double margin() const override { return cfg_.margin; }
+    LossPlateau loss_plateau(std::int64_t batch, bool max_violation) const override;
     Device device() const override { return img_enc.fc_local.weight.device(); }
 
     /// features (N, R, F) -> regions (N, R, D)
