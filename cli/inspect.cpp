@@ -7,6 +7,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/common.h"
 #include "models/imram/official_checkpoint.h"
@@ -44,14 +46,7 @@ struct InspectCommand {
                 return 0;
             }
             std::printf("%s: %s checkpoint, %s layout\n", inspect_file.c_str(), c.family.c_str(), c.format.c_str());
-            std::int64_t total = 0;
-            for (const auto& [name, t] : c.tensors) {
-                std::ostringstream shape;
-                shape << t.shape();
-                std::printf("%-48s %-5s %s\n", name.c_str(), dtype_name(t.dtype()), shape.str().c_str());
-                total += t.numel();
-            }
-            std::printf("%zu tensors, %lld values\n", c.tensors.size(), static_cast<long long>(total));
+            print_tensors(c.tensors);
             for (const auto& [k, v] : c.options) std::printf("opt %s = %s\n", k.c_str(), v.text().c_str());
             for (const auto& [k, v] : c.info) std::printf("checkpoint %s = %s\n", k.c_str(), v.text().c_str());
             return 0;
@@ -61,15 +56,19 @@ struct InspectCommand {
         return 0;
     }
 
-    static void print_tensor_file(const nn::TensorFile& f) {
+    static void print_tensors(const std::vector<std::pair<std::string, Tensor>>& tensors) {
         std::int64_t total = 0;
-        for (const auto& [name, t] : f.tensors) {
+        for (const auto& [name, t] : tensors) {
             std::ostringstream shape;
             shape << t.shape();
             std::printf("%-48s %-5s %s\n", name.c_str(), dtype_name(t.dtype()), shape.str().c_str());
             total += t.numel();
         }
-        std::printf("%zu tensors, %lld values\n", f.tensors.size(), static_cast<long long>(total));
+        std::printf("%zu tensors, %lld values\n", tensors.size(), static_cast<long long>(total));
+    }
+
+    static void print_tensor_file(const nn::TensorFile& f) {
+        print_tensors(f.tensors);
         for (const auto& [k, v] : f.metadata) std::printf("metadata %s = %s\n", k.c_str(), v.c_str());
     }
 };
