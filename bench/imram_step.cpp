@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 // imram_step: end-to-end timings at the real sizes (D = 1024, R = 36, F = 2048, captions of 8-20
-// tokens), on random data, single process:
+// tokens), on random data, single process, for any model mode of the registry (IMRAM, SCAN, VSE++,
+// CAMP):
 //   * the same run's SGEMM rate (engine matmul, 1536 x 1024 x 2048) as the yardstick;
 //   * scoring throughput of the fused scorer (pairs/s) and the 1K x 5K extrapolation;
-//   * training steps (encode, hardest-negative loss with sparse backward, backward, clip, Adam),
-//     with the peak of the engine's host allocator.
+//   * training steps (the model's train_step: encode, its hardest-negative loss with the sparse
+//     backward; then clip, Adam), with the peak of the engine's host allocator.
 //
-//   imram_step [--mode full_IMRAM] [--K 3] [--batch 32] [--steps 2] [--eval-images 64] [--eval-captions 320]
+//   imram_step [--mode full_IMRAM|camp|camp_xattn|...] [--K 3 (IMRAM family)] [--batch 32] [--steps 2] [--eval-images 64] [--eval-captions 320]
 //              [--chunk 128] [--tape-pairs 0]
 //   --tape-pairs P also times the tape path alone: score_pairs forward and backward over P pairs
 //   (what the sparse backward runs on its <= 3B pairs), best of 3.
@@ -21,8 +22,7 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "core/rng.h"
-#include "models/imram/model.h"
-#include "models/triplet_loss.h"
+#include "models/registry.h"
 #include "train/optim.h"
 
 using namespace imram;
@@ -71,14 +71,13 @@ double sgemm_gflops() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    ModelConfig cfg;
-    cfg.vocab_size = 8481;  // Flickr30K
-    cfg.no_imram_norm = true;
+    std::string mode = "full_IMRAM", K = "3";
+    const std::int64_t vocab = 8481;  // Flickr30K
     std::int64_t batch = 32, steps = 2, eval_images = 64, eval_captions = 320, chunk = 128, tape_pairs = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
-        if (k == "--mode") cfg.mode = parse_mode(v);
-        else if (k == "--K") cfg.iteration_step = std::atoll(v.c_str());
+        if (k == "--mode") mode = v;
+        else if (k == "--K") K = v;
         else if (k == "--batch") batch = std::atoll(v.c_str());
         else if (k == "--steps") steps = std::atoll(v.c_str());
         else if (k == "--eval-images") eval_images = std::atoll(v.c_str());
@@ -91,14 +90,21 @@ int main(int argc, char** argv) {
         }
     }
     const char* core = std::getenv("OPENBLAS_CORETYPE");
-    std::printf("config: mode %s K %lld, D 1024, R 36, F 2048, captions 8-20 tokens; OPENBLAS_CORETYPE=%s\n",
-                mode_name(cfg.mode), static_cast<long long>(cfg.iteration_step), core ? core : "(unset)");
+    Options options = {{"model_mode", mode}, {"vocab_size", std::to_string(vocab)}, {"img_dim", "2048"},
+                       {"embed_size", "1024"}};
+    if (family_of_mode(mode).name == "imram") {
+        options.emplace("iteration_step", K);
+        options.emplace("no_IMRAM_norm", "1");
+    }
+    const std::unique_ptr<RetrievalModel> model_ptr = create_model(options, 1);
+    RetrievalModel& model = *model_ptr;
+    std::printf("config: %s, D 1024, R 36, F 2048, captions 8-20 tokens; OPENBLAS_CORETYPE=%s\n",
+                model.describe().c_str(), core ? core : "(unset)");
     const double gemm = sgemm_gflops();
     std::printf("sgemm (engine matmul 1536x1024x2048): %.1f GFLOP/s\n", gemm);
 
-    ImramModel model(cfg, 1);
     if (eval_images > 0 && eval_captions > 0) {
-        const Data d = make_data(eval_images, eval_captions, cfg.vocab_size, 11);
+        const Data d = make_data(eval_images, eval_captions, vocab, 11);
         NoGradGuard ng;
         const auto t0 = Clock::now();
         const Encoded e = model.encode(d.images, d.ids, d.lengths);
@@ -114,13 +120,15 @@ int main(int argc, char** argv) {
         (void)s;
     }
     if (steps > 0) {
-        const Data d = make_data(batch, batch, cfg.vocab_size, 21);
+        const Data d = make_data(batch, batch, vocab, 21);
         train::Adam opt(model.parameters(), train::AdamOptions{2e-4});
         for (std::int64_t step = 0; step < steps; ++step) {
             host_alloc_reset_peak();
             const auto t0 = Clock::now();
             opt.zero_grad();
-            const StepResult r = contrastive_step(model, d.images, d.ids, d.lengths, cfg.margin, StepOptions{true, {}, chunk});
+            StepOptions so;
+            so.max_violation = true, so.chunk_pairs = chunk;
+            const StepResult r = model.train_step(d.images, d.ids, d.lengths, so);
             const double t_fb = seconds_since(t0);
             const auto t3 = Clock::now();
             opt.step(train::clip_grad_norm(model.parameters(), 2.0).scale);
@@ -136,7 +144,7 @@ int main(int argc, char** argv) {
         }
     }
     if (tape_pairs > 0) {
-        const Data d = make_data(batch, batch, cfg.vocab_size, 31);
+        const Data d = make_data(batch, batch, vocab, 31);
         Encoded e;
         {
             NoGradGuard ng;
