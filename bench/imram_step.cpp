@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     }
     const std::unique_ptr<RetrievalModel> model_ptr = create_model(options, 1);
     RetrievalModel& model = *model_ptr;
-    std::printf("config: %s, D 1024, R 36, F 2048, captions 8-20 tokens; OPENBLAS_CORETYPE=%s\n",
+    std::printf("config: %s, R 36, F 2048, captions 8-20 tokens; OPENBLAS_CORETYPE=%s\n",
                 model.describe().c_str(), core ? core : "(unset)");
     const double gemm = sgemm_gflops();
     std::printf("sgemm (engine matmul 1536x1024x2048): %.1f GFLOP/s\n", gemm);
