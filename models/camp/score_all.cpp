@@ -58,7 +58,7 @@ Tensor CampModel::score_all(const Encoded& e) const {
                     e.captions.size(2) == 3 * D && static_cast<std::int64_t>(e.lengths.size()) == e.captions.size(0),
                 "score_all: expected CAMP encodings (N, R, 3D) and (N, L, 3D) with D = ", D, " and a length per caption, got ",
                 e.images.describe(), ", ", e.captions.describe(), " and ", e.lengths.size(), " lengths");
-    const std::int64_t Ni = e.images.size(0), Nc = e.captions.size(0);
+    const std::int64_t Ni = e.images.size(0), Nc = e.captions.size(0), R = e.images.size(1);
     const Device dev = e.images.device();
     if (Ni == 0 || Nc == 0) return zeros({Ni, Nc}, e.images.dtype(), dev);
     const double scale = 1.0 / std::sqrt(static_cast<double>(D));
@@ -100,29 +100,51 @@ Tensor CampModel::score_all(const Encoded& e) const {
         }
         std::vector<Tensor> rows;
         for (std::int64_t i0 = 0; i0 < Ni; i0 += Bi) {
-            const std::int64_t i1 = std::min(Ni, i0 + Bi), P = (i1 - i0) * nc;
+            const std::int64_t i1 = std::min(Ni, i0 + Bi), bi = i1 - i0, P = bi * nc;
+            // Pair p = a nc + b: image i0 + a with caption c0 + b. Only the small per-item matrices
+            // (R x R, L x L) are gathered per pair; every D-wide product is a GEMM over the block.
             std::vector<std::int64_t> img_idx, cap_idx, pair_lengths;
-            for (std::int64_t i = i0; i < i1; ++i)
+            for (std::int64_t a = 0; a < bi; ++a)
                 for (std::int64_t j = 0; j < nc; ++j) {
-                    img_idx.push_back(i);
+                    img_idx.push_back(a);
                     cap_idx.push_back(j);
                     pair_lengths.push_back(lengths[static_cast<std::size_t>(j)]);
                 }
             const Tensor ii = index_tensor(img_idx), jj = index_tensor(cap_idx);
-            auto img = [&](const Tensor& x) { return index_select(x, 0, ii); };
+            auto chunk = [&](const Tensor& x) { return slice(x, 0, i0, i1); };
+            auto img = [&](const Tensor& x) { return index_select(chunk(x), 0, ii); };
             auto cap = [&](const Tensor& x) { return index_select(x, 0, jj); };
+            // (bi R, nc L) products of image rows with caption rows, as (P, R, L); and the transpose.
+            auto img_by_cap = [&](const Tensor& x, const Tensor& y) {
+                const Tensor g = matmul(reshape(chunk(x), {bi * R, D}), transpose(reshape(y, {nc * L, D}), 0, 1));
+                return reshape(permute(reshape(g, {bi, R, nc, L}), {0, 2, 1, 3}), {P, R, L});
+            };
+            auto cap_by_img = [&](const Tensor& y, const Tensor& x) {
+                const Tensor g = matmul(reshape(y, {nc * L, D}), transpose(reshape(chunk(x), {bi * R, D}), 0, 1));
+                return reshape(permute(reshape(g, {nc, L, bi, R}), {2, 0, 1, 3}), {P, L, R});
+            };
+            // M (P, R, L) times a per-caption (nc, L, D) -> (bi, nc, R, D): one bmm over the captions.
+            auto times_caption = [&](const Tensor& M, const Tensor& y) {
+                const Tensor m = reshape(permute(reshape(M, {bi, nc, R, L}), {1, 0, 2, 3}), {nc, bi * R, L});
+                return permute(reshape(bmm(m, y), {nc, bi, R, D}), {1, 0, 2, 3});
+            };
+            // M' (P, L, R) times a per-image (bi, R, D) -> (bi, nc, L, D): one bmm over the images.
+            auto times_image = [&](const Tensor& M2, const Tensor& x) {
+                return reshape(bmm(reshape(M2, {bi, nc * L, R}), chunk(x)), {bi, nc, L, D});
+            };
             const Tensor valid = length_mask(pair_lengths, L, dev);  // (P, L)
             const Tensor key_valid = unsqueeze(valid, 1);            // (P, 1, L)
-            const Tensor V = img(v), T = cap(t);
-            const Tensor A_t = softmax(mul(bmm(img(qv), bt(cap(kt))), scale), 2, key_valid);  // (P, R, L)
-            const Tensor A_v = softmax(mul(bmm(cap(qt), bt(img(kv))), scale), 2);             // (P, L, R)
+            const Tensor A_t = softmax(mul(img_by_cap(qv, kt), scale), 2, key_valid);  // (P, R, L)
+            const Tensor A_v = softmax(mul(cap_by_img(qt, kv), scale), 2);             // (P, L, R)
             const Tensor A_sv = softmax(mul(bmm(bmm(A_t, cap(g_refine_t)), bt(A_t)), scale), 2);
             const Tensor M = bmm(A_sv, A_t);  // f_v = M t (P, R, L)
             const Tensor A_st = softmax(mul(bmm(bmm(A_v, img(g_refine_v)), bt(A_v)), scale), 2, key_valid);
             const Tensor M2 = bmm(A_st, A_v);  // f_t = M2 v (P, L, R)
             Tensor score;
             if (!gated) {
-                const Tensor s_v = squeeze(bmm(mean(M, {1}, true), T), 1);  // mean_i f_v
+                // mean_i f_v = (mean of M's rows) t: one bmm over the captions.
+                const Tensor m_mean = reshape(permute(reshape(mean(M, {1}), {bi, nc, L}), {1, 0, 2}), {nc, bi, L});
+                const Tensor s_v = reshape(permute(bmm(m_mean, t), {1, 0, 2}), {P, D});
                 const Tensor w_pad = softmax(mul(bmm(A_v, img(pad_key)), scale), 1, unsqueeze(valid, 2));  // (P, L, 1)
                 const Tensor vf = unsqueeze(valid.to(DType::I64).to(M2.dtype()), 1);                        // (P, 1, L)
                 std::vector<double> pads, denom;
@@ -136,21 +158,26 @@ Tensor CampModel::score_all(const Encoded& e) const {
                 };
                 // Weights on the regions: the valid rows of M2, plus n_pad times the pad row's.
                 const Tensor w = div(add(bmm(vf, M2), mul(bmm(bt(w_pad), A_v), column(pads))), column(denom));
-                const Tensor s_t = squeeze(bmm(w, V), 1);
+                const Tensor s_t = reshape(bmm(reshape(w, {bi, nc, R}), chunk(v)), {P, D});
                 score = sum(mul(l2norm(s_v), l2norm(s_t)), {1});
             } else {
-                const Tensor C = bmm(V, bt(T));  // v t^T (P, R, L)
+                const Tensor C = img_by_cap(v, t);  // v t^T (P, R, L)
                 const Tensor n_v = row_norms(M, cap(gram_t));
                 const Tensor g_v = sigmoid(div(sum(mul(M, C), {2}, true), n_v));
-                const Tensor h_v = add(relu(mul(add(img(own_v), div(bmm(M, cap(msg_t)), n_v)), g_v)), V);
+                const Tensor fused_v = add(unsqueeze(chunk(own_v), 1),
+                                           div(times_caption(M, msg_t), reshape(n_v, {bi, nc, R, 1})));
+                const Tensor h_v = reshape(add(relu(mul(fused_v, reshape(g_v, {bi, nc, R, 1}))), unsqueeze(chunk(v), 1)),
+                                           {P, R, D});
                 const Tensor n_t = row_norms(M2, img(gram_v));
                 const Tensor g_t = sigmoid(div(sum(mul(M2, bt(C)), {2}, true), n_t));
-                const Tensor h_t = add(relu(mul(add(cap(own_t), div(bmm(M2, img(msg_v)), n_t)), g_t)), T);
+                const Tensor fused_t = add(unsqueeze(own_t, 0), div(times_image(M2, msg_v), reshape(n_t, {bi, nc, L, 1})));
+                const Tensor h_t = reshape(add(relu(mul(fused_t, reshape(g_t, {bi, nc, L, 1}))), unsqueeze(t, 0)),
+                                           {P, L, D});
                 const Tensor s_v = l2norm(sim.final_reduce_1.forward(h_v, Tensor()));
                 const Tensor s_t = l2norm(sim.final_reduce_2.forward(h_t, valid));
                 score = squeeze(sigmoid(sim.fc_out3.forward(relu(sim.fc_out0.forward(cat({s_v, s_t}, 1))))), 1);
             }
-            rows.push_back(reshape(score, {i1 - i0, nc}));
+            rows.push_back(reshape(score, {bi, nc}));
         }
         columns.push_back(rows.size() == 1 ? rows[0] : cat(rows, 0));
     }
