@@ -14,6 +14,7 @@
 
 #include "base/format.h"
 #include "cli/common.h"
+#include "data/word_vectors.h"
 #include "models/registry.h"
 #include "models/word_vectors.h"
 #include "nn/safetensors.h"
@@ -347,7 +348,7 @@ struct TrainCommand {
             word_vectors.empty() ? data::WordVectors{} : data::read_word_vectors(word_vectors, vocab_of(tc));
         auto start_word_vectors = [&](models::RetrievalModel& m) {
             if (word_vectors.empty()) return;
-            const std::size_t set = models::set_word_vectors(m, wv, word_vectors);
+            const std::size_t set = models::set_word_vectors(m, wv.dim, wv.ids, wv.values, word_vectors);
             note("set " + std::to_string(set) + " of " + std::to_string(m.vocab_size()) + " word vectors from " +
                  word_vectors + " (" + std::to_string(wv.words_in_file) + " words in the file)");
         };

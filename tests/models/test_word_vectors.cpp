@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "base/check.h"
+#include "data/word_vectors.h"
 #include "models/registry.h"
 #include "models/word_vectors.h"
 #include "tests/testing/compare.h"
@@ -27,7 +28,7 @@ TEST_CASE("set_word_vectors writes the rows of the words that have a vector", "[
             DYNAMIC_SECTION(mode << " " << dtype_name(dt) << " " << dev) {
                 const auto m = tiny(mode, dt, dev);
                 const Tensor before = m->word_embedding().to(Device::cpu()).clone();
-                CHECK(models::set_word_vectors(*m, wv, "vectors.txt") == 2);
+                CHECK(models::set_word_vectors(*m, wv.dim, wv.ids, wv.values, "vectors.txt") == 2);
                 const Tensor after = m->word_embedding().to(Device::cpu());
                 REQUIRE(after.device() == Device::cpu());
                 for (std::int64_t w = 0; w < 9; ++w)
@@ -46,9 +47,9 @@ TEST_CASE("set_word_vectors refuses vectors of another size or outside the vocab
     const auto m = tiny("full_IMRAM", DType::F32, Device::cpu());
     data::WordVectors wv;
     wv.dim = 4, wv.words_in_file = 1, wv.ids = {5}, wv.values = {1, 2, 3, 4};
-    CHECK_THROWS_WITH(models::set_word_vectors(*m, wv, "v.txt"),
+    CHECK_THROWS_WITH(models::set_word_vectors(*m, wv.dim, wv.ids, wv.values, "v.txt"),
                       Catch::Contains("v.txt: the word vectors have 4 values each, but the model's word_dim is 3 "
                                       "(pass --word_dim 4)"));
     wv.dim = 3, wv.ids = {9}, wv.values = {1, 2, 3};
-    CHECK_THROWS_WITH(models::set_word_vectors(*m, wv, "v.txt"), Catch::Contains("word id 9 is outside"));
+    CHECK_THROWS_WITH(models::set_word_vectors(*m, wv.dim, wv.ids, wv.values, "v.txt"), Catch::Contains("word id 9 is outside"));
 }
