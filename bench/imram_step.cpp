@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "bench/sgemm_rate.h"
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "core/rng.h"
@@ -55,19 +56,6 @@ Data make_data(std::int64_t n_img, std::int64_t n_cap, std::int64_t vocab, std::
     return d;
 }
 
-double sgemm_gflops() {
-    Tensor a = randn({1536, 2048}, 1), b = randn({2048, 1024}, 2);
-    NoGradGuard ng;
-    matmul(a, b);  // warm
-    const auto t0 = Clock::now();
-    int n = 0;
-    while (seconds_since(t0) < 1.0 || n < 3) {
-        matmul(a, b);
-        ++n;
-    }
-    return 2.0 * 1536 * 1024 * 2048 * n / seconds_since(t0) * 1e-9;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -100,7 +88,7 @@ int main(int argc, char** argv) {
     RetrievalModel& model = *model_ptr;
     std::printf("config: %s, R 36, F 2048, captions 8-20 tokens; OPENBLAS_CORETYPE=%s\n",
                 model.describe().c_str(), core ? core : "(unset)");
-    const double gemm = sgemm_gflops();
+    const double gemm = bench::sgemm_rate();
     std::printf("sgemm (engine matmul 1536x1024x2048): %.1f GFLOP/s\n", gemm);
 
     if (eval_images > 0 && eval_captions > 0) {

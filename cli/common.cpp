@@ -150,7 +150,9 @@ data::Vocab vocab_of(const Common& c) {
     return data::load_vocab(vocab_file);
 }
 
-data::Dataset load_split(const Common& c, const std::string& split) {
+data::Dataset load_split(const Common& c, const std::string& split) { return load_split(c, split, vocab_of(c)); }
+
+data::Dataset load_split(const Common& c, const std::string& split, const data::Vocab& vocab) {
     if (c.data_path.empty()) {
         data::DemoOptions o;
         o.seed = 2020;
@@ -159,7 +161,6 @@ data::Dataset load_split(const Common& c, const std::string& split) {
         data::truncate_captions(d, c.max_words);
         return d;
     }
-    const data::Vocab vocab = vocab_of(c);
     data::PrecompSplit p = data::load_precomp(c.data_path, c.data_name, split);
     data::Dataset d;
     d.name = c.data_name + "/" + split;

@@ -46,10 +46,12 @@ bool same_file(const std::string& in, const std::string& out);
 /// --data_path, --data_name, --vocab_path, --device, --threads, --seed, --demo_train_images, --max_words.
 void add_common(CLI::App* app, Common& c);
 void apply_threads(const Common& c);
-/// A split of the precomp data named by `c`, or of the built-in demo without --data_path.
-data::Dataset load_split(const Common& c, const std::string& split);
 /// The vocabulary the splits are encoded with: {vocab_path}/{data_name}_vocab.json, or the demo's.
 data::Vocab vocab_of(const Common& c);
+/// A split of the precomp data named by `c`, or of the built-in demo without --data_path; its captions
+/// encoded with `vocab` (vocab_of(c); a command that loads several splits reads it once).
+data::Dataset load_split(const Common& c, const std::string& split, const data::Vocab& vocab);
+data::Dataset load_split(const Common& c, const std::string& split);
 /// A model applies only to data of its own vocabulary and feature width (eval/data_checks.h).
 void check_data_fits(const models::RetrievalModel& m, const data::Dataset& d, const std::string& model_file);
 /// The --device choice; a CUDA device that does not answer is reported here, before any work.

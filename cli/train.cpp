@@ -28,7 +28,7 @@ namespace {
 void warn_if_collapsed(const train::TrainSummary& s, const std::string& what) {
     if (s.collapsed_epochs == 0) return;
     std::fprintf(stderr,
-                 "imram train: warning: %s: %lld of %lld epochs collapsed (every score of a batch nearly equal)%s; "
+                 "imram train: warning: %s: %lld of %lld epochs collapsed (the scores of a batch level)%s; "
                  "see the \"collapse\" records in metrics.jsonl\n",
                  what.c_str(), static_cast<long long>(s.collapsed_epochs), static_cast<long long>(s.epochs),
                  s.last_epoch_collapsed ? ", the last one too" : "");
@@ -291,8 +291,9 @@ struct TrainCommand {
             if (!given("--num_epochs")) stored("num_epochs", "--num_epochs", to.num_epochs);  // may be extended
             to.seed = tc.seed;
         }
-        const data::Dataset train_set = load_split(tc, "train");
-        const data::Dataset dev_set = load_split(tc, "dev");
+        const data::Vocab vocab = vocab_of(tc);  // read once: the splits and --word_vectors use it
+        const data::Dataset train_set = load_split(tc, "train", vocab);
+        const data::Dataset dev_set = load_split(tc, "dev", vocab);
         if (img_dim > 0 && img_dim != train_set.images.size(2))
             throw Error::usage("--img_dim " + std::to_string(img_dim) + " but " + train_set.name + " has " +
                                std::to_string(train_set.images.size(2)) + " feature values per region");
@@ -345,7 +346,7 @@ struct TrainCommand {
         }
         // Read once; every model of the run (and of --compare) starts from the same vectors.
         const data::WordVectors wv =
-            word_vectors.empty() ? data::WordVectors{} : data::read_word_vectors(word_vectors, vocab_of(tc));
+            word_vectors.empty() ? data::WordVectors{} : data::read_word_vectors(word_vectors, vocab);
         auto start_word_vectors = [&](models::RetrievalModel& m) {
             if (word_vectors.empty()) return;
             const std::size_t set = models::set_word_vectors(m, wv.dim, wv.ids, wv.values, word_vectors);
@@ -367,7 +368,7 @@ struct TrainCommand {
                 static_cast<long long>(s.steps), to.run_dir.c_str());
             return 0;
         }
-        const data::Dataset test_set = load_split(tc, "test");
+        const data::Dataset test_set = load_split(tc, "test", vocab);
         const auto best =
             models::load_model((fs::path(to.run_dir) / "model_best.safetensors").string(), DType::F32, device_for(tc));
         const eval::RetrievalMetrics m = eval::evaluate(*best, test_set);

@@ -80,7 +80,7 @@ StepResult hardest_negative_bce_step(const RetrievalModel& model, const Tensor& 
 
 LossPlateau bce_plateau(std::int64_t batch, bool max_violation) {
     if (!max_violation) return {};
-    return {4.0 * static_cast<double>(batch) * std::log(2.0), kBceCollapseSpread, "4 x batch x ln 2"};
+    return {4.0 * static_cast<double>(batch) * std::log(2.0), kBceCollapseSpread, kBceCollapseGap, "4 x batch x ln 2"};
 }
 
 }  // namespace imram::models

@@ -22,6 +22,11 @@ constexpr double kBceClamp = 1e-6;
 /// model from scratch sat at 89.1 against 88.7 for an epoch, score spread 0.03 to 0.06, dev rsum 303;
 /// trained, 0.13 and more, loss 36 to 56). A step counts as collapsed below this spread.
 inline constexpr double kBceCollapseSpread = 0.1;
+/// Or below this mean |positive - hardest negative| (train/collapse.h): the plateau can hold the loss's
+/// pairs level while the rest of the batch stays apart (Tux Paint, B 32, the gated model from scratch
+/// after its warm-up: whole-batch spread 0.16-0.18, gap 0.010-0.014, loss 87.8-88.1, dev rsum 107-117;
+/// the stage-1 model that ranks, gap 0.061-0.064 at loss 83).
+inline constexpr double kBceCollapseGap = 0.03;
 
 /// The collapsed state of the max_violation loss (4 B ln 2). The summed branch is not watched
 /// (pinned_loss 0): its loss is dominated by the mean over all B^2 negatives and sits within a few

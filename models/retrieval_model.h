@@ -54,12 +54,14 @@ struct StepResult {
 };
 
 /// The collapsed state of a loss (train/collapse.h): with every score of a batch equal (or nearly),
-/// the loss is pinned at `pinned_loss`; a step counts as collapsed when its score spread is below
-/// `max_spread` and its loss within 5% of the pinned value. pinned_loss 0: this loss has no such plateau
+/// the loss is pinned at `pinned_loss`; a step counts as collapsed when its loss is within 5% of the
+/// pinned value and its score spread is below `max_spread` or its positives are level with their
+/// hardest negatives (mean gap below `max_gap`). pinned_loss 0: this loss has no such plateau
 /// to watch for (the check is off).
 struct LossPlateau {
     double pinned_loss = 0;
     double max_spread = 0;
+    double max_gap = 0;  // or: the mean |positive - hardest negative| of the batch is below this
     const char* pinned_at = "";  // how the pinned value comes about, for the warning ("2 x margin x batch")
 };
 

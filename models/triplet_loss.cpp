@@ -101,7 +101,7 @@ StepResult contrastive_step(const RetrievalModel& model, const Tensor& features,
 
 LossPlateau triplet_plateau(double margin, std::int64_t batch, bool max_violation) {
     const double b = static_cast<double>(batch);
-    return {2.0 * margin * b * (max_violation ? 1.0 : b - 1.0), kTripletCollapseSpread * margin,
+    return {2.0 * margin * b * (max_violation ? 1.0 : b - 1.0), kTripletCollapseSpread * margin, kTripletCollapseGap * margin,
             max_violation ? "2 x margin x batch" : "2 x margin x batch x (batch - 1)"};
 }
 

@@ -22,6 +22,9 @@ Tensor contrastive_loss(const Tensor& scores, double margin, bool max_violation 
 /// m 0.2: a SCAN run stuck at chance had spreads of 4e-4 to 1e-3, one that sat on the plateau for three
 /// epochs before escaping 2e-3 to 3e-3; trained models 0.3 and more).
 inline constexpr double kTripletCollapseSpread = 0.05;
+/// Or below this fraction of the margin as the mean |positive - hardest negative| (demo, m 0.2, SCAN
+/// on the plateau: 4e-4 to 1.7e-3; full IMRAM escaping it 0.033, trained 0.45 and more).
+inline constexpr double kTripletCollapseGap = 0.05;
 
 /// The triplet loss with every score equal: every hinge is the margin, so the loss is 2 m B with
 /// max_violation and 2 m B (B - 1) summed.

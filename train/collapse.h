@@ -4,10 +4,13 @@
 // scores (models::LossPlateau: 2 x margin x B for the triplet loss with max_violation, 4 B ln 2 for
 // CAMP's BCE), and its gradient no longer prefers any pair. Runs can sit on that plateau for epochs or
 // for good, and the dev rsum of such a model is chance.
-// The signature read here, per step: the spread of the (B, B) score matrix (population standard
-// deviation) is below the plateau's max_spread, and the loss is within 5% of the pinned value (the
-// thresholds and their measurements: models/triplet_loss.h, models/hardest_negative_bce.h). An epoch
-// counts as collapsed when at least half of its steps are.
+// The signature read here, per step: the loss is within 5% of the pinned value, and either the spread
+// of the (B, B) score matrix (population standard deviation) is below the plateau's max_spread or each
+// positive sits level with its hardest negatives (the mean |positive - hardest negative| over rows and
+// columns below max_gap). The second is what the loss itself sees: a run can sit on the plateau with
+// only those pairs level while the rest of the batch stays apart, as CAMP's gated model did on Tux
+// Paint. The thresholds and their measurements: models/triplet_loss.h, models/hardest_negative_bce.h.
+// An epoch counts as collapsed when at least half of its steps are.
 #pragma once
 
 #include <cstdint>
@@ -20,8 +23,9 @@ namespace imram::train {
 
 struct ScoreSpread {
     double spread = 0;       // population standard deviation of the B x B scores
+    double hardest_gap = 0;  // mean |positive - hardest negative| over the B rows and the B columns
     double pinned_loss = 0;  // the loss a fully collapsed batch has (the plateau's)
-    bool collapsed = false;  // spread < max_spread and |loss - pinned| <= kPinnedLoss x pinned
+    bool collapsed = false;  // (spread < max_spread or hardest_gap < max_gap) and |loss - pinned| <= 5% pinned
 };
 
 /// A batch whose spread is below the plateau's max_spread is collapsed when the loss is also within
@@ -35,10 +39,12 @@ ScoreSpread score_spread(const Tensor& scores, double loss, const models::LossPl
 struct CollapseReport {
     std::int64_t steps = 0, collapsed_steps = 0;
     double mean_spread = 0, min_spread = 0;  // over the epoch's steps (0 when it had none)
+    double mean_gap = 0;                     // hardest_gap's mean over the epoch's steps
     double mean_loss = 0, pinned_loss = 0;   // the epoch's mean loss next to the pinned value
     std::string pinned_at;                   // how the pinned value comes about
     bool collapsed = false;                  // collapsed_steps >= steps / 2 (and steps > 0)
-    /// {"steps": .., "collapsed_steps": .., "score_spread": .., "min_score_spread": .., "collapsed": ..}
+    /// {"steps": .., "collapsed_steps": .., "score_spread": .., "min_score_spread": .., "hardest_gap": ..,
+    ///  "collapsed": ..}
     std::string to_json() const;
     /// A warning for stderr that says what happened and what to try (empty when not collapsed).
     std::string warning(std::int64_t epoch) const;
@@ -54,7 +60,7 @@ public:
 
 private:
     CollapseReport cur_;
-    double spread_sum_ = 0, loss_sum_ = 0;
+    double spread_sum_ = 0, gap_sum_ = 0, loss_sum_ = 0;
 };
 
 }  // namespace imram::train

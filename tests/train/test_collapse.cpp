@@ -78,6 +78,49 @@ TEST_CASE("collapse: CAMP's BCE is pinned at 4 B ln 2, its summed branch not wat
     CHECK_FALSE(train::score_spread(half, 1.36, models::bce_plateau(8, false)).collapsed);
 }
 
+TEST_CASE("collapse: each positive level with its hardest negative is the plateau, however spread the rest", "[train]") {
+    // The signature of a hardest-negative loss stuck on its plateau while the other pairs stay apart (CAMP's
+    // gated model on Tux Paint: whole-batch spread 0.16-0.18, loss at 4 B ln 2): row i's positive and
+    // its hardest negative (i, i + 1) both at 1/2, and (i - 1, i) is column i's hardest negative too.
+    const std::int64_t B = 8;
+    auto batch = [&](double lift) {
+        std::vector<double> s(static_cast<std::size_t>(B * B));
+        for (std::int64_t i = 0; i < B; ++i)
+            for (std::int64_t j = 0; j < B; ++j)
+                s[static_cast<std::size_t>(i * B + j)] = i == j             ? 0.5 + lift
+                                                        : j == (i + 1) % B ? 0.5
+                                                                           : 0.1 + 0.3 * static_cast<double>((3 * i + 5 * j) % 8) / 8;
+        return from_vector(s, {B, B});
+    };
+    const models::LossPlateau p = models::bce_plateau(B, true);
+    const double pinned = 4 * B * std::log(2.0);
+    const train::ScoreSpread level = train::score_spread(batch(0), pinned, p);
+    CHECK(level.spread > p.max_spread);  // the whole matrix's spread alone would miss it
+    CHECK(level.hardest_gap == Approx(0.0).margin(1e-12));
+    CHECK(level.collapsed);
+    // Every positive lifted by f x the threshold above its hardest negatives: a mean gap of f x threshold.
+    for (const double f : {0.9, 1.1}) {
+        const train::ScoreSpread lifted = train::score_spread(batch(f * models::kBceCollapseGap), pinned, p);
+        CHECK(lifted.hardest_gap == Approx(f * models::kBceCollapseGap).epsilon(1e-9));
+        CHECK(lifted.collapsed == (f < 1));
+    }
+    // Level positives but a loss far from the plateau: not collapsed.
+    CHECK_FALSE(train::score_spread(batch(0), 0.8 * pinned, p).collapsed);
+    // A positive below its hardest negative counts by its distance too (|gap|): (0.5 - 0.2) vs 0.5 is no plateau.
+    CHECK(train::score_spread(batch(-0.2), pinned, p).hardest_gap == Approx(0.2).epsilon(1e-9));
+    // The triplet loss has the same signature, its threshold a fraction of the margin.
+    const models::LossPlateau t = models::triplet_plateau(0.2, B, true);
+    CHECK(t.max_gap == Approx(models::kTripletCollapseGap * 0.2));
+    CHECK(train::score_spread(batch(0), 2 * 0.2 * B, t).collapsed);
+    CHECK_FALSE(train::score_spread(batch(2 * t.max_gap), 2 * 0.2 * B, t).collapsed);
+    const auto j = nlohmann::json::parse([&] {
+        train::CollapseMonitor m;
+        m.add(batch(0.25), pinned, p);
+        return m.end_epoch().to_json();
+    }());
+    CHECK(j["hardest_gap"].get<double>() == Approx(0.25).epsilon(1e-6));
+}
+
 TEST_CASE("collapse: an epoch is collapsed when half of its steps are, with a warning that says what to try", "[train]") {
     train::CollapseMonitor m;
     const models::LossPlateau p3 = models::triplet_plateau(0.2, 3, true);
