@@ -5,6 +5,13 @@
 //     text direction (Lq = L, Ls = R) and the image direction (Lq = R, Ls = L). S, G and |x| serve every
 //     step in the model, so only the op itself is timed on the fused side;
 //   * memory update: gated_memory(q, pre) vs tanh / sigmoid / slices / mul / sub / add (+ l2norm).
+// And CAMP's gate, fusion and residual after its fusion GEMM, at the same P, R, L and D:
+//   * camp_gated_fusion(x, f, y) vs sigmoid(sum(mul(x, f))) / mul / relu / add, for the regions (R rows a
+//     pair) and the words (L rows a pair);
+//   * message passing: scaled_dot_attention(q, k, v, valid) vs bmm / mul / masked softmax / bmm, regions
+//     attending to words (n = R, m = L, the words' mask) and words to regions (n = L, m = R);
+//   * summary: attention_pool(x, e, valid) vs masked softmax / mean over 4 heads / mul / sum, over the
+//     regions and the words.
 #include <benchmark/benchmark.h>
 
 #include "core/ops.h"
@@ -63,9 +70,81 @@ void BM_step_memory_fused(benchmark::State& st) {
     }
 }
 
+// Args: 0 = the regions (R rows a pair), 1 = the words (L rows a pair).
+void BM_camp_fusion_composed(benchmark::State& st) {
+    const std::int64_t n = st.range(0) == 0 ? kR : kL;
+    const Tensor x = leaf({kP, n, kD}, 6), f = leaf({kP, n, kD}, 7), y = leaf({kP, n, kD}, 8);
+    for (auto _ : st) {
+        zero_grads({x, f, y});
+        const Tensor g = sigmoid(sum(mul(x, f), {2}, true));
+        sum(add(relu(mul(y, g)), x)).backward();
+    }
+}
+void BM_camp_fusion_fused(benchmark::State& st) {
+    const std::int64_t n = st.range(0) == 0 ? kR : kL;
+    const Tensor x = leaf({kP, n, kD}, 6), f = leaf({kP, n, kD}, 7), y = leaf({kP, n, kD}, 8);
+    for (auto _ : st) {
+        zero_grads({x, f, y});
+        sum(camp_gated_fusion(x, f, y)).backward();
+    }
+}
+
+/// Words 0..9 of 14 valid in every pair (a typical caption in a padded batch).
+Tensor word_mask() {
+    std::vector<std::uint8_t> m(static_cast<std::size_t>(kP * kL));
+    for (std::size_t k = 0; k < m.size(); ++k) m[k] = k % kL < 10 ? 1 : 0;
+    return from_vector(m, {kP, kL});
+}
+
+// Args: 0 = regions attend to words (n = R, m = L, masked keys), 1 = words attend to regions.
+void BM_camp_attention_composed(benchmark::State& st) {
+    const std::int64_t n = st.range(0) == 0 ? kR : kL, m = st.range(0) == 0 ? kL : kR;
+    const Tensor q = leaf({kP, n, kD}, 9), k = leaf({kP, m, kD}, 10), v = leaf({kP, m, kD}, 11);
+    const Tensor valid = st.range(0) == 0 ? unsqueeze(word_mask(), 1) : Tensor();
+    for (auto _ : st) {
+        zero_grads({q, k, v});
+        sum(bmm(softmax(mul(bmm(q, transpose(k, 1, 2)), 1.0 / 32), 2, valid), v)).backward();
+    }
+}
+void BM_camp_attention_fused(benchmark::State& st) {
+    const std::int64_t n = st.range(0) == 0 ? kR : kL, m = st.range(0) == 0 ? kL : kR;
+    const Tensor q = leaf({kP, n, kD}, 9), k = leaf({kP, m, kD}, 10), v = leaf({kP, m, kD}, 11);
+    const Tensor valid = st.range(0) == 0 ? word_mask() : Tensor();
+    for (auto _ : st) {
+        zero_grads({q, k, v});
+        sum(scaled_dot_attention(q, k, v, valid, 1.0 / 32)).backward();
+    }
+}
+
+// Args: 0 = the regions (no mask), 1 = the words (masked).
+void BM_camp_summary_composed(benchmark::State& st) {
+    const std::int64_t n = st.range(0) == 0 ? kR : kL;
+    const Tensor x = leaf({kP, n, kD}, 12), e = leaf({kP, n, 4}, 13);
+    const Tensor valid = st.range(0) == 0 ? Tensor() : unsqueeze(word_mask(), 2);
+    for (auto _ : st) {
+        zero_grads({x, e});
+        sum(sum(mul(x, mean(softmax(e, 1, valid), {2}, true)), {1})).backward();
+    }
+}
+void BM_camp_summary_fused(benchmark::State& st) {
+    const std::int64_t n = st.range(0) == 0 ? kR : kL;
+    const Tensor x = leaf({kP, n, kD}, 12), e = leaf({kP, n, 4}, 13);
+    const Tensor valid = st.range(0) == 0 ? Tensor() : word_mask();
+    for (auto _ : st) {
+        zero_grads({x, e});
+        sum(attention_pool(x, e, valid)).backward();
+    }
+}
+
 }  // namespace
 
 BENCHMARK(BM_step_cosine_composed)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_step_cosine_gram)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_step_memory_composed)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_step_memory_fused)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_camp_fusion_composed)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_camp_fusion_fused)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_camp_attention_composed)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_camp_attention_fused)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_camp_summary_composed)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_camp_summary_fused)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);

@@ -123,6 +123,20 @@ Tensor gram_cosine(const Tensor& alpha, const Tensor& logits, const Tensor& gram
 ///   `normalize` (the official default; --no_IMRAM_norm turns it off). q (..., D) -> (..., D).
 /// One fused kernel with its own backward (to q and pre, so the projections around it stay GEMMs).
 Tensor gated_memory(const Tensor& q, const Tensor& pre, bool normalize, double eps = 1e-8);
+/// CAMP's gate, fusion and residual (spec 1.7-1.8) after the fusion layer y = W [x; f] (a GEMM outside):
+///   g = sigmoid(<x, f>) per row, h = relu(g y) + x, with x, f, y of one shape (..., D) -> (..., D).
+/// One fused kernel with its own backward (to x, f and y; relu's gradient is 0 where g y <= 0).
+Tensor camp_gated_fusion(const Tensor& x, const Tensor& f, const Tensor& y);
+/// CAMP's attention pooling (SummaryAttn after its two linear layers): with x (P, n, D) and logits
+/// (P, n, heads), alpha[p, :, h] = softmax over the positions where valid (P, n) Bool (or all when
+/// undefined) of logits[p, :, h], and out[p] = sum_i (mean_h alpha[p, i, h]) x[p, i], (P, D). A pair with
+/// no valid position gives zeros. One fused kernel with its own backward (to x and logits).
+Tensor attention_pool(const Tensor& x, const Tensor& logits, const Tensor& valid = Tensor());
+/// Masked scaled-dot-product attention per pair (CAMP's message passing, spec 1.4): with q (P, n, Dk),
+/// k (P, m, Dk), v (P, m, Dv), out[p, i] = sum_j softmax_j(scale <q_i, k_j>) v_j over the keys where
+/// key_valid (P, m) Bool is true (all when undefined); a query with no valid key gives 0. (P, n, Dv).
+/// One fused kernel with its own backward (to q, k and v); the probabilities are its only saved tensor.
+Tensor scaled_dot_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_valid, double scale);
 /// One GRU step after its GEMMs, PyTorch's gate order r, z, n: with gi = x W_ih^T + b_ih and
 /// gh = h W_hh^T + b_hh (B, 3H) and h (B, H),
 ///   r = sigmoid(gi_r + gh_r), z = sigmoid(gi_z + gh_z), n = tanh(gi_n + r gh_n), h' = (1 - z) n + z h.

@@ -291,6 +291,88 @@ struct GatedMemoryBwdArgs {
     T eps;
 };
 
+/// CAMP's gate, fusion and residual after the fusion GEMM (docs/ops.md#camp_gated_fusion), per row n of
+/// x, f, y (N, D): g = sigmoid(<x, f>), h = relu(g y) + x. gate (N) = g is saved for backward. All contiguous.
+template <class T>
+struct CampGatedFusionArgs {
+    const T* x;
+    const T* f;
+    const T* y;
+    T* h;
+    T* gate;
+    std::int64_t N, D;
+};
+
+/// dx, df, dy (N, D) from dh, with the gate saved by the forward; the mask [g y > 0] is recomputed.
+template <class T>
+struct CampGatedFusionBwdArgs {
+    const T* x;
+    const T* f;
+    const T* y;
+    const T* gate;
+    const T* dh;
+    T* dx;
+    T* df;
+    T* dy;
+    std::int64_t N, D;
+};
+
+/// CAMP's SummaryAttn after its linear layers (docs/ops.md#attention_pool), per pair p: alpha[p, :, h] =
+/// softmax over the valid positions of logits[p, :, h] (P, n, H), w = mean over heads, out[p] = sum_i
+/// w_i x[p, i] (P, D). valid (P, n) or null (all valid). alpha is written for the backward.
+template <class T>
+struct AttentionPoolArgs {
+    const T* x;
+    const T* logits;
+    const std::uint8_t* valid;
+    T* alpha;
+    T* out;
+    std::int64_t P, n, D, H;
+};
+
+/// dx (P, n, D) and dlogits (P, n, H) from dout (P, D); dw (P, n) is workspace.
+template <class T>
+struct AttentionPoolBwdArgs {
+    const T* x;
+    const T* alpha;
+    const T* dout;
+    T* dw;
+    T* dx;
+    T* de;
+    std::int64_t P, n, D, H;
+};
+
+/// Masked scaled-dot-product attention per pair (docs/ops.md#scaled_dot_attention): q (P, n, Dk),
+/// k (P, m, Dk), v (P, m, Dv), valid (P, m) or null (every key valid); probs (P, n, m) is written for the
+/// backward, out (P, n, Dv).
+template <class T>
+struct ScaledDotAttentionArgs {
+    const T* q;
+    const T* k;
+    const T* v;
+    const std::uint8_t* valid;
+    T* probs;
+    T* out;
+    std::int64_t P, n, m, Dk, Dv;
+    T scale;
+};
+
+/// dq, dk, dv from dout (P, n, Dv); ds (P, n, m) is workspace (the logits' gradient).
+template <class T>
+struct ScaledDotAttentionBwdArgs {
+    const T* q;
+    const T* k;
+    const T* v;
+    const T* probs;
+    const T* dout;
+    T* ds;
+    T* dq;
+    T* dk;
+    T* dv;
+    std::int64_t P, n, m, Dk, Dv;
+    T scale;
+};
+
 /// Hardest negatives of a square score matrix s (n, n), row-major: for each row i the column j != i
 /// with the largest s[i, j], and for each column j the row i != j with the largest s[i, j]; the
 /// first index wins ties (as a left-to-right scan with '>'). n >= 2. Outputs may be device memory.

@@ -63,6 +63,18 @@
     template <class T>                          \
     void gated_memory_bwd(const GatedMemoryBwdArgs<T>&); \
     template <class T>                          \
+    void camp_gated_fusion_fwd(const CampGatedFusionArgs<T>&); \
+    template <class T>                          \
+    void camp_gated_fusion_bwd(const CampGatedFusionBwdArgs<T>&); \
+    template <class T>                          \
+    void attention_pool_fwd(const AttentionPoolArgs<T>&); \
+    template <class T>                          \
+    void attention_pool_bwd(const AttentionPoolBwdArgs<T>&); \
+    template <class T>                          \
+    void scaled_dot_attention_fwd(const ScaledDotAttentionArgs<T>&); \
+    template <class T>                          \
+    void scaled_dot_attention_bwd(const ScaledDotAttentionBwdArgs<T>&); \
+    template <class T>                          \
     void gru_cell_fwd(const GruCellArgs<T>&);   \
     template <class T>                          \
     void gru_cell_bwd(const GruCellBwdArgs<T>&); \

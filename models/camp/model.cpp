@@ -18,11 +18,10 @@
 namespace imram::models {
 namespace {
 
-/// Spec 1.4: softmax over the keys of q k^T / sqrt(D), keys with key_valid (P, 1, m) false excluded
-/// (the official -1e9 fill gives them weight exactly 0), times v. q (P, n, D), k and v (P, m, D).
+/// Spec 1.4: softmax over the keys of q k^T / sqrt(D), keys with key_valid (P, m) false excluded (the
+/// official -1e9 fill gives them weight exactly 0), times v. q (P, n, D), k and v (P, m, D). One fused op.
 Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_valid) {
-    const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(2)));
-    return bmm(softmax(mul(bmm(q, transpose(k, 1, 2)), scale), 2, key_valid), v);
+    return scaled_dot_attention(q, k, v, key_valid, 1.0 / std::sqrt(static_cast<double>(q.size(2))));
 }
 
 /// U(-r, r) with r = sqrt(6 / (2 D)) for the weight, 0 for the bias: the official init_weights
@@ -47,10 +46,8 @@ CampSummary::CampSummary(std::int64_t D, Philox& rng, DType dt, Device dev)
 }
 
 Tensor CampSummary::forward(const Tensor& x, const Tensor& valid) const {
-    const Tensor e = linear2.forward(relu(linear0.forward(x)));                  // (P, n, heads)
-    const Tensor alpha = softmax(e, 1, valid.defined() ? unsqueeze(valid, 2) : Tensor());  // over positions
-    const Tensor w = mean(alpha, {2}, true);                                     // (P, n, 1): mean over heads
-    return sum(mul(x, w), {1});
+    // Softmax over the positions per head, the heads' mean as the weights, the weighted sum: one fused op.
+    return attention_pool(x, linear2.forward(relu(linear0.forward(x))), valid);
 }
 
 CampScorer::CampScorer(const CampConfig& c, Philox& rng, DType dt, Device dev)
@@ -145,20 +142,19 @@ Tensor CampModel::score_pairs(const Encoded& e, const std::vector<std::int64_t>&
     const Tensor v = slice(pi, 2, 0, D), qv = slice(pi, 2, D, 2 * D), kv = slice(pi, 2, 2 * D, 3 * D);
     const Tensor t = slice(pc, 2, 0, D), qt = slice(pc, 2, D, 2 * D), kt = slice(pc, 2, 2 * D, 3 * D);
     const Tensor valid = length_mask(lengths, L, dev);  // (P, L)
-    const Tensor key_valid = unsqueeze(valid, 1);        // (P, 1, L)
-    const Tensor a_t = attend(qv, kt, t, key_valid);     // (P, R, D) textual message per region
+    const Tensor a_t = attend(qv, kt, t, valid);         // (P, R, D) textual message per region
     const Tensor a_v = attend(qt, kv, v, Tensor());      // (P, L, D) visual message per word position
     // Spec 1.6: refinement, self-attention among the messages.
     Tensor f_v = attend(sim.weighted_txt_query_fc.forward(a_t), sim.weighted_txt_key_fc.forward(a_t), a_t, Tensor());
     const Tensor k_wimg = sim.weighted_img_key_fc.forward(a_v);
-    Tensor f_t = attend(sim.weighted_img_query_fc.forward(a_v), k_wimg, a_v, key_valid);
+    Tensor f_t = attend(sim.weighted_img_query_fc.forward(a_v), k_wimg, a_v, valid);
 
     if (cfg_.mode == CampMode::CrossAttention) {
         // Spec 1.12: means, the text's over all kCampPadLength rows of the official tensor. Every pad row
         // is the same (its visual message is the plain mean of the regions), so it is computed once.
         const Tensor s_v = mean(f_v, {1});
         const Tensor a_pad = mean(v, {1}, true);  // (P, 1, D)
-        const Tensor f_pad = squeeze(attend(sim.weighted_img_query_fc.forward(a_pad), k_wimg, a_v, key_valid), 1);
+        const Tensor f_pad = squeeze(attend(sim.weighted_img_query_fc.forward(a_pad), k_wimg, a_v, valid), 1);
         std::vector<double> pads, denom;
         for (std::int64_t len : lengths) {
             const std::int64_t n_pad = std::max<std::int64_t>(0, kCampPadLength - len);
@@ -174,11 +170,10 @@ Tensor CampModel::score_pairs(const Encoded& e, const std::vector<std::int64_t>&
     // Spec 1.6-1.9: normalised messages, scalar gates, fusion with residual, summaries, the MLP.
     f_v = l2norm(f_v);
     f_t = l2norm(f_t);
-    const Tensor g_v = sigmoid(sum(mul(v, f_v), {2}, true));  // (P, R, 1)
-    const Tensor g_t = sigmoid(sum(mul(t, f_t), {2}, true));  // (P, L, 1)
-    // W (g [x; f]) = g (W [x; f]): the fusion layers have no bias.
-    const Tensor h_v = add(relu(mul(sim.fc_1.forward(cat({v, f_v}, 2)), g_v)), v);
-    const Tensor h_t = add(relu(mul(sim.fc_2.forward(cat({t, f_t}, 2)), g_t)), t);
+    // h = relu(g W [x; f]) + x with g = sigmoid(<x, f>) per row: W (g [x; f]) = g (W [x; f]) as the fusion
+    // layers have no bias, so the GEMM runs on [x; f] and one fused op applies gate, relu and residual.
+    const Tensor h_v = camp_gated_fusion(v, f_v, sim.fc_1.forward(cat({v, f_v}, 2)));  // (P, R, D)
+    const Tensor h_t = camp_gated_fusion(t, f_t, sim.fc_2.forward(cat({t, f_t}, 2)));  // (P, L, D)
     const Tensor s_v = l2norm(sim.final_reduce_1.forward(h_v, Tensor()));
     const Tensor s_t = l2norm(sim.final_reduce_2.forward(h_t, valid));
     const Tensor out = sigmoid(sim.fc_out3.forward(relu(sim.fc_out0.forward(cat({s_v, s_t}, 1)))));  // (P, 1)

@@ -18,5 +18,10 @@ struct Diff {
 /// a against reference b (same shape; any dtype/device on the host).
 Diff diff(const Tensor& a, const Tensor& b);
 std::string describe_diff(const Diff& d, const Tensor& a, const Tensor& b);
+/// A fresh leaf with t's values that collects its gradient (the fused-op tests feed one copy to the
+/// fused op and one to its composed form).
+inline Tensor leaf(const Tensor& t) {
+    return t.clone().detach().set_requires_grad();
+}
 
 }  // namespace imram::testing

@@ -28,10 +28,6 @@ IMRAM_OP_CASE({"gru_cell", "one row, one unit", {F({1, 3}), F({1, 3}), F({1, 1})
 
 namespace {
 
-Tensor leaf(const Tensor& t) {
-    return t.clone().detach().set_requires_grad();
-}
-
 Tensor composed_cell(const Tensor& gi, const Tensor& gh, const Tensor& h) {
     const std::int64_t H = h.size(1);
     const Tensor r = sigmoid(add(slice(gi, 1, 0, H), slice(gh, 1, 0, H)));

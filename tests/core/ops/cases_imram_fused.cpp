@@ -51,10 +51,6 @@ Tensor with_zero_rows(const Tensor& t, const std::vector<std::int64_t>& zero_row
     return from_vector(v, t.shape(), t.device()).to(t.dtype());
 }
 
-Tensor leaf(const Tensor& t) {
-    return t.clone().detach().set_requires_grad();
-}
-
 /// gram_cosine from fragments x (P, Lq, D), y (P, Ls, D) and attention logits z (P, Lq, Ls) under a
 /// context mask (a pair without valid context gets alpha = 0, as clipped_attention gives it).
 Tensor fused_cos(const Tensor& x, const Tensor& y, const Tensor& z, const Tensor& cv) {
