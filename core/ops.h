@@ -98,6 +98,10 @@ Tensor embedding(const Tensor& weight, const Tensor& ids);
 Tensor softmax(const Tensor& x, std::int64_t dim, const Tensor& valid = Tensor());
 /// log of softmax over the valid positions; excluded positions give 0 (and receive no gradient).
 Tensor log_softmax(const Tensor& x, std::int64_t dim, const Tensor& valid = Tensor());
+/// PyTorch's LayerNorm over the last dim: (x - mean) / sqrt(var + eps) with the biased variance, times
+/// weight plus bias (both (D), or both undefined for the plain form). One fused kernel with its own
+/// backward (to x, weight and bias).
+Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps = 1e-5);
 /// x / (||x||_2 + eps) along the last dim (eps is added to the norm, not inside the sqrt).
 Tensor l2norm(const Tensor& x, double eps = 1e-8);
 /// <a, b> / max(|a| |b|, eps) along the last dim; a and b of the same shape (..., D) -> (...).

@@ -373,6 +373,34 @@ struct ScaledDotAttentionBwdArgs {
     T scale;
 };
 
+/// LayerNorm over the last dim of x (N, D) (docs/ops.md#layer_norm); weight and bias (D) both or neither
+/// (null). mean and rstd (N) are written for the backward.
+template <class T>
+struct LayerNormArgs {
+    const T* x;
+    const T* weight;
+    const T* bias;
+    T* y;
+    T* mean;
+    T* rstd;
+    std::int64_t N, D;
+    T eps;
+};
+
+/// dx (N, D), and dweight, dbias (D) when weight is given (null otherwise), from dy.
+template <class T>
+struct LayerNormBwdArgs {
+    const T* x;
+    const T* weight;
+    const T* mean;
+    const T* rstd;
+    const T* dy;
+    T* dx;
+    T* dweight;
+    T* dbias;
+    std::int64_t N, D;
+};
+
 /// Hardest negatives of a square score matrix s (n, n), row-major: for each row i the column j != i
 /// with the largest s[i, j], and for each column j the row i != j with the largest s[i, j]; the
 /// first index wins ties (as a left-to-right scan with '>'). n >= 2. Outputs may be device memory.

@@ -75,6 +75,10 @@
     template <class T>                          \
     void scaled_dot_attention_bwd(const ScaledDotAttentionBwdArgs<T>&); \
     template <class T>                          \
+    void layer_norm_fwd(const LayerNormArgs<T>&); \
+    template <class T>                          \
+    void layer_norm_bwd(const LayerNormBwdArgs<T>&); \
+    template <class T>                          \
     void gru_cell_fwd(const GruCellArgs<T>&);   \
     template <class T>                          \
     void gru_cell_bwd(const GruCellBwdArgs<T>&); \

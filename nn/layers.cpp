@@ -41,4 +41,16 @@ Tensor Embedding::forward(const Tensor& ids) const {
     return embedding(weight, ids);
 }
 
+LayerNorm::LayerNorm(std::int64_t dim, double eps_, DType dtype, Device dev) : eps(eps_) {
+    IMRAM_CHECK(dim > 0 && eps_ > 0, "LayerNorm: need dim > 0 and eps > 0, got ", dim, " and ", eps_);
+    weight = full({dim}, 1.0, dtype, dev);
+    bias = zeros({dim}, dtype, dev);
+    register_parameter("weight", weight);
+    register_parameter("bias", bias);
+}
+
+Tensor LayerNorm::forward(const Tensor& x) const {
+    return layer_norm(x, weight, bias, eps);
+}
+
 }  // namespace imram::nn

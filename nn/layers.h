@@ -33,6 +33,16 @@ public:
     Tensor weight;
 };
 
+/// PyTorch's nn.LayerNorm over the last dim, elementwise affine: weight (D) = 1, bias (D) = 0 at init.
+class LayerNorm : public Module {
+public:
+    LayerNorm(std::int64_t dim, double eps = 1e-5, DType dtype = DType::F32, Device dev = Device::cpu());
+    /// x (..., D) -> (..., D)
+    Tensor forward(const Tensor& x) const;
+    Tensor weight, bias;
+    double eps;
+};
+
 /// One-layer GRU with PyTorch's equations and gate order (r, z, n):
 ///   r = sigmoid(W_ir x + b_ir + W_hr h + b_hr),  z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
 ///   n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),  h' = (1 - z) * n + z * h,  h_0 = 0.

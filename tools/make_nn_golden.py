@@ -3,7 +3,7 @@
 
     /usr/bin/python3 tools/make_nn_golden.py tests/fixtures
 
-Writes tests/fixtures/gru_golden.safetensors and tests/fixtures/adam_golden.safetensors. The C++ tests read
+Writes tests/fixtures/gru_golden.safetensors, adam_golden.safetensors and layer_norm_golden.safetensors. The C++ tests read
 them without Python. All values are float64 so the comparison measures the C++ code, not rounding.
 """
 import os
@@ -56,8 +56,29 @@ def adam_golden(out_dir):
                    {"torch": torch.__version__, "lr": "0.01"})
 
 
+def layer_norm_golden(out_dir):
+    """nn.LayerNorm(D) with trained-looking affine parameters, rows with offsets and scales far apart."""
+    torch.manual_seed(13)
+    N, D = 6, 9
+    ln = torch.nn.LayerNorm(D, eps=1e-5).double()
+    with torch.no_grad():
+        ln.weight.copy_(torch.randn(D, dtype=torch.float64))
+        ln.bias.copy_(torch.randn(D, dtype=torch.float64))
+    x = torch.randn(N, D, dtype=torch.float64) * torch.tensor([[0.01], [1], [30], [1], [1e-3], [5]], dtype=torch.float64)
+    x = (x + torch.tensor([[0.0], [3], [-100], [0], [2], [0]], dtype=torch.float64)).requires_grad_()
+    w = torch.randn(N, D, dtype=torch.float64)
+    y = ln(x)
+    (y * w).sum().backward()
+    st_write.write(os.path.join(out_dir, "layer_norm_golden.safetensors"),
+                   {"x": x.detach().numpy(), "w": w.numpy(), "y": y.detach().numpy(), "grad.x": x.grad.numpy(),
+                    "param.weight": ln.weight.detach().numpy(), "param.bias": ln.bias.detach().numpy(),
+                    "grad.weight": ln.weight.grad.numpy(), "grad.bias": ln.bias.grad.numpy()},
+                   {"torch": torch.__version__, "eps": "1e-5"})
+
+
 if __name__ == "__main__":
     out_dir = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures"
     gru_golden(out_dir)
     adam_golden(out_dir)
+    layer_norm_golden(out_dir)
     print("wrote", out_dir)

@@ -81,6 +81,27 @@ TEST_CASE("GRU: matches PyTorch's packed bidirectional GRU, outputs and gradient
     }
 }
 
+TEST_CASE("LayerNorm: matches PyTorch's nn.LayerNorm, outputs and gradients", "[nn][golden]") {
+    const TensorFile g = load_safetensors(IMRAM_TEST_DATA_DIR "/layer_norm_golden.safetensors");
+    const Tensor x0 = *g.find("x");
+    for (Device dev : {Device::ref(), Device::cpu(), Device::cuda_emulated()}) {
+        LayerNorm ln(x0.size(1), 1e-5, DType::F64, dev);
+        CHECK(ln.weight.to_vector<double>() == std::vector<double>(static_cast<std::size_t>(x0.size(1)), 1.0));
+        TensorFile params;
+        for (const auto& [n, t] : g.tensors)
+            if (n.rfind("param.", 0) == 0) params.tensors.emplace_back(n.substr(6), t);
+        load_state_dict(ln, params, true, "layer_norm_golden");
+        Tensor x = x0.to(dev).clone().detach().set_requires_grad();
+        const Tensor y = ln.forward(x);
+        INFO("device " << dev);
+        CHECK(diff(y, *g.find("y")).max_abs < 1e-12);
+        sum(mul(y, g.find("w")->to(dev))).backward();
+        CHECK(diff(x.grad(), *g.find("grad.x")).rel() < 1e-10);
+        CHECK(diff(ln.weight.grad(), *g.find("grad.weight")).max_abs < 1e-12);
+        CHECK(diff(ln.bias.grad(), *g.find("grad.bias")).max_abs < 1e-12);
+    }
+}
+
 TEST_CASE("GRU: padded outputs are exactly zero and padding does not leak", "[nn]") {
     Philox rng(5);
     GRU gru(3, 4, true, rng, DType::F64, Device::ref());
