@@ -102,6 +102,11 @@ Tensor log_softmax(const Tensor& x, std::int64_t dim, const Tensor& valid = Tens
 /// weight plus bias (both (D), or both undefined for the plain form). One fused kernel with its own
 /// backward (to x, weight and bias).
 Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps = 1e-5);
+/// PCME's reparameterised Gaussian draws (spec 1.4): with mu and logsig (N, D) and standard normal draws
+/// eps (N, K, D) (e.g. randn with the run's seed and a counter offset, so a run is reproducible),
+/// z[n, k] = mu[n] + exp(logsig[n]) eps[n, k], (N, K, D). logsig is a log standard deviation. One fused
+/// kernel with its own backward to mu and logsig (none to eps).
+Tensor gaussian_sample(const Tensor& mu, const Tensor& logsig, const Tensor& eps);
 /// x / (||x||_2 + eps) along the last dim (eps is added to the norm, not inside the sqrt).
 Tensor l2norm(const Tensor& x, double eps = 1e-8);
 /// <a, b> / max(|a| |b|, eps) along the last dim; a and b of the same shape (..., D) -> (...).

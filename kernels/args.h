@@ -401,6 +401,28 @@ struct LayerNormBwdArgs {
     std::int64_t N, D;
 };
 
+/// Reparameterised Gaussian draws (docs/ops.md#gaussian_sample): mu and logsig (N, D), eps (N, K, D) ->
+/// z (N, K, D) = mu + exp(logsig) eps.
+template <class T>
+struct GaussianSampleArgs {
+    const T* mu;
+    const T* logsig;
+    const T* eps;
+    T* z;
+    std::int64_t N, K, D;
+};
+
+/// dmu and dlogsig (N, D) from dz (N, K, D).
+template <class T>
+struct GaussianSampleBwdArgs {
+    const T* logsig;
+    const T* eps;
+    const T* dz;
+    T* dmu;
+    T* dlogsig;
+    std::int64_t N, K, D;
+};
+
 /// Hardest negatives of a square score matrix s (n, n), row-major: for each row i the column j != i
 /// with the largest s[i, j], and for each column j the row i != j with the largest s[i, j]; the
 /// first index wins ties (as a left-to-right scan with '>'). n >= 2. Outputs may be device memory.

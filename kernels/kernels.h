@@ -79,6 +79,10 @@
     template <class T>                          \
     void layer_norm_bwd(const LayerNormBwdArgs<T>&); \
     template <class T>                          \
+    void gaussian_sample_fwd(const GaussianSampleArgs<T>&); \
+    template <class T>                          \
+    void gaussian_sample_bwd(const GaussianSampleBwdArgs<T>&); \
+    template <class T>                          \
     void gru_cell_fwd(const GruCellArgs<T>&);   \
     template <class T>                          \
     void gru_cell_bwd(const GruCellBwdArgs<T>&); \
