@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "base/check.h"
+#include "models/triplet_loss.h"
 
 namespace imram::train {
 
@@ -25,13 +26,10 @@ ScoreSpread score_spread(const Tensor& scores, double loss, const models::LossPl
     out.spread = std::sqrt(var / static_cast<double>(n));
     // What a hardest-negative loss sees: each positive (the diagonal) against its hardest negative, in
     // its row (caption retrieval) and in its column (image retrieval).
+    const models::HardNegatives hard = models::hardest_negatives_on_host(s);
     double gap = 0;
-    for (std::int64_t i = 0; i < b; ++i) {
-        double row = -INFINITY, col = -INFINITY;
-        for (std::int64_t j = 0; j < b; ++j)
-            if (j != i) row = std::max(row, p[i * b + j]), col = std::max(col, p[j * b + i]);
-        gap += std::abs(p[i * b + i] - row) + std::abs(p[i * b + i] - col);
-    }
+    for (std::int64_t i = 0; i < b; ++i)
+        gap += std::abs(p[i * b + i] - p[i * b + hard.row_neg[i]]) + std::abs(p[i * b + i] - p[hard.col_neg[i] * b + i]);
     out.hardest_gap = gap / static_cast<double>(2 * b);
     out.pinned_loss = plateau.pinned_loss;
     // NaN scores are not a collapse: the trainer skips those steps and says so itself.
