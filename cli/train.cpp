@@ -110,12 +110,17 @@ struct TrainCommand {
             ->check(at_least(1));
         tr->add_option("--grad_clip,--grad-clip", to.grad_clip, "global gradient norm clip (0: no clipping)")
             ->check(finite_number(true));
-        tr->add_option("--optimizer", to.optimizer, "adam (default; the VSE++ lineage) or sgd (PyTorch's SGD; CAMP's later stages)")
-            ->check(CLI::IsMember({"adam", "sgd"}));
+        tr->add_option("--optimizer", to.optimizer,
+                       "adam (default; the VSE++ lineage), sgd (PyTorch's SGD; CAMP's later stages) or adamp (AdamP; PCME)")
+            ->check(CLI::IsMember({"adam", "sgd", "adamp"}));
+        tr->add_option("--lr_schedule,--lr-schedule", to.lr_schedule,
+                       "step (default: x0.1 every --lr_update epochs) or cosine (PyTorch's CosineAnnealingLR over "
+                       "--num_epochs, eta_min 0; PCME)")
+            ->check(CLI::IsMember({"step", "cosine"}));
         tr->add_option("--momentum", to.momentum, "sgd: momentum (default 0.9)")->check(finite_number(true));
-        tr->add_option("--weight_decay,--weight-decay", to.weight_decay, "sgd: L2 weight decay (default 0)")
+        tr->add_option("--weight_decay,--weight-decay", to.weight_decay, "sgd, adamp: weight decay (default 0)")
             ->check(finite_number(true));
-        tr->add_flag("--nesterov", to.nesterov, "sgd: Nesterov momentum");
+        tr->add_flag("--nesterov", to.nesterov, "sgd, adamp: Nesterov momentum");
         tr->add_option("--train_only,--train-only", to.train_only,
                        "optimize only the parameters whose names start with one of these comma-separated prefixes "
                        "(CAMP's stage 2: sim.fc_1,sim.fc_2,sim.fc_out,sim.final_reduce); the rest stay fixed");
@@ -214,9 +219,11 @@ struct TrainCommand {
             else if (!mode.starts_with("scan_"))
                 note("--cross_attn applies to SCAN; " + mode + " fixes its own directions");
         }
-        if (to.optimizer != "sgd")
-            for (const char* f : {"--momentum", "--weight_decay", "--nesterov"})
-                if (given(f)) note(std::string(f) + " has no effect unless --optimizer sgd");
+        if (to.optimizer != "sgd" && given("--momentum")) note("--momentum has no effect unless --optimizer sgd");
+        if (to.optimizer == "adam")
+            for (const char* f : {"--weight_decay", "--nesterov"})
+                if (given(f)) note(std::string(f) + " has no effect unless --optimizer sgd or adamp");
+        if (to.lr_schedule == "cosine" && given("--lr_update")) note("--lr_update has no effect with --lr_schedule cosine");
         if (!init_from.empty() && !to.resume.empty())
             throw Error::usage("--init_from starts a new run; --resume continues one: not both");
         if (!word_vectors.empty() && !to.resume.empty())
@@ -287,6 +294,7 @@ struct TrainCommand {
             stored("nesterov", "--nesterov", to.nesterov);
             stored("train_only", "--train_only", to.train_only);
             stored("freeze", "--freeze", to.freeze);
+            stored("lr_schedule", "--lr_schedule", to.lr_schedule);
             stored("one_caption_per_image", "--one_caption_per_image", to.one_caption_per_image);
             if (!given("--num_epochs")) stored("num_epochs", "--num_epochs", to.num_epochs);  // may be extended
             to.seed = tc.seed;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "train/optim.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "base/check.h"
+#include "core/autograd.h"
 #include "core/ops.h"
 
 namespace imram::train {
@@ -58,6 +60,84 @@ void Adam::zero_grad() {
     for (Tensor* p : params_) p->zero_grad();
 }
 
+AdamP::AdamP(std::vector<Tensor*> params, AdamPOptions opt) : params_(std::move(params)), opt_(opt) {
+    IMRAM_CHECK(opt_.lr >= 0 && opt_.weight_decay >= 0 && opt_.beta1 >= 0 && opt_.beta1 < 1 && opt_.beta2 >= 0 &&
+                    opt_.beta2 < 1 && opt_.eps > 0 && opt_.delta >= 0,
+                "AdamP: need lr >= 0, weight_decay >= 0, betas in [0, 1), eps > 0 and delta >= 0; got lr ", opt_.lr,
+                ", weight_decay ", opt_.weight_decay, ", betas (", opt_.beta1, ", ", opt_.beta2, "), eps ", opt_.eps,
+                ", delta ", opt_.delta);
+    for (const Tensor* p : params_) {
+        IMRAM_CHECK(p->defined() && p->is_contiguous() && is_floating(p->dtype()),
+                    "AdamP: parameters must be contiguous floating tensors, got ", p->describe());
+        m_.push_back(zeros(p->shape(), p->dtype(), p->device()));
+        v_.push_back(zeros(p->shape(), p->dtype(), p->device()));
+    }
+    projected_.assign(params_.size(), Projection::None);
+}
+
+void AdamP::set_lr(double lr) {
+    IMRAM_CHECK(lr >= 0, "AdamP: need lr >= 0, got ", lr);
+    opt_.lr = lr;
+}
+
+namespace {
+/// The projection test and step of AdamP for one view of w as (rows, n): true when it fired, with u
+/// replaced by u minus its component along each row of w.
+bool project_if_orthogonal(const Tensor& w, const Tensor& g, Tensor& u, std::int64_t rows, double delta, double eps) {
+    const std::int64_t n = w.numel() / rows;
+    const Tensor wv = reshape(w, {rows, n}), gv = reshape(g, {rows, n});
+    // |cos| per row as torch's cosine_similarity (<x, y> / max(||x|| ||y||, eps)), read on the host:
+    // the decision is one comparison per row.
+    const std::vector<double> dot = sum(mul(wv, gv), {1}).to_vector<double>();
+    const std::vector<double> nw = norm(wv, 1).to_vector<double>();
+    const std::vector<double> ng = norm(gv, 1).to_vector<double>();
+    double max_cos = 0;
+    for (std::int64_t r = 0; r < rows; ++r)
+        max_cos = std::max(max_cos, std::abs(dot[r]) / std::max(nw[r] * ng[r], eps));
+    if (!(max_cos < delta / std::sqrt(static_cast<double>(n)))) return false;
+    const Tensor wn = div(wv, add(norm(wv, 1, true), eps));
+    const Tensor uv = reshape(u, {rows, n});
+    u = reshape(sub(uv, mul(wn, sum(mul(wn, uv), {1}, true))), w.shape());
+    return true;
+}
+}  // namespace
+
+void AdamP::step(double grad_scale) {
+    ++step_;
+    const autograd::NoGradGuard no_grad;
+    const double t = static_cast<double>(step_);
+    const double bias1 = 1 - std::pow(opt_.beta1, t), bias2 = 1 - std::pow(opt_.beta2, t);
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+        Tensor& p = *params_[i];
+        const Tensor g0 = gradient_of(p, "AdamP");
+        projected_[i] = Projection::None;
+        if (!g0.defined()) continue;
+        const Tensor g = grad_scale == 1.0 ? g0 : mul(g0, grad_scale);
+        m_[i].copy_(add(mul(m_[i], opt_.beta1), mul(g, 1 - opt_.beta1)));
+        v_[i].copy_(add(mul(v_[i], opt_.beta2), mul(mul(g, g), 1 - opt_.beta2)));
+        const Tensor denom = add(mul(sqrt(v_[i]), 1 / std::sqrt(bias2)), opt_.eps);
+        const Tensor m = opt_.nesterov ? add(mul(m_[i], opt_.beta1), mul(g, 1 - opt_.beta1)) : m_[i];
+        Tensor u = div(m, denom);
+        const Tensor w = p.detach();
+        if (p.dim() > 1) {
+            if (project_if_orthogonal(w, g, u, p.size(0), opt_.delta, opt_.eps))
+                projected_[i] = Projection::Channel;
+            else if (project_if_orthogonal(w, g, u, 1, opt_.delta, opt_.eps))
+                projected_[i] = Projection::Layer;
+        }
+        Tensor next = w;
+        if (opt_.weight_decay > 0) {
+            const double ratio = projected_[i] == Projection::None ? 1.0 : opt_.wd_ratio;
+            next = mul(next, 1 - opt_.lr * opt_.weight_decay * ratio);
+        }
+        p.copy_(sub(next, mul(u, opt_.lr / bias1)));
+    }
+}
+
+void AdamP::zero_grad() {
+    for (Tensor* p : params_) p->zero_grad();
+}
+
 namespace {
 void check_sgd_options(const SgdOptions& o) {
     IMRAM_CHECK(o.lr >= 0 && o.momentum >= 0 && o.weight_decay >= 0,
@@ -94,6 +174,12 @@ void Sgd::step(double grad_scale) {
 
 void Sgd::zero_grad() {
     for (Tensor* p : params_) p->zero_grad();
+}
+
+double cosine_lr(double lr0, std::int64_t epoch, std::int64_t t_max) {
+    IMRAM_CHECK(t_max > 0, "cosine_lr: t_max must be positive, got ", t_max);
+    constexpr double kPi = 3.14159265358979323846;
+    return lr0 * (1 + std::cos(kPi * static_cast<double>(epoch) / static_cast<double>(t_max))) / 2;
 }
 
 double step_decay_lr(double lr0, std::int64_t epoch, std::int64_t lr_update) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Adam (PyTorch defaults, no weight decay), SGD (PyTorch's, with momentum, weight decay and Nesterov),
+// Adam (PyTorch defaults, no weight decay), AdamP (PCME's), SGD (PyTorch's, with momentum, weight decay and Nesterov),
 // global-norm gradient clipping, and step learning-rate decay.
 #pragma once
 
@@ -70,6 +70,51 @@ private:
     std::int64_t step_ = 0;
 };
 
+/// AdamP's options (Heo et al. 2021; the optimizer of the official PCME code, spec 3.2).
+struct AdamPOptions {
+    double lr = 2e-4;
+    double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+    double weight_decay = 0;
+    double delta = 0.1;     // the cosine threshold, divided by sqrt(row length)
+    double wd_ratio = 0.1;  // weight decay is scaled by this on a step whose update was projected
+    bool nesterov = false;
+};
+
+/// AdamP: Adam's bias-corrected moments and update direction u = m / (sqrt(v / (1 - b2^t)) + eps), and
+/// for a parameter of more than one dimension a projection of u that removes its radial part when the
+/// gradient is nearly orthogonal to the weights (scale-invariant weights, e.g. before a normalisation):
+/// per output row (the view (shape[0], -1)) and then for the whole tensor as one row, if
+/// max |cos(grad row, w row)| < delta / sqrt(row length), u -= w_n <w_n, u> per row with
+/// w_n = w row / (||w row|| + eps), and the first view that fires ends the test. Then
+/// p *= 1 - lr weight_decay (wd_ratio if projected, else 1); p -= lr / (1 - b1^t) u.
+/// Without a projection a step equals Adam's (nesterov off, weight decay 0).
+class AdamP : public Optimizer {
+public:
+    /// What the projection did at a parameter's last step.
+    enum class Projection { None = 0, Channel = 1, Layer = 2 };
+
+    /// Throws for a negative lr or weight decay, betas outside [0, 1), eps <= 0 or delta < 0.
+    AdamP(std::vector<Tensor*> params, AdamPOptions opt = {});
+    const char* name() const override { return "adamp"; }
+    void step(double grad_scale = 1.0) override;
+    void zero_grad() override;
+    void set_lr(double lr) override;
+    double lr() const override { return opt_.lr; }
+    std::int64_t steps() const override { return step_; }
+    void set_steps(std::int64_t s) override { step_ = s; }
+    std::vector<std::pair<std::string, Tensor*>> state_of(std::size_t i) override {
+        return {{"exp_avg", &m_.at(i)}, {"exp_avg_sq", &v_.at(i)}};
+    }
+    Projection last_projection(std::size_t i) const { return projected_.at(i); }
+
+private:
+    std::vector<Tensor*> params_;
+    std::vector<Tensor> m_, v_;
+    std::vector<Projection> projected_;
+    AdamPOptions opt_;
+    std::int64_t step_ = 0;
+};
+
 /// torch.optim.SGD's options (dampening is always 0, maximize off).
 struct SgdOptions {
     double lr = 1e-3;
@@ -107,6 +152,11 @@ private:
     SgdOptions opt_;
     std::int64_t step_ = 0;
 };
+
+/// lr0 (1 + cos(pi epoch / t_max)) / 2: PyTorch's CosineAnnealingLR with eta_min 0, stepped once per
+/// epoch (PCME's schedule, spec 3.3), set at the start of each epoch (epoch from 0). Past t_max the
+/// cosine rises again, as PyTorch's closed form does.
+double cosine_lr(double lr0, std::int64_t epoch, std::int64_t t_max);
 
 /// lr0 * 0.1^(epoch / lr_update): the official schedule, set at the start of each epoch (epoch from 0).
 double step_decay_lr(double lr0, std::int64_t epoch, std::int64_t lr_update);

@@ -119,7 +119,12 @@ std::vector<Tensor*> pointers(const NamedParameters& ps) {
 
 std::unique_ptr<Optimizer> make_optimizer(const NamedParameters& params, const TrainerOptions& opt) {
     if (opt.optimizer == "adam") return std::make_unique<Adam>(pointers(params), AdamOptions{opt.learning_rate});
-    IMRAM_CHECK(opt.optimizer == "sgd", "train: optimizer must be adam or sgd, got '", opt.optimizer, "'");
+    if (opt.optimizer == "adamp") {
+        AdamPOptions o;
+        o.lr = opt.learning_rate, o.weight_decay = opt.weight_decay, o.nesterov = opt.nesterov;
+        return std::make_unique<AdamP>(pointers(params), o);
+    }
+    IMRAM_CHECK(opt.optimizer == "sgd", "train: optimizer must be adam, adamp or sgd, got '", opt.optimizer, "'");
     return std::make_unique<Sgd>(pointers(params),
                                  SgdOptions{opt.learning_rate, opt.momentum, opt.weight_decay, opt.nesterov});
 }
@@ -139,7 +144,7 @@ void save_last(const fs::path& run, models::RetrievalModel& model, const NamedPa
         {"warmup_epochs", std::to_string(opt.warmup_epochs)}, {"mask_duplicates", opt.mask_duplicates ? "1" : "0"},
         {"optimizer", optim.name()}, {"momentum", format_exact(opt.momentum)},
         {"weight_decay", format_exact(opt.weight_decay)}, {"nesterov", opt.nesterov ? "1" : "0"},
-        {"train_only", opt.train_only}, {"freeze", opt.freeze},
+        {"train_only", opt.train_only}, {"freeze", opt.freeze}, {"lr_schedule", opt.lr_schedule},
         {"one_caption_per_image", opt.one_caption_per_image ? "1" : "0"}};
     nn::TensorFile moments;
     for (std::size_t i = 0; i < params.size(); ++i)
@@ -182,9 +187,12 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, const
     IMRAM_CHECK(run_optimizer == optim.name(), path, ": the run used --optimizer ", run_optimizer,
                 " but this resume asks for ", optim.name(), "; resume with the same optimizer");
     for (const auto& [key, value] : {std::pair<const char*, const std::string&>{"train_only", opt.train_only},
-                                     std::pair<const char*, const std::string&>{"freeze", opt.freeze}}) {
-        const auto it = f.metadata.find(key);  // files written before the field existed: empty
-        const std::string used_value = it == f.metadata.end() ? std::string() : it->second;
+                                     std::pair<const char*, const std::string&>{"freeze", opt.freeze},
+                                     std::pair<const char*, const std::string&>{"lr_schedule", opt.lr_schedule}}) {
+        // Files written before the field existed: empty, or the step schedule, the only one there was.
+        const auto it = f.metadata.find(key);
+        const std::string used_value =
+            it != f.metadata.end() ? it->second : std::string(key) == "lr_schedule" ? "step" : std::string();
         IMRAM_CHECK(used_value == value, path, ": the run trained --", key, " '", used_value,
                     "' but this resume asks for '", value, "'; resume with the same value");
     }
@@ -294,7 +302,8 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
     const double clip_at = opt.grad_clip > 0 ? opt.grad_clip : std::numeric_limits<double>::infinity();
     for (std::int64_t epoch = st.epoch; epoch < opt.num_epochs && !stop_requested(); ++epoch) {
         st.epoch = epoch;
-        const double lr = step_decay_lr(opt.learning_rate, epoch, opt.lr_update);
+        const double lr = opt.lr_schedule == "cosine" ? cosine_lr(opt.learning_rate, epoch, opt.num_epochs)
+                                                      : step_decay_lr(opt.learning_rate, epoch, opt.lr_update);
         optim->set_lr(lr);
         const auto order = data::epoch_order(tr, opt.seed, epoch, opt.one_caption_per_image);
         // A resumed epoch carries the loss of the steps it had finished before the stop.

@@ -21,11 +21,15 @@ struct TrainerOptions {
     std::int64_t num_epochs = 2;
     std::int64_t batch_size = 64;
     double learning_rate = 2e-4;
-    // The optimizer: "adam" (PyTorch's defaults, as the VSE++ lineage trains) or "sgd" (PyTorch's SGD
-    // with these settings, as CAMP's later stages train).
+    // The optimizer: "adam" (PyTorch's defaults, as the VSE++ lineage trains), "sgd" (PyTorch's SGD
+    // with these settings, as CAMP's later stages train) or "adamp" (AdamP, as PCME trains).
     std::string optimizer = "adam";
-    double momentum = 0.9, weight_decay = 0.0;  // sgd only
-    bool nesterov = false;                      // sgd only
+    double momentum = 0.9;       // sgd only
+    double weight_decay = 0.0;   // sgd and adamp
+    bool nesterov = false;       // sgd and adamp
+    // The learning rate per epoch: "step" (x0.1 every lr_update epochs, the VSE++ lineage) or "cosine"
+    // (PyTorch's CosineAnnealingLR with T_max = num_epochs and eta_min 0, PCME).
+    std::string lr_schedule = "step";
     // Comma-separated parameter-name prefixes: only those parameters are optimized (and clipped); the
     // rest stay as they are. Empty: all (CAMP's stage 2 trains its fusion head alone).
     std::string train_only;
