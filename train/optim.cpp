@@ -73,6 +73,12 @@ AdamP::AdamP(std::vector<Tensor*> params, AdamPOptions opt) : params_(std::move(
         v_.push_back(zeros(p->shape(), p->dtype(), p->device()));
     }
     projected_.assign(params_.size(), Projection::None);
+    param_steps_.assign(params_.size(), 0);
+}
+
+void AdamP::set_steps(std::int64_t s) {
+    step_ = s;
+    param_steps_.assign(params_.size(), s);
 }
 
 void AdamP::set_lr(double lr) {
@@ -105,13 +111,13 @@ bool project_if_orthogonal(const Tensor& w, const Tensor& g, Tensor& u, std::int
 void AdamP::step(double grad_scale) {
     ++step_;
     const autograd::NoGradGuard no_grad;
-    const double t = static_cast<double>(step_);
-    const double bias1 = 1 - std::pow(opt_.beta1, t), bias2 = 1 - std::pow(opt_.beta2, t);
     for (std::size_t i = 0; i < params_.size(); ++i) {
         Tensor& p = *params_[i];
         const Tensor g0 = gradient_of(p, "AdamP");
         projected_[i] = Projection::None;
         if (!g0.defined()) continue;
+        const double t = static_cast<double>(++param_steps_[i]);
+        const double bias1 = 1 - std::pow(opt_.beta1, t), bias2 = 1 - std::pow(opt_.beta2, t);
         const Tensor g = grad_scale == 1.0 ? g0 : mul(g0, grad_scale);
         m_[i].copy_(add(mul(m_[i], opt_.beta1), mul(g, 1 - opt_.beta1)));
         v_[i].copy_(add(mul(v_[i], opt_.beta2), mul(mul(g, g), 1 - opt_.beta2)));

@@ -101,7 +101,8 @@ public:
     void set_lr(double lr) override;
     double lr() const override { return opt_.lr; }
     std::int64_t steps() const override { return step_; }
-    void set_steps(std::int64_t s) override { step_ = s; }
+    /// Also every parameter's own step count (a restored run had gradients for all at every step).
+    void set_steps(std::int64_t s) override;
     std::vector<std::pair<std::string, Tensor*>> state_of(std::size_t i) override {
         return {{"exp_avg", &m_.at(i)}, {"exp_avg_sq", &v_.at(i)}};
     }
@@ -111,6 +112,9 @@ private:
     std::vector<Tensor*> params_;
     std::vector<Tensor> m_, v_;
     std::vector<Projection> projected_;
+    // Bias correction counts a parameter's own steps, as PyTorch's per-parameter state["step"]: a
+    // parameter without a gradient at a step is skipped and its count stays.
+    std::vector<std::int64_t> param_steps_;
     AdamPOptions opt_;
     std::int64_t step_ = 0;
 };

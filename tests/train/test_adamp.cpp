@@ -5,7 +5,9 @@
 #include <cmath>
 #include <string>
 
+#include "base/check.h"
 #include "core/ops.h"
+#include "nn/safetensors.h"
 #include "tests/testing/compare.h"
 #include "train/optim.h"
 
@@ -29,6 +31,72 @@ TEST_CASE("AdamP: equals Adam when the gradients are far from orthogonal to the 
     }
     CHECK(testing::diff(a, b).rel() < 1e-14);
     CHECK(testing::diff(v1, v2).rel() < 1e-14);
+}
+
+namespace {
+const Tensor& adamp_golden(const nn::TensorFile& g, const std::string& name) {
+    const Tensor* t = g.find(name);
+    IMRAM_CHECK(t != nullptr, "adamp_golden.safetensors has no ", name);
+    return *t;
+}
+Tensor at_step(const Tensor& t, std::int64_t s) { return contiguous(squeeze(slice(t, 0, s, s + 1), 0)); }
+}  // namespace
+
+// tests/fixtures/adamp_golden.safetensors: tools/make_adamp_golden.py, the equations in f64 (checked
+// there against the adamp package, 0.3.0, to 1e-12).
+TEST_CASE("AdamP: matches the reference over five steps (projections, weight decay, Nesterov, clipping)",
+          "[train][golden][adamp]") {
+    const nn::TensorFile g = nn::load_safetensors(IMRAM_TEST_DATA_DIR "/adamp_golden.safetensors");
+    struct Config {
+        const char* name;
+        std::vector<double> lr;
+        double weight_decay;
+        bool nesterov;
+        double max_norm;
+    };
+    const std::vector<double> flat(5, 0.01);
+    const std::vector<Config> configs = {
+        {"plain", flat, 0, false, 0},
+        {"wd", flat, 1e-2, false, 0},
+        {"nesterov", flat, 0, true, 0},
+        {"clip_cosine", {cosine_lr(2e-2, 0, 5), cosine_lr(2e-2, 1, 5), cosine_lr(2e-2, 2, 5), cosine_lr(2e-2, 3, 5),
+                         cosine_lr(2e-2, 4, 5)}, 0, false, 2.0},
+    };
+    constexpr int kParams = 4, kSteps = 5;
+    for (const Config& c : configs) {
+        for (Device dev : {Device::cpu(), Device::cuda_emulated()}) {
+            INFO("config " << c.name << ", device " << dev);
+            std::vector<Tensor> p;
+            for (int j = 0; j < kParams; ++j)
+                p.push_back(adamp_golden(g, "init.p" + std::to_string(j)).to(dev).clone().set_requires_grad());
+            std::vector<Tensor*> ptrs;
+            for (Tensor& t : p) ptrs.push_back(&t);
+            AdamPOptions o;
+            o.lr = c.lr[0], o.weight_decay = c.weight_decay, o.nesterov = c.nesterov;
+            AdamP opt(ptrs, o);
+            for (std::int64_t s = 0; s < kSteps; ++s) {
+                INFO("step " << s);
+                opt.set_lr(c.lr[static_cast<std::size_t>(s)]);
+                opt.zero_grad();
+                for (int j = 0; j < kParams; ++j) {
+                    const std::string pj = ".p" + std::to_string(j);
+                    if (adamp_golden(g, "has_grad" + pj).to_vector<std::int64_t>()[static_cast<std::size_t>(s)] != 0)
+                        p[static_cast<std::size_t>(j)].backward(at_step(adamp_golden(g, "grads" + pj), s).to(dev));
+                }
+                opt.step(c.max_norm > 0 ? clip_grad_norm(ptrs, c.max_norm).scale : 1.0);
+                for (int j = 0; j < kParams; ++j) {
+                    const std::string pj = ".p" + std::to_string(j);
+                    INFO("parameter p" << j);
+                    CHECK(testing::diff(p[static_cast<std::size_t>(j)], at_step(adamp_golden(g, c.name + pj), s)).max_abs <
+                          1e-12);
+                    const std::int64_t want = adamp_golden(g, std::string(c.name) + ".projected" + pj)
+                                                  .to_vector<std::int64_t>()[static_cast<std::size_t>(s)];
+                    CHECK(static_cast<std::int64_t>(opt.last_projection(static_cast<std::size_t>(j))) == want);
+                }
+            }
+            CHECK(opt.steps() == kSteps);
+        }
+    }
 }
 
 TEST_CASE("AdamP: a gradient orthogonal to every row moves the weights along their spheres", "[train][adamp]") {
