@@ -12,6 +12,9 @@
 //     attending to words (n = R, m = L, the words' mask) and words to regions (n = L, m = R);
 //   * summary: attention_pool(x, e, valid) vs masked softmax / mean over 4 heads / mul / sum, over the
 //     regions and the words.
+// And PCME's match probability at its training sizes (N = M = 128 items, K = J = 7 samples, D = 1024), fused
+// only (its composition would form a 128 x 128 x 7 x 7 x 1024 difference tensor, 3 GB in f32):
+//   * match_log_prob(za, zb, a, b, positive), forward + backward, the diagonal as positives.
 #include <benchmark/benchmark.h>
 
 #include "core/ops.h"
@@ -136,6 +139,21 @@ void BM_camp_summary_fused(benchmark::State& st) {
     }
 }
 
+void BM_pcme_match_fused(benchmark::State& st) {
+    constexpr std::int64_t kN = 128, kK = 7;
+    // Samples of norm ~1, as PCME's (l2-normalised means plus small noise), so the sigmoids are not saturated.
+    const Tensor za = mul(randn({kN, kK, kD}, 14), 1.0 / 32).set_requires_grad();
+    const Tensor zb = mul(randn({kN, kK, kD}, 15), 1.0 / 32).set_requires_grad();
+    const Tensor a = full({1}, 1.0).set_requires_grad(), b = full({1}, 1.0).set_requires_grad();
+    std::vector<float> eye(static_cast<std::size_t>(kN * kN), 0.0f);
+    for (std::int64_t i = 0; i < kN; ++i) eye[static_cast<std::size_t>(i * kN + i)] = 1.0f;
+    const Tensor positive = from_vector(eye, {kN, kN});
+    for (auto _ : st) {
+        zero_grads({za, zb, a, b});
+        sum(match_log_prob(za, zb, a, b, positive)).backward();
+    }
+}
+
 }  // namespace
 
 BENCHMARK(BM_step_cosine_composed)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
@@ -148,3 +166,4 @@ BENCHMARK(BM_camp_attention_composed)->Arg(0)->Arg(1)->Unit(benchmark::kMillisec
 BENCHMARK(BM_camp_attention_fused)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_camp_summary_composed)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_camp_summary_fused)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_pcme_match_fused)->Unit(benchmark::kMillisecond);

@@ -107,6 +107,15 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
 /// z[n, k] = mu[n] + exp(logsig[n]) eps[n, k], (N, K, D). logsig is a log standard deviation. One fused
 /// kernel with its own backward to mu and logsig (none to eps).
 Tensor gaussian_sample(const Tensor& mu, const Tensor& logsig, const Tensor& eps);
+/// PCME's log match probability (docs/ops.md#match_log_prob) between the samples za (N, K, D) of N items
+/// and zb (M, J, D) of M items, with the learnable scalars negative_scale a and shift b (each of shape (1)):
+/// with d = sqrt(max(|za_nk - zb_mj|^2, 0) + 1e-6) and s = -a d + b, out[n, m] = log mean_{k,j}
+/// sigmoid(2 sigma s), sigma = +1 where positive[n, m] != 0 (or positive is undefined) and -1 elsewhere:
+/// log p(match) for positive pairs, log(1 - p(match)) for negative ones, computed as a log-sum-exp of
+/// log-sigmoids so it stays finite when p underflows. positive (N, M) is a 0/1 mask of za's dtype and
+/// device; no gradient flows into it. (N, M). One fused kernel with its own backward to za, zb, a and b.
+Tensor match_log_prob(const Tensor& za, const Tensor& zb, const Tensor& negative_scale, const Tensor& shift,
+                      const Tensor& positive = Tensor());
 /// x / (||x||_2 + eps) along the last dim (eps is added to the norm, not inside the sqrt).
 Tensor l2norm(const Tensor& x, double eps = 1e-8);
 /// <a, b> / max(|a| |b|, eps) along the last dim; a and b of the same shape (..., D) -> (...).

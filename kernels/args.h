@@ -423,6 +423,37 @@ struct GaussianSampleBwdArgs {
     std::int64_t N, K, D;
 };
 
+/// PCME's log match probability over K x J sample pairs (docs/ops.md#match_log_prob): za (N, K, D),
+/// zb (M, J, D), a and b one element each (the negative scale and shift, read on the device),
+/// positive (N, M) 0/1 of the same dtype or null (every pair positive) -> out (N, M) =
+/// logsumexp_{k,j} logsigmoid(2 sigma (-a d + b)) - log(K J), d = sqrt(max(|za_nk - zb_mj|^2, 0) + 1e-6).
+template <class T>
+struct MatchLogProbArgs {
+    const T* za;
+    const T* zb;
+    const T* a;
+    const T* b;
+    const T* positive;
+    T* out;
+    std::int64_t N, M, K, J, D;
+};
+
+/// dza (N, K, D), dzb (M, J, D), da and db (1) from dout (N, M) (all written, not accumulated).
+template <class T>
+struct MatchLogProbBwdArgs {
+    const T* za;
+    const T* zb;
+    const T* a;
+    const T* b;
+    const T* positive;
+    const T* dout;
+    T* dza;
+    T* dzb;
+    T* da;
+    T* db;
+    std::int64_t N, M, K, J, D;
+};
+
 /// Hardest negatives of a square score matrix s (n, n), row-major: for each row i the column j != i
 /// with the largest s[i, j], and for each column j the row i != j with the largest s[i, j]; the
 /// first index wins ties (as a left-to-right scan with '>'). n >= 2. Outputs may be device memory.

@@ -83,6 +83,10 @@
     template <class T>                          \
     void gaussian_sample_bwd(const GaussianSampleBwdArgs<T>&); \
     template <class T>                          \
+    void match_log_prob_fwd(const MatchLogProbArgs<T>&); \
+    template <class T>                          \
+    void match_log_prob_bwd(const MatchLogProbBwdArgs<T>&); \
+    template <class T>                          \
     void gru_cell_fwd(const GruCellArgs<T>&);   \
     template <class T>                          \
     void gru_cell_bwd(const GruCellBwdArgs<T>&); \
