@@ -5,6 +5,7 @@
 
 #include "base/check.h"
 #include "models/camp/family.h"
+#include "models/pcme/family.h"
 #include "models/imram/family.h"
 #include "models/imram/official_checkpoint.h"
 
@@ -12,7 +13,7 @@ namespace imram::models {
 
 const std::vector<ModelFamily>& model_families() {
     // The one list of families. A new family adds its entry here (docs/adding-a-model.md).
-    static const std::vector<ModelFamily> families{imram_family(), camp_family()};
+    static const std::vector<ModelFamily> families{imram_family(), camp_family(), pcme_family()};
     return families;
 }
 

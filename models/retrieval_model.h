@@ -45,6 +45,9 @@ struct StepOptions {
     bool max_violation = true;
     NotNegative not_negative;        // pairs left out of the negatives
     std::int64_t chunk_pairs = 128;  // pairs scored with the tape at a time (bounds the step's memory)
+    /// The run's step count before this step: a family that draws noise keys its draws with it, so a
+    /// resumed run draws what the uninterrupted one drew.
+    std::uint64_t step = 0;
 };
 
 struct StepResult {
@@ -87,6 +90,12 @@ public:
     virtual LossPlateau loss_plateau(std::int64_t batch, bool max_violation) const = 0;
     /// Where the parameters live (inputs are moved there by the callers).
     virtual Device device() const = 0;
+    /// Whether gradient clipping covers the parameter `name` (all do, unless a family's official code
+    /// leaves some out: PCME's criterion.negative_scale and criterion.shift).
+    virtual bool clipped(const std::string& name) const {
+        (void)name;
+        return true;
+    }
 
     /// features (N, R, F) -> encoded images; differentiable.
     virtual Tensor encode_images(const Tensor& features) const = 0;

@@ -69,20 +69,33 @@ Tensor GRU::run_direction(const Direction& d, const Tensor& x, const std::vector
     return stack(outs, 1);  // (B, L, H)
 }
 
-Tensor GRU::forward(const Tensor& x, const std::vector<std::int64_t>& lengths) const {
+void GRU::check_input(const Tensor& x, const std::vector<std::int64_t>& lengths) const {
     IMRAM_CHECK(x.dim() == 3 && x.size(2) == input_, "GRU: expected x (B, L, ", input_, "), got ", x.describe());
     IMRAM_CHECK(static_cast<std::int64_t>(lengths.size()) == x.size(0), "GRU: ", lengths.size(),
                 " lengths for a batch of ", x.size(0));
     for (std::size_t b = 0; b < lengths.size(); ++b)
         IMRAM_CHECK(lengths[b] >= 1 && lengths[b] <= x.size(1), "GRU: length ", lengths[b], " of sequence ", b,
                     " is outside [1, ", x.size(1), "]");
-    Tensor out = run_direction(fwd, x, lengths);
-    if (!bidirectional_) return out;
+}
+
+Tensor GRU::run_backward(const Tensor& x, const std::vector<std::int64_t>& lengths) const {
     const std::int64_t L = x.size(1);
     const Tensor rev_x = gather(x, 1, reverse_index(lengths, L, input_).to(x.device()));
     const Tensor rev_out = run_direction(bwd, rev_x, lengths);
-    const Tensor back = gather(rev_out, 1, reverse_index(lengths, L, hidden_).to(x.device()));
-    return mul(add(out, back), 0.5);
+    return gather(rev_out, 1, reverse_index(lengths, L, hidden_).to(x.device()));
+}
+
+Tensor GRU::forward(const Tensor& x, const std::vector<std::int64_t>& lengths) const {
+    check_input(x, lengths);
+    const Tensor out = run_direction(fwd, x, lengths);
+    if (!bidirectional_) return out;
+    return mul(add(out, run_backward(x, lengths)), 0.5);
+}
+
+Tensor GRU::forward_concatenated(const Tensor& x, const std::vector<std::int64_t>& lengths) const {
+    IMRAM_CHECK(bidirectional_, "GRU: forward_concatenated needs a bidirectional GRU");
+    check_input(x, lengths);
+    return cat({run_direction(fwd, x, lengths), run_backward(x, lengths)}, 2);
 }
 
 }  // namespace imram::nn

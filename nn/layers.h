@@ -57,6 +57,9 @@ public:
         Device dev = Device::cpu());
     /// x (B, L, I), lengths (B) with 1 <= lengths[b] <= L -> outputs (B, L, H).
     Tensor forward(const Tensor& x, const std::vector<std::int64_t>& lengths) const;
+    /// Bidirectional only: the two directions' outputs concatenated, [forward ; backward] (B, L, 2H),
+    /// as PyTorch's bidirectional GRU returns them (PCME's caption encoders).
+    Tensor forward_concatenated(const Tensor& x, const std::vector<std::int64_t>& lengths) const;
 
     std::int64_t hidden_size() const { return hidden_; }
     struct Direction {
@@ -66,6 +69,9 @@ public:
 
 private:
     Tensor run_direction(const Direction& d, const Tensor& x, const std::vector<std::int64_t>& lengths) const;
+    /// The backward direction's outputs in the forward order (B, L, H).
+    Tensor run_backward(const Tensor& x, const std::vector<std::int64_t>& lengths) const;
+    void check_input(const Tensor& x, const std::vector<std::int64_t>& lengths) const;
     std::int64_t input_, hidden_;
     bool bidirectional_;
 };

@@ -275,6 +275,8 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
     if (!resume_in_place) prepare_fresh_run_dir(opt.run_dir, opt.overwrite);
     const fs::path jsonl = run / "metrics.jsonl", csv = run / "metrics.csv";
     const NamedParameters trained = trained_parameters(model, opt);
+    NamedParameters clipped, unclipped;
+    for (const auto& np : trained) (model.clipped(np.first) ? clipped : unclipped).push_back(np);
     const std::unique_ptr<Optimizer> optim = make_optimizer(trained, opt);
     RunState st;
     if (!opt.resume.empty()) {
@@ -322,11 +324,16 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
             models::StepOptions so;
             so.max_violation = max_violation;
             so.chunk_pairs = opt.chunk_pairs;
+            so.step = static_cast<std::uint64_t>(st.steps);
             if (opt.mask_duplicates) so.not_negative = pairs_that_belong_together(tr, idx);
             const models::StepResult r = model.train_step(b.images.to(model.device()), b.ids, b.lengths, so);
-            const GradClip clip = clip_grad_norm(pointers(trained), clip_at);
+            const GradClip clip = clip_grad_norm(pointers(clipped), clip_at);
+            // Parameters outside the clipping (PCME's scale and shift) must be finite too.
+            const double unclipped_norm =
+                unclipped.empty() ? 0.0
+                                  : clip_grad_norm(pointers(unclipped), std::numeric_limits<double>::infinity()).total_norm;
             st.step_in_epoch = s + 1;
-            if (!std::isfinite(r.loss) || !std::isfinite(clip.total_norm)) {
+            if (!std::isfinite(r.loss) || !std::isfinite(clip.total_norm) || !std::isfinite(unclipped_norm)) {
                 ++sum.skipped_steps;
                 ++st.skipped;
                 std::fputs(progress.break_line().c_str(), stderr);
@@ -337,7 +344,15 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
                 continue;
             }
             bad_in_a_row = 0;
-            optim->step(clip.scale);
+            if (unclipped.empty()) {
+                optim->step(clip.scale);
+            } else {
+                // Clip only what the family clips: scale those gradients in place, step everything as is.
+                if (clip.scale < 1.0)
+                    for (const auto& np : clipped)
+                        if (const Tensor g = np.second->grad(); g.defined()) g.copy_(mul(g, clip.scale));
+                optim->step(1.0);
+            }
             ++sum.steps;
             ++st.steps;
             loss_sum += r.loss;
