@@ -100,10 +100,37 @@ Tensor Retriever::score(const Images& images, const Captions& captions) const {
     return model_->score_all({images.regions, captions.words, captions.lengths});
 }
 
+namespace {
+/// Each hit's own uncertainty, when the gallery has one per item.
+void attach_uncertainty(std::vector<Retriever::Hit>& hits, const Tensor& u) {
+    if (!u.defined()) return;
+    const std::vector<double> v = u.to_vector<double>();
+    for (Retriever::Hit& h : hits) h.uncertainty = v[static_cast<std::size_t>(h.index)];
+}
+}  // namespace
+
+bool Retriever::has_uncertainty() const { return model_->has_uncertainty(); }
+
+Tensor Retriever::uncertainty(const Images& images) const { return model_->uncertainty(images.regions); }
+Tensor Retriever::uncertainty(const Captions& captions) const { return model_->uncertainty(captions.words); }
+
+double Retriever::query_uncertainty(const std::string& query) const {
+    const Tensor u = uncertainty(encode_captions({query}));
+    return u.defined() ? u.to_vector<double>()[0] : std::numeric_limits<double>::quiet_NaN();
+}
+
+double Retriever::image_uncertainty(const Tensor& features) const {
+    const Tensor f = features.dim() == 2 ? unsqueeze(features, 0) : features;
+    const Tensor u = uncertainty(encode_images(f));
+    return u.defined() ? u.to_vector<double>()[0] : std::numeric_limits<double>::quiet_NaN();
+}
+
 std::vector<Retriever::Hit> Retriever::search_images(const std::string& query, const Images& gallery,
                                                      std::int64_t k) const {
     const Tensor s = score(gallery, encode_captions({query}));  // (N, 1)
-    return top_k(reshape(s, {s.size(0)}), k);
+    std::vector<Hit> hits = top_k(reshape(s, {s.size(0)}), k);
+    attach_uncertainty(hits, uncertainty(gallery));
+    return hits;
 }
 
 std::vector<Retriever::Hit> Retriever::search_captions(const Tensor& features, const Captions& gallery,
@@ -112,7 +139,9 @@ std::vector<Retriever::Hit> Retriever::search_captions(const Tensor& features, c
     IMRAM_CHECK(f.dim() == 3 && f.size(0) == 1, "search_captions: expected one image's features (R, F), got ",
                 features.describe());
     const Tensor s = score(encode_images(f), gallery);  // (1, M)
-    return top_k(reshape(s, {s.size(1)}), k);
+    std::vector<Hit> hits = top_k(reshape(s, {s.size(1)}), k);
+    attach_uncertainty(hits, uncertainty(gallery));
+    return hits;
 }
 
 }  // namespace imram

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,9 @@ public:
     struct Hit {
         std::int64_t index;  // position in the gallery
         double score;
+        // How ambiguous the hit item is, for models that estimate it (PCME: the mean of its sigma over
+        // dimensions; larger = more ambiguous); NaN for models without uncertainty.
+        double uncertainty = std::numeric_limits<double>::quiet_NaN();
     };
 
     /// features (N, R, F) float32 -> encoded images. F must be the model's image feature size.
@@ -63,6 +67,15 @@ public:
     std::vector<Hit> search_images(const std::string& query, const Images& gallery, std::int64_t k) const;
     /// The k best captions of `gallery` for one image's features (R, F) or (1, R, F), best first.
     std::vector<Hit> search_captions(const Tensor& image_features, const Captions& gallery, std::int64_t k) const;
+
+    /// Whether the model estimates per-item uncertainty (PCME); the next four give NaN / undefined if not.
+    bool has_uncertainty() const;
+    /// Per-item uncertainty (N) of encoded items (PCME: mean sigma over dimensions).
+    Tensor uncertainty(const Images& images) const;
+    Tensor uncertainty(const Captions& captions) const;
+    /// How ambiguous one text query, or one image's features (R, F), is to the model.
+    double query_uncertainty(const std::string& query) const;
+    double image_uncertainty(const Tensor& image_features) const;
 
     std::int64_t image_feature_size() const;
     std::string mode() const;

@@ -43,6 +43,9 @@ struct EncodeCommand {
         std::printf("%s on %s: wrote %s/img_emb.npy %s, cap_emb.npy %s, cap_lens.npy (%lld)\n", encode_ckpt.c_str(),
                     d.name.c_str(), encode_out.c_str(), si.str().c_str(), sc.str().c_str(),
                     static_cast<long long>(e.captions[0]));
+        if (e.uncertainty)
+            std::printf("and img_uncertainty.npy (%lld), cap_uncertainty.npy (%lld): each item's mean sigma\n",
+                        static_cast<long long>(e.images[0]), static_cast<long long>(e.captions[0]));
         return 0;
     }
 };

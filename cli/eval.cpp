@@ -50,19 +50,39 @@ struct EvalCommand {
         const data::Dataset d = load_split(ec, split);
         check_data_fits(*model, d, checkpoint);
         Tensor sims;
-        const eval::RetrievalMetrics m = eval::evaluate(
-            *model, d, &sims, progress_printer("imram eval " + d.name, "(items encoded + images scored)"));
+        std::vector<eval::AlternativeMetrics> alternatives;
+        const eval::RetrievalMetrics m =
+            eval::evaluate(*model, d, &sims, progress_printer("imram eval " + d.name, "(items encoded + images scored)"),
+                           &alternatives);
         if (!save_sims.empty()) io::save_npy(save_sims, sims);
         if (json) {
             std::string out = "{\"checkpoint\": " + json_string(checkpoint) + ", \"split\": " + json_string(d.name) +
-                              ", \"all\": " + m.to_json();
+                              ", \"score\": " + json_string(model->score_name()) + ", \"all\": " + m.to_json();
             if (folds > 1) out += ", \"folds\": " + eval::retrieval_metrics_folds(sims, d.im_div, folds).to_json();
+            if (!alternatives.empty()) {
+                out += ", \"alternatives\": {";
+                for (std::size_t i = 0; i < alternatives.size(); ++i) {
+                    const eval::AlternativeMetrics& a = alternatives[i];
+                    out += (i ? ", " : "") + json_string(a.name) + ": {\"all\": " + a.metrics.to_json();
+                    if (folds > 1)
+                        out += ", \"folds\": " + eval::retrieval_metrics_folds(a.scores, d.im_div, folds).to_json();
+                    out += "}";
+                }
+                out += "}";
+            }
             std::printf("%s}\n", out.c_str());
         } else {
-            std::printf("%s on %s\n%s", checkpoint.c_str(), d.name.c_str(), m.to_table().c_str());
+            const std::string named = model->score_name() == "score" ? "" : " (score: " + model->score_name() + ")";
+            std::printf("%s on %s%s\n%s", checkpoint.c_str(), d.name.c_str(), named.c_str(), m.to_table().c_str());
             if (folds > 1)
                 std::printf("average over %lld folds\n%s", static_cast<long long>(folds),
                             eval::retrieval_metrics_folds(sims, d.im_div, folds).to_table().c_str());
+            for (const eval::AlternativeMetrics& a : alternatives) {
+                std::printf("with the %s score\n%s", a.name.c_str(), a.metrics.to_table().c_str());
+                if (folds > 1)
+                    std::printf("average over %lld folds (%s)\n%s", static_cast<long long>(folds), a.name.c_str(),
+                                eval::retrieval_metrics_folds(a.scores, d.im_div, folds).to_table().c_str());
+            }
         }
         return 0;
     }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,13 @@
 namespace imram::cli {
 namespace fs = std::filesystem;
 namespace {
+
+/// An uncertainty in the output: 6 decimals (finite by construction: a mean of exponentials).
+std::string fixed6(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6f", v);
+    return buf;
+}
 
 struct SearchCommand {
     Common sc;
@@ -47,6 +55,11 @@ struct SearchCommand {
                 : Retriever::load(search_ckpt, (fs::path(sc.vocab_path) / (sc.data_name + "_vocab.json")).string(),
                                   device_for(sc));
         std::vector<Retriever::Hit> hits;
+        // How ambiguous the query is, for models that estimate it (PCME); NaN otherwise.
+        const double query_u = !r.has_uncertainty() ? std::numeric_limits<double>::quiet_NaN()
+                               : !query.empty()     ? r.query_uncertainty(query)
+                                                    : r.image_uncertainty(contiguous(squeeze(
+                                                          slice(d.images, 0, search_image, search_image + 1), 0)));
         if (!query.empty()) {
             hits = r.search_images(query, r.encode_images(d.images), top);
         } else {
@@ -56,18 +69,24 @@ struct SearchCommand {
                                      r.encode_captions(d.texts), top);
         }
         if (search_json) std::printf("[");
+        else if (r.has_uncertainty()) std::printf("query uncertainty %.4f (mean sigma)\n", query_u);
         for (std::size_t i = 0; i < hits.size(); ++i) {
             const auto& h = hits[i];
             // For an image hit show its first caption; for a caption hit, the caption and its image.
             const std::string text = !query.empty() ? d.texts[h.index * d.im_div] : d.texts[h.index];
             const std::int64_t img = !query.empty() ? h.index : d.image_of(h.index);
+            const std::string u = !r.has_uncertainty() ? ""
+                                  : search_json
+                                      ? ", \"uncertainty\": " + fixed6(h.uncertainty) +
+                                            ", \"query_uncertainty\": " + fixed6(query_u)
+                                      : "  uncertainty " + fixed6(h.uncertainty);
             if (search_json)
-                std::printf("%s{\"rank\": %zu, \"index\": %lld, \"image\": %lld, \"score\": %.6f, \"text\": %s}",
+                std::printf("%s{\"rank\": %zu, \"index\": %lld, \"image\": %lld, \"score\": %.6f%s, \"text\": %s}",
                             i ? ", " : "", i + 1, static_cast<long long>(h.index), static_cast<long long>(img), h.score,
-                            json_string(text).c_str());
+                            u.c_str(), json_string(text).c_str());
             else
-                std::printf("%2zu. %s %lld  score %.4f  %s\n", i + 1, !query.empty() ? "image" : "caption",
-                            static_cast<long long>(h.index), h.score, text.c_str());
+                std::printf("%2zu. %s %lld  score %.4f%s  %s\n", i + 1, !query.empty() ? "image" : "caption",
+                            static_cast<long long>(h.index), h.score, u.c_str(), text.c_str());
         }
         if (search_json) std::printf("]\n");
         return 0;

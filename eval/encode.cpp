@@ -26,7 +26,12 @@ EncodeSummary write_embeddings(const models::RetrievalModel& model, const data::
     io::save_npy((out / "img_emb.npy").string(), e.images);
     io::save_npy((out / "cap_emb.npy").string(), e.captions);
     io::save_npy((out / "cap_lens.npy").string(), from_vector<std::int32_t>(lens, {static_cast<std::int64_t>(lens.size())}));
-    return {e.images.shape(), e.captions.shape()};
+    // A model that estimates how ambiguous each item is (PCME): one value per image and per caption.
+    if (model.has_uncertainty()) {
+        io::save_npy((out / "img_uncertainty.npy").string(), model.uncertainty(e.images).to(Device::cpu()));
+        io::save_npy((out / "cap_uncertainty.npy").string(), model.uncertainty(e.captions).to(Device::cpu()));
+    }
+    return {e.images.shape(), e.captions.shape(), model.has_uncertainty()};
 }
 
 }  // namespace imram::eval

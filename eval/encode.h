@@ -17,6 +17,7 @@ namespace imram::eval {
 
 struct EncodeSummary {
     Shape images, captions;  // shapes written to img_emb.npy and cap_emb.npy
+    bool uncertainty = false;  // img_uncertainty.npy and cap_uncertainty.npy written too
 };
 
 /// Encodes `d` with `model` (batches of `batch`, no autograd) and writes the three files into

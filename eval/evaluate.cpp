@@ -38,13 +38,11 @@ models::Encoded encode_split(const models::RetrievalModel& model, const data::Da
     return {cat(img_parts, 0), cat(cap_parts, 0), lengths};
 }
 
-Tensor score_split(const models::RetrievalModel& model, const data::Dataset& d, std::int64_t batch,
-                   const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
-    NoGradGuard no_grad;
-    const std::int64_t ni = d.images.size(0), nc = d.num_captions(), total = ni + nc + ni;
-    const models::Encoded e = encode_split(model, d, batch, [&](std::int64_t done, std::int64_t) {
-        if (on_progress) on_progress(done, total);
-    });
+namespace {
+/// Every pair of an encoded split, in blocks of `batch` images when progress is shown.
+Tensor score_encoded(const models::RetrievalModel& model, const models::Encoded& e, std::int64_t batch,
+                     const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
+    const std::int64_t ni = e.images.size(0), nc = e.captions.size(0), total = ni + nc + ni;
     if (!on_progress) return model.score_all(e);
     // Scored in blocks of images so a long split shows its progress; each block is the same
     // computation as a row range of the whole matrix.
@@ -56,10 +54,38 @@ Tensor score_split(const models::RetrievalModel& model, const data::Dataset& d, 
     }
     return cat(rows, 0);
 }
+}  // namespace
+
+Tensor score_split(const models::RetrievalModel& model, const data::Dataset& d, std::int64_t batch,
+                   const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
+    NoGradGuard no_grad;
+    const std::int64_t ni = d.images.size(0), nc = d.num_captions(), total = ni + nc + ni;
+    const models::Encoded e = encode_split(model, d, batch, [&](std::int64_t done, std::int64_t) {
+        if (on_progress) on_progress(done, total);
+    });
+    return score_encoded(model, e, batch, on_progress);
+}
 
 RetrievalMetrics evaluate(const models::RetrievalModel& model, const data::Dataset& d, Tensor* scores_out,
-                          const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
-    const Tensor s = score_split(model, d, 128, on_progress).to(Device::cpu());  // ranking reads every score on the host
+                          const std::function<void(std::int64_t, std::int64_t)>& on_progress,
+                          std::vector<AlternativeMetrics>* alternatives) {
+    const std::vector<std::string> names = alternatives ? model.alternative_scores() : std::vector<std::string>{};
+    Tensor s;
+    if (names.empty()) {
+        s = score_split(model, d, 128, on_progress).to(Device::cpu());  // ranking reads every score on the host
+    } else {
+        NoGradGuard no_grad;
+        const std::int64_t ni = d.images.size(0), nc = d.num_captions(), total = ni + nc + ni;
+        const models::Encoded e = encode_split(model, d, 128, [&](std::int64_t done, std::int64_t) {
+            if (on_progress) on_progress(done, total);
+        });
+        s = score_encoded(model, e, 128, on_progress).to(Device::cpu());
+        for (const std::string& name : names) {
+            const Tensor a = model.score_all_alternative(e, name).to(Device::cpu());
+            check_scores_finite(a, d.name + " (" + name + ")");
+            alternatives->push_back({name, a, retrieval_metrics(a, d.im_div)});
+        }
+    }
     if (scores_out) *scores_out = s;
     check_scores_finite(s, d.name);
     return retrieval_metrics(s, d.im_div);

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "data/dataset.h"
 #include "eval/metrics.h"
@@ -24,8 +26,18 @@ models::Encoded encode_split(const models::RetrievalModel& model, const data::Da
 /// `batch` images (total = images + captions + images).
 Tensor score_split(const models::RetrievalModel& model, const data::Dataset& d, std::int64_t batch = 128,
                    const std::function<void(std::int64_t, std::int64_t)>& on_progress = {});
+/// The recall with one of a model's alternative scores (models::RetrievalModel::alternative_scores).
+struct AlternativeMetrics {
+    std::string name;
+    Tensor scores;  // (images x captions) on the host
+    RetrievalMetrics metrics;
+};
+
 /// Scores a split and ranks it; a non-finite score is refused (check_scores_finite) instead of ranked.
+/// With `alternatives`, the split is also scored and ranked with each of the model's alternative
+/// scores, from the same encodings.
 RetrievalMetrics evaluate(const models::RetrievalModel& model, const data::Dataset& d, Tensor* scores_out = nullptr,
-                          const std::function<void(std::int64_t, std::int64_t)>& on_progress = {});
+                          const std::function<void(std::int64_t, std::int64_t)>& on_progress = {},
+                          std::vector<AlternativeMetrics>* alternatives = nullptr);
 
 }  // namespace imram::eval

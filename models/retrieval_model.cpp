@@ -14,4 +14,8 @@ Encoded RetrievalModel::encode(const Tensor& features, const Tensor& ids, const 
     return {encode_images(features), encode_captions(ids, lengths), lengths};
 }
 
+Tensor RetrievalModel::score_all_alternative(const Encoded&, const std::string& name) const {
+    IMRAM_FAIL(family(), " (", mode(), ") has no alternative score '", name, "'");
+}
+
 }  // namespace imram::models

@@ -110,6 +110,21 @@ public:
                                const std::vector<std::int64_t>& cap_idx) const = 0;
     /// Every (image, caption) pair -> (N_img, N_cap), without the tape.
     virtual Tensor score_all(const Encoded& e) const = 0;
+    /// The name of score_all's score in reports ("score"; PCME: "matching_prob").
+    virtual std::string score_name() const { return "score"; }
+    /// Other scores the family's official code evaluates with (PCME: "matmul"); evaluation reports
+    /// recall with each of them too. Empty for most families.
+    virtual std::vector<std::string> alternative_scores() const { return {}; }
+    /// Every pair with the alternative score `name` (one of alternative_scores()), without the tape.
+    virtual Tensor score_all_alternative(const Encoded& e, const std::string& name) const;
+    /// Whether uncertainty() gives a value (PCME) or an undefined tensor (the others).
+    virtual bool has_uncertainty() const { return false; }
+    /// Per-item uncertainty of one encoded side (images or captions of an Encoded) -> (N), or an
+    /// undefined tensor when the family has no notion of it (PCME: the mean of sigma over dimensions).
+    virtual Tensor uncertainty(const Tensor& encoded) const {
+        (void)encoded;
+        return Tensor();
+    }
 
     /// One batch (B images and their B captions, positives on the diagonal): computes the loss and
     /// accumulates its gradients into the parameters.

@@ -222,7 +222,13 @@ Tensor PcmeModel::score_all_matmul(const Encoded& e) const {
                K * static_cast<double>(e.captions.size(1) - 2));
 }
 
-Tensor PcmeModel::uncertainty(const Tensor& encoded) {
+Tensor PcmeModel::score_all_alternative(const Encoded& e, const std::string& name) const {
+    IMRAM_CHECK(name == "matmul", "pcme: no alternative score '", name, "' (it has matmul)");
+    return score_all_matmul(e);
+}
+
+Tensor PcmeModel::uncertainty(const Tensor& encoded) const {
+    const autograd::NoGradGuard no_grad;
     IMRAM_CHECK(encoded.dim() == 3 && encoded.size(1) >= 3, "pcme: expected encodings (N, 2 + K, D), got ",
                 encoded.describe());
     return mean(exp(reshape(slice(encoded, 1, 1, 2), {encoded.size(0), encoded.size(2)})), {1});

@@ -130,11 +130,16 @@ public:
                        const std::vector<std::int64_t>& cap_idx) const override;
     /// Every pair's match probability (the official matching_prob), without the tape.
     Tensor score_all(const Encoded& e) const override;
+    std::string score_name() const override { return "matching_prob"; }
+    /// "matmul": the official code's other score (its validation score during training).
+    std::vector<std::string> alternative_scores() const override { return {"matmul"}; }
+    Tensor score_all_alternative(const Encoded& e, const std::string& name) const override;
     /// Every pair's sum over the K x K sample pairs of dot products (the official matmul score):
     /// K^2 <mean_k z_k, mean_k z'_k>, one GEMM of the sample means.
     Tensor score_all_matmul(const Encoded& e) const;
     /// The per-item uncertainty: the mean over dimensions of sigma = exp(logsig), (N).
-    static Tensor uncertainty(const Tensor& encoded);
+    Tensor uncertainty(const Tensor& encoded) const override;
+    bool has_uncertainty() const override { return true; }
 
     /// The loss of a batch (positives on the diagonal) from its encodings, with the tape (spec 2):
     /// L_i2t + L_t2i + vib_beta (KL_img + KL_txt).
