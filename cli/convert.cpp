@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// `imram convert`: convert an official IMRAM, SCAN or CAMP checkpoint.
+// `imram convert`: convert an official IMRAM, SCAN, CAMP or PCME checkpoint.
 
 #include <cstdio>
 #include <filesystem>
@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/common.h"
+#include "data/vocab.h"
 #include "models/registry.h"
 
 namespace imram::cli {
@@ -14,13 +15,16 @@ namespace fs = std::filesystem;
 namespace {
 
 struct ConvertCommand {
-    std::string convert_in, convert_out;
+    std::string convert_in, convert_out, vocab_out;
     CLI::App* cv = nullptr;
 
     explicit ConvertCommand(CLI::App& app) {
-        cv = app.add_subcommand("convert", "convert an official IMRAM, SCAN or CAMP .pth.tar checkpoint to a model file");
+        cv = app.add_subcommand("convert", "convert an official IMRAM, SCAN, CAMP or PCME checkpoint to a model file");
         cv->add_option("checkpoint", convert_in, "the .pth.tar (zip or legacy torch.save layout)")->required();
         cv->add_option("out", convert_out, "the .safetensors to write")->required();
+        cv->add_option("--vocab_out,--vocab-out", vocab_out,
+                       "where to write the checkpoint's own vocabulary, when it carries one (PCME's word2idx); "
+                       "default: OUT with _vocab.json for .safetensors");
     }
 
     int run() {
@@ -28,9 +32,36 @@ struct ConvertCommand {
         if (same_file(convert_in, convert_out))
             throw Error::usage("convert: the output " + convert_out + " is the input checkpoint; choose another name");
         // The family whose official checkpoint it is converts it (models/registry.h).
-        const nn::TensorFile f = models::convert_official_checkpoint(convert_in);
+        nn::TensorFile f = models::convert_official_checkpoint(convert_in);
         const auto model = models::model_from_file(f, convert_in);  // loads, or says why not, before writing
+        std::string words;
+        if (auto it = f.metadata.find(models::kConvertedVocab); it != f.metadata.end()) {
+            words = it->second;
+            f.metadata.erase(it);
+        }
         nn::save_safetensors(convert_out, f);
+        if (!words.empty()) {
+            // The vocabulary the checkpoint's embedding rows follow: tokenise with it (data/vocab.h format).
+            data::Vocab v;
+            std::size_t start = 0;
+            while (start <= words.size()) {
+                const std::size_t end = std::min(words.find('\n', start), words.size());
+                v.add(words.substr(start, end - start));
+                start = end + 1;
+            }
+            IMRAM_CHECK(v.size() == model->vocab_size(), convert_in, ": its word2idx gives ", v.size(),
+                        " distinct words for ", model->vocab_size(), " embedding rows");
+            if (vocab_out.empty()) {
+                const fs::path out(convert_out);
+                vocab_out = (out.parent_path() / (out.stem().string() + "_vocab.json")).string();
+            }
+            data::save_vocab(vocab_out, v);
+            std::printf("wrote %s: the checkpoint's vocabulary (%lld words)\n", vocab_out.c_str(),
+                        static_cast<long long>(v.size()));
+        } else if (!vocab_out.empty()) {
+            std::fprintf(stderr, "imram convert: note: %s carries no vocabulary; --vocab_out not written\n",
+                         convert_in.c_str());
+        }
         const auto from = f.metadata.find("converted_format");
         std::printf("wrote %s: %zu tensors (%s); %s\n", convert_out.c_str(), f.tensors.size(),
                     from == f.metadata.end() ? "official checkpoint" : from->second.c_str(), model->describe().c_str());

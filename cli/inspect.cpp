@@ -25,19 +25,25 @@ struct InspectCommand {
     explicit InspectCommand(CLI::App& app) {
         in = app.add_subcommand("inspect",
                                 "list a model file's tensors and metadata (or a .pth.tar's tensors and options)");
-        in->add_option("file", inspect_file, "a .safetensors file, or an official IMRAM, SCAN or CAMP .pth.tar checkpoint")
+        in->add_option("file", inspect_file, "a .safetensors file, or an official IMRAM, SCAN, CAMP or PCME checkpoint")
             ->required();
     }
 
     int run() {
         if (fs::exists(inspect_file) && models::is_torch_checkpoint(inspect_file)) {
             models::OfficialCheckpoint c;
+            bool imram_layout = false;
             try {
                 c = models::load_official_checkpoint(inspect_file);
+                // IMRAM's and SCAN's files carry their run's options ('opt'); a dict with a 'model'
+                // state dict and no options is another family's (PCME's save_models).
+                imram_layout = !c.options.empty();
             } catch (const Error&) {
+            }
+            if (!imram_layout) {
                 // Not IMRAM's or SCAN's layout: another family's converter (CAMP's list of three state
-                // dicts) may take it; the list is then of the converted tensors, under the engine's names.
-                // When none does, the registry's error gives every family's reason.
+                // dicts, PCME's dict) may take it; the list is then of the converted tensors, under the
+                // engine's names. When none does, the registry's error gives every family's reason.
                 const nn::TensorFile f = models::convert_official_checkpoint(inspect_file);
                 const auto family = f.metadata.find("family");
                 std::printf("%s: official %s checkpoint, converted (the engine's names)\n", inspect_file.c_str(),

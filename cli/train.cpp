@@ -219,6 +219,14 @@ struct TrainCommand {
             else if (!mode.starts_with("scan_"))
                 note("--cross_attn applies to SCAN; " + mode + " fixes its own directions");
         }
+        // The family's official optimizer and schedule for what the command line leaves open (PCME:
+        // AdamP, cosine); a resume then takes the run's own values from its checkpoint.
+        const auto family_recipe = [&](const std::string& of_mode, train::TrainerOptions& o) {
+            const models::Options& d = models::family_of_mode(of_mode).training_defaults;
+            if (!given("--optimizer")) o.optimizer = d.count("optimizer") ? d.at("optimizer") : "adam";
+            if (!given("--lr_schedule")) o.lr_schedule = d.count("lr_schedule") ? d.at("lr_schedule") : "step";
+        };
+        family_recipe(mode, to);
         if (to.optimizer != "sgd" && given("--momentum")) note("--momentum has no effect unless --optimizer sgd");
         if (to.optimizer == "adam")
             for (const char* f : {"--weight_decay", "--nesterov"})
@@ -390,6 +398,7 @@ struct TrainCommand {
                 models::Options other = model->config_metadata();
                 other["model_mode"] = name;
                 train::TrainerOptions o = to;
+                family_recipe(name, o);
                 o.run_dir = (fs::path(to.run_dir) / ("compare_" + name)).string();
                 o.resume.clear();
                 o.overwrite = true;  // inside this run's directory: an earlier run's compare_ is this run's to replace

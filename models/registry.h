@@ -40,7 +40,16 @@ struct ModelFamily {
     /// The family's official checkpoint (a torch.save file) as a model file, or nullptr when the
     /// family has no official checkpoints. Throws naming the file when it is not one of them.
     nn::TensorFile (*convert_official)(const std::string& path);
+    /// The official recipe's training settings where they differ from the tool's defaults, as
+    /// {"optimizer", "adamp"}, {"lr_schedule", "cosine"}: `imram train` uses them for flags not given
+    /// (for the main model and for each --compare model). Empty: the tool's defaults.
+    Options training_defaults;
 };
+
+/// The metadata key under which a converted official checkpoint that carries its vocabulary (PCME's
+/// word2idx) gives its words by id, one per line; `imram convert` writes them as the vocabulary file
+/// and leaves the key out of the model file.
+inline constexpr const char* kConvertedVocab = "converted_vocab";
 
 /// Every family the engine has, in a fixed order.
 const std::vector<ModelFamily>& model_families();

@@ -38,7 +38,7 @@ std::unique_ptr<RetrievalModel> from_file(const nn::TensorFile& f, const std::st
 
 ModelFamily camp_family() {
     return {"camp", {camp_mode_name(CampMode::Gated), camp_mode_name(CampMode::CrossAttention)}, {}, create, from_file,
-            load_camp_checkpoint};
+            load_camp_checkpoint, {}};
 }
 
 }  // namespace imram::models

@@ -25,7 +25,7 @@ ModelFamily imram_family() {
     std::vector<std::string> modes;
     for (Mode m : {Mode::FullIMRAM, Mode::TextIMRAM, Mode::ImageIMRAM, Mode::ScanT2I, Mode::ScanI2T, Mode::VSE})
         modes.emplace_back(mode_name(m));
-    return {"imram", modes, {}, create, from_file, convert_official};
+    return {"imram", modes, {}, create, from_file, convert_official, {}};
 }
 
 }  // namespace imram::models

@@ -2,6 +2,7 @@
 #include "models/pcme/family.h"
 
 #include "models/pcme/model.h"
+#include "models/pcme/official_checkpoint.h"
 #include "nn/safetensors.h"
 
 namespace imram::models {
@@ -44,7 +45,9 @@ ModelFamily pcme_family() {
              {"vib_beta", "weight of the KL term (default 1e-5)"}},
             create,
             from_file,
-            nullptr};
+            load_pcme_checkpoint,
+            // The official recipe (spec 3): AdamP and a cosine schedule per epoch.
+            {{"optimizer", "adamp"}, {"lr_schedule", "cosine"}}};
 }
 
 }  // namespace imram::models
