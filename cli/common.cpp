@@ -14,6 +14,7 @@
 #include "core/ops.h"
 #include "data/demo_data.h"
 #include "data/precomp.h"
+#include "data/labels.h"
 #include "data/vocab.h"
 #include "eval/data_checks.h"
 #include "kernels/cuda/memory.h"
@@ -167,10 +168,14 @@ data::Dataset load_split(const Common& c, const std::string& split, const data::
     d.im_div = p.im_div;
     d.vocab_size = vocab.size();
     d.images = p.images;
+    d.file_images = p.images.size(0);
+    if (const auto labels = data::find_image_labels(c.data_path, c.data_name, split))
+        d.labels = data::read_image_labels(*labels, d.file_images);
     d.texts = std::move(p.captions);
     if (split == "dev" && d.num_captions() > 5000) {  // the official loader keeps the first 5,000 dev captions
         d.texts.resize(5000);
         d.images = slice(d.images, 0, 0, 5000 / d.im_div);
+        if (d.labels.num_images() > 0) d.labels = d.labels.first(d.images.size(0));
     }
     // The shipped vocabularies were built with NLTK 3.2-era rules (they contain tokens like "back..").
     // An error names the caption file and line.

@@ -5,10 +5,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/common.h"
 #include "eval/evaluate.h"
+#include "eval/pmrp.h"
 #include "io/npy.h"
 
 namespace imram::cli {
@@ -55,10 +57,19 @@ struct EvalCommand {
             eval::evaluate(*model, d, &sims, progress_printer("imram eval " + d.name, "(items encoded + images scored)"),
                            &alternatives);
         if (!save_sims.empty()) io::save_npy(save_sims, sims);
+        // PMRP (docs/pmrp.md) when the split has per-image class labels: {split}_labels.txt, or the
+        // demo's objects.
+        std::optional<eval::PmrpMetrics> pm, pm_folds;
+        if (d.labels.num_images() > 0) {
+            pm = eval::pmrp(sims, d.im_div, d.labels);
+            if (folds > 1) pm_folds = eval::pmrp_folds(sims, d.im_div, d.labels, folds);
+        }
         if (json) {
             std::string out = "{\"checkpoint\": " + json_string(checkpoint) + ", \"split\": " + json_string(d.name) +
                               ", \"score\": " + json_string(model->score_name()) + ", \"all\": " + m.to_json();
             if (folds > 1) out += ", \"folds\": " + eval::retrieval_metrics_folds(sims, d.im_div, folds).to_json();
+            if (pm) out += ", \"pmrp\": " + pm->to_json();
+            if (pm_folds) out += ", \"pmrp_folds\": " + pm_folds->to_json();
             if (!alternatives.empty()) {
                 out += ", \"alternatives\": {";
                 for (std::size_t i = 0; i < alternatives.size(); ++i) {
@@ -77,6 +88,9 @@ struct EvalCommand {
             if (folds > 1)
                 std::printf("average over %lld folds\n%s", static_cast<long long>(folds),
                             eval::retrieval_metrics_folds(sims, d.im_div, folds).to_table().c_str());
+            if (pm) std::printf("PMRP (%s labels)\n%s", split.c_str(), pm->to_table().c_str());
+            if (pm_folds)
+                std::printf("PMRP, average over %lld folds\n%s", static_cast<long long>(folds), pm_folds->to_table().c_str());
             for (const eval::AlternativeMetrics& a : alternatives) {
                 std::printf("with the %s score\n%s", a.name.c_str(), a.metrics.to_table().c_str());
                 if (folds > 1)

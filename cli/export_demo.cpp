@@ -28,6 +28,16 @@ void export_demo(const std::string& out) {
         std::string caps;
         for (const auto& t : d.texts) caps += t + "\n";
         write_file_atomic((dir / (std::string(split) + "_caps.txt")).string(), caps);
+        // Each image's objects as class ids, for PMRP (docs/pmrp.md).
+        std::string labels;
+        for (const auto& set : d.labels.sets) {
+            for (std::size_t k = 0; k < set.size(); ++k) {
+                if (k) labels += ' ';
+                labels += std::to_string(set[k]);
+            }
+            labels += "\n";
+        }
+        write_file_atomic((dir / (std::string(split) + "_labels.txt")).string(), labels);
     }
     data::Vocab v;
     for (const auto& w : data::demo_words()) v.add(w);

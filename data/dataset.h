@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "data/labels.h"
 
 namespace imram::data {
 
@@ -16,6 +17,8 @@ struct Dataset {
     std::vector<std::vector<std::int64_t>> captions;  // token ids with <start> ... <end>
     std::vector<std::string> texts;                   // the caption strings (for search and logs)
     std::int64_t im_div = 5;                          // captions per image (5, or 1 when 1:1)
+    std::int64_t file_images = 0;                     // images in the split's file, before the dev split's cut (0: demo)
+    ImageLabels labels;                               // per-image class labels for PMRP (docs/pmrp.md); none: empty
     std::int64_t vocab_size = 0;
 
     std::int64_t num_captions() const { return static_cast<std::int64_t>(captions.size()); }

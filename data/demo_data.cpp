@@ -102,6 +102,11 @@ Dataset demo_split(const std::string& split, const DemoOptions& o) {
 
     Dataset d;
     d.name = "demo/" + split;
+    // The objects of each image are its classes: an image and its colour-swapped twin share them, so
+    // PMRP counts the twin as a plausible match (docs/pmrp.md).
+    std::vector<std::vector<std::int64_t>> objects;
+    for (const Scene& s : scenes) objects.emplace_back(s.objects.begin(), s.objects.end());
+    d.labels = make_image_labels(objects);
     d.im_div = 5;
     const auto words = demo_words();
     std::map<std::string, std::int64_t> id;
