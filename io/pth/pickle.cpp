@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "base/check.h"
+#include "base/format.h"
 
 namespace imram::pth {
 namespace {
@@ -38,6 +39,27 @@ const PyValue* PyValue::get(std::string_view key) const {
     for (const auto& [k, v] : entries)
         if (k->kind == Kind::Str && k->s == key) found = v;
     return found;
+}
+
+std::string PyValue::text() const {
+    switch (kind) {
+        case Kind::None: return "None";
+        case Kind::Bool: return b ? "True" : "False";
+        case Kind::Int: return std::to_string(i);
+        case Kind::Float: return format_python_float(f);
+        case Kind::Str: return s;
+        default: break;
+    }
+    // Appended piece by piece: GCC 12 reports a false -Wrestrict on the chained operator+ here.
+    std::string out = "<";
+    out += type_name();
+    if (kind == Kind::List || kind == Kind::Tuple || kind == Kind::Dict || kind == Kind::Object) {
+        out += " of ";
+        out += std::to_string(kind == Kind::List || kind == Kind::Tuple ? items.size() : entries.size());
+        out += " items";
+    }
+    out += ">";
+    return out;
 }
 
 std::string PyValue::type_name() const {

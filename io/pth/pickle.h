@@ -40,6 +40,9 @@ struct PyValue {
 
     const PyValue* get(std::string_view key) const;  // Dict/Object entry with a Str key, or null
     std::string type_name() const;                   // Python's name of the kind, for errors
+    /// The value as Python prints it (scalars), or a short description ("<dict of 3 items>"): how a
+    /// checkpoint's non-tensor entries go into a model file's metadata.
+    std::string text() const;
 };
 
 /// Called for each persistent id (BINPERSID); returns the value it stands for, allocated through `make`.

@@ -38,29 +38,13 @@ bool is_projection(const std::string& name) {  // an engine name, "sim.img_query
                        [&](const char* p) { return name == std::string("sim.") + p + ".weight"; });
 }
 
-/// A saved value as Python prints it (scalars), or a short description.
-std::string py_text(const PyValue& v) {
-    switch (v.kind) {
-        case Kind::None: return "None";
-        case Kind::Bool: return v.b ? "True" : "False";
-        case Kind::Int: return std::to_string(v.i);
-        case Kind::Float: return format_python_float(v.f);
-        case Kind::Str: return v.s;
-        case Kind::List:
-        case Kind::Tuple: return "<" + v.type_name() + " of " + std::to_string(v.items.size()) + " items>";
-        case Kind::Dict:
-        case Kind::Object: return "<" + v.type_name() + " of " + std::to_string(v.entries.size()) + " items>";
-        default: return "<" + v.type_name() + ">";
-    }
-}
-
 /// opt's entries as "opt.<name>"; the config's nested blocks (optimizer, lr_scheduler: EasyDicts too)
 /// as "opt.<block>.<name>".
 void add_options(const PyValue& d, const std::string& prefix, int depth, std::map<std::string, std::string>& meta) {
     for (const auto& [k, v] : d.entries) {
         if (k->kind != Kind::Str) continue;
         if ((v->kind == Kind::Dict || v->kind == Kind::Object) && depth < 3) add_options(*v, prefix + k->s + ".", depth + 1, meta);
-        else meta[prefix + k->s] = py_text(*v);
+        else meta[prefix + k->s] = v->text();
     }
 }
 
@@ -184,7 +168,7 @@ nn::TensorFile read_camp_checkpoint(std::string_view bytes, const std::string& s
                                               "): a stage-1 CrossAttentionNew checkpoint has none";
     if (opt && (opt->kind == Kind::Dict || opt->kind == Kind::Object)) add_options(*opt, "opt.", 0, f.metadata);
     for (const auto& [k, v] : root.entries)
-        if (k->kind == Kind::Str && k->s != "model" && k->s != "opt") f.metadata["checkpoint." + k->s] = py_text(*v);
+        if (k->kind == Kind::Str && k->s != "model" && k->s != "opt") f.metadata["checkpoint." + k->s] = v->text();
     return f;
 }
 

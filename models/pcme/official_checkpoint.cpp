@@ -30,22 +30,6 @@ constexpr const char* kBackbone = "img_enc.cnn.";
 // The special tokens at the ids the engine's tokeniser writes (data/vocab.h).
 constexpr const char* kSpecials[4] = {"<pad>", "<start>", "<end>", "<unk>"};
 
-/// A saved value as Python prints it (scalars), or a short description.
-std::string py_text(const PyValue& v) {
-    switch (v.kind) {
-        case Kind::None: return "None";
-        case Kind::Bool: return v.b ? "True" : "False";
-        case Kind::Int: return std::to_string(v.i);
-        case Kind::Float: return format_python_float(v.f);
-        case Kind::Str: return v.s;
-        case Kind::List:
-        case Kind::Tuple: return "<" + v.type_name() + " of " + std::to_string(v.items.size()) + " items>";
-        case Kind::Dict:
-        case Kind::Object: return "<" + v.type_name() + " of " + std::to_string(v.entries.size()) + " items>";
-        default: return "<" + v.type_name() + ">";
-    }
-}
-
 bool is_mapping(const PyValue* v) { return v && (v->kind == Kind::Dict || v->kind == Kind::Object); }
 
 /// A nested dict's scalar entries as "<prefix><name>", blocks as "<prefix><block>.<name>".
@@ -53,7 +37,7 @@ void add_entries(const PyValue& d, const std::string& prefix, int depth, std::ma
     for (const auto& [k, v] : d.entries) {
         if (k->kind != Kind::Str) continue;
         if (is_mapping(v) && depth < 3) add_entries(*v, prefix + k->s + ".", depth + 1, meta);
-        else meta[prefix + k->s] = py_text(*v);
+        else meta[prefix + k->s] = v->text();
     }
 }
 
@@ -74,7 +58,7 @@ std::optional<double> config_number(const PyValue* config, const char* block, co
     const PyValue* v = config_entry(config, block, name);
     if (!v || v->kind == Kind::None) return std::nullopt;
     IMRAM_CHECK(v->kind == Kind::Int || v->kind == Kind::Float, src, ": config['", block, "']['", name, "'] is a ",
-                v->type_name(), " (", py_text(*v), "), expected a number");
+                v->type_name(), " (", v->text(), "), expected a number");
     return v->kind == Kind::Int ? static_cast<double>(v->i) : v->f;
 }
 
@@ -82,7 +66,7 @@ std::optional<std::int64_t> config_int(const PyValue* config, const char* block,
     const PyValue* v = config_entry(config, block, name);
     if (!v || v->kind == Kind::None) return std::nullopt;
     IMRAM_CHECK(v->kind == Kind::Int, src, ": config['", block, "']['", name, "'] is a ", v->type_name(), " (",
-                py_text(*v), "), expected an int");
+                v->text(), "), expected an int");
     return v->i;
 }
 
@@ -270,7 +254,7 @@ nn::TensorFile read_pcme_checkpoint(std::string_view bytes, const std::string& s
             } else if (k->s == "metadata" && is_mapping(v)) {
                 add_entries(*v, "checkpoint.metadata.", 0, f.metadata);
             } else {
-                f.metadata["checkpoint." + k->s] = py_text(*v);
+                f.metadata["checkpoint." + k->s] = v->text();
             }
         }
     }
