@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <thread>
 
 #include "api/retriever.h"
@@ -52,6 +53,11 @@ TEST_CASE("Retriever: encode, score and search agree with each other", "[api]") 
     REQUIRE(cap_hits.size() == 4);
     CHECK(cap_hits[0].score == Approx(max(slice(s, 0, 2, 3), 1).values.item<double>()).epsilon(1e-5));
     CHECK(r.search_images("a red dog", images, 100).size() == 6);
+    // IMRAM estimates no uncertainty: none is reported.
+    CHECK_FALSE(r.has_uncertainty());
+    CHECK(std::isnan(hits[0].uncertainty));
+    CHECK(std::isnan(r.query_uncertainty("a red dog")));
+    CHECK_FALSE(r.uncertainty(images).defined());
 }
 
 TEST_CASE("Retriever: several threads at once give the single-thread results", "[api]") {
