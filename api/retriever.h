@@ -32,7 +32,7 @@ struct Vocab;
 class Retriever {
 public:
     /// model_path: a model file (safetensors with the hyper-parameters in its metadata, as written by
-    /// `imram train` or `imram convert`), or an official IMRAM/SCAN .pth.tar checkpoint (either torch.save
+    /// `imram train` or `imram convert`), or an official IMRAM, SCAN, CAMP or PCME checkpoint (either torch.save
     /// layout), converted in memory; vocab_path: the vocabulary JSON it was trained with.
     static Retriever load(const std::string& model_path, const std::string& vocab_path, Device device = Device::cpu());
     /// The same with the vocabulary given as its word list (index = id; <pad>, <start>, <end>, <unk> first).
