@@ -11,6 +11,8 @@
 #include "cli/common.h"
 #include "eval/evaluate.h"
 #include "eval/pmrp.h"
+#include "models/registry.h"
+#include "nn/safetensors.h"
 #include "io/npy.h"
 
 namespace imram::cli {
@@ -24,7 +26,7 @@ struct EvalCommand {
     CLI::App* ev = nullptr;
     std::string save_sims;
     std::int64_t folds = 0;
-    bool fold5 = false;
+    bool fold5 = false, means_only = false;
 
     explicit EvalCommand(CLI::App& app) {
         ev = app.add_subcommand("eval", "evaluate a model file on a split");
@@ -37,6 +39,9 @@ struct EvalCommand {
                        "also report the average over this many folds (COCO 1K: --split testall --folds 5)")
             ->check(at_least(0));
         ev->add_flag("--fold5", fold5, "official name: --folds 5");
+        ev->add_flag("--deterministic_eval,--deterministic-eval", means_only,
+                     "score a probabilistic model (PCME) with its means alone, no samples (the official mu-only "
+                     "variant); its sampled evaluation is reproducible already, from the model's sample seed");
     }
 
     int run() {
@@ -48,7 +53,19 @@ struct EvalCommand {
         if (fold5) folds = 5;
         if (!save_sims.empty() && same_file(checkpoint, save_sims))
             throw Error::usage("--save-sims " + save_sims + " is the checkpoint itself; choose another file");
-        const auto model = load_any_model(checkpoint, device_for(ec));
+        std::unique_ptr<models::RetrievalModel> model;
+        if (means_only) {
+            // The samples per item are a hyper-parameter of the file: 0 means the means alone.
+            nn::TensorFile f = models::read_model_file(checkpoint);
+            const auto k = f.metadata.find("n_samples_inference");
+            if (k == f.metadata.end())
+                throw Error::usage("--deterministic_eval: " + checkpoint + " is not a model that draws samples (" +
+                                   f.metadata["model_mode"] + "); its evaluation is deterministic already");
+            k->second = "0";
+            model = models::model_from_file(f, checkpoint, DType::F32, device_for(ec));
+        } else {
+            model = load_any_model(checkpoint, device_for(ec));
+        }
         const data::Dataset d = load_split(ec, split);
         check_data_fits(*model, d, checkpoint);
         Tensor sims;
@@ -83,7 +100,9 @@ struct EvalCommand {
             }
             std::printf("%s}\n", out.c_str());
         } else {
-            const std::string named = model->score_name() == "score" ? "" : " (score: " + model->score_name() + ")";
+            const std::string named = model->score_name() == "score"
+                                          ? ""
+                                          : " (score: " + model->score_name() + (means_only ? ", the means alone)" : ")");
             std::printf("%s on %s%s\n%s", checkpoint.c_str(), d.name.c_str(), named.c_str(), m.to_table().c_str());
             if (folds > 1)
                 std::printf("average over %lld folds\n%s", static_cast<long long>(folds),

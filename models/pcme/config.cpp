@@ -15,7 +15,7 @@ void PcmeConfig::validate() const {
                 "size is half of them), got ", word_dim, " and ", img_dim);
     IMRAM_CHECK(embed_size > 0 && embed_size % 2 == 0,
                 "embed_size must be positive and even (two GRU directions of embed_size / 2), got ", embed_size);
-    IMRAM_CHECK(n_samples_inference >= 1, "n_samples_inference must be at least 1 (the loss needs samples), got ",
+    IMRAM_CHECK(n_samples_inference >= 0, "n_samples_inference must be >= 0 (0: the means alone), got ",
                 n_samples_inference);
     IMRAM_CHECK(std::isfinite(init_negative_scale) && std::isfinite(init_shift),
                 "init_negative_scale and init_shift must be finite");

@@ -15,7 +15,9 @@ struct PcmeConfig {
     std::int64_t word_dim = 300;
     std::int64_t img_dim = 2048;
     std::int64_t embed_size = 1024;
-    std::int64_t n_samples_inference = 7;  // K: samples per item, in training and evaluation (spec 1.4)
+    // K: samples per item, in training and evaluation (spec 1.4). 0: the official "PCME mu-only"
+    // variant (spec 4.2), for evaluation only: an item's one sample is its mean, no draws.
+    std::int64_t n_samples_inference = 7;
     double init_negative_scale = 15;       // a of the match probability at initialisation (spec 1.5)
     double init_shift = 15;                // b
     double vib_beta = 1e-5;                // weight of the KL term (spec 2)

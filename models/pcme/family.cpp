@@ -39,7 +39,7 @@ std::unique_ptr<RetrievalModel> from_file(const nn::TensorFile& f, const std::st
 ModelFamily pcme_family() {
     return {"pcme",
             {"pcme"},
-            {{"n_samples_inference", "samples per item, K (default 7)"},
+            {{"n_samples_inference", "samples per item, K (default 7; 0 at evaluation: the means alone)"},
              {"init_negative_scale", "initial scale a of the match probability (default 15)"},
              {"init_shift", "initial shift b of the match probability (default 15)"},
              {"vib_beta", "weight of the KL term (default 1e-5)"}},

@@ -138,8 +138,10 @@ PcmeModel::PcmeModel(const PcmeConfig& c, std::uint64_t seed, DType dt, Device d
 
 std::string PcmeModel::describe() const {
     char buf[192];
-    std::snprintf(buf, sizeof buf, "pcme (embed_size %lld, K %lld samples, a %.4g, b %.4g, vib_beta %.3g)",
-                  static_cast<long long>(cfg_.embed_size), static_cast<long long>(cfg_.n_samples_inference),
+    const std::string samples = cfg_.n_samples_inference == 0 ? std::string("the means alone")
+                                                               : "K " + std::to_string(cfg_.n_samples_inference) + " samples";
+    std::snprintf(buf, sizeof buf, "pcme (embed_size %lld, %s, a %.4g, b %.4g, vib_beta %.3g)",
+                  static_cast<long long>(cfg_.embed_size), samples.c_str(),
                   criterion.negative_scale.detach().to(Device::cpu()).item<double>(),
                   criterion.shift.detach().to(Device::cpu()).item<double>(), cfg_.vib_beta);
     return buf;
@@ -176,12 +178,14 @@ Tensor PcmeModel::pack(const PcmeGaussians& g, const Tensor& eps) {
 
 Tensor PcmeModel::encode_images(const Tensor& features) const {
     const PcmeGaussians g = image_gaussians(features);
+    if (cfg_.n_samples_inference == 0) return pack(g, zeros({g.mu.size(0), 1, g.mu.size(1)}, g.mu.dtype(), device()));
     return pack(g, image_noise(features, cfg_.n_samples_inference, cfg_.embed_size, cfg_.sample_seed, 0,
                                g.mu.dtype(), device()));
 }
 
 Tensor PcmeModel::encode_captions(const Tensor& ids, const std::vector<std::int64_t>& lengths) const {
     const PcmeGaussians g = caption_gaussians(ids, lengths);
+    if (cfg_.n_samples_inference == 0) return pack(g, zeros({g.mu.size(0), 1, g.mu.size(1)}, g.mu.dtype(), device()));
     return pack(g, caption_noise(ids, lengths, cfg_.n_samples_inference, cfg_.embed_size, cfg_.sample_seed, 0,
                                  g.mu.dtype(), device()));
 }
@@ -256,6 +260,8 @@ Tensor PcmeModel::loss(const Encoded& e, PcmeLossParts* parts) const {
 
 StepResult PcmeModel::train_step(const Tensor& image_features, const Tensor& caption_ids,
                                  const std::vector<std::int64_t>& lengths, const StepOptions& opt) const {
+    IMRAM_CHECK(cfg_.n_samples_inference >= 1, "pcme: training needs n_samples_inference >= 1 (0, the means "
+                "alone, is an evaluation variant)");
     const Tensor x = image_features.to(device());
     const PcmeGaussians gi = image_gaussians(x), gc = caption_gaussians(caption_ids, lengths);
     // Fresh draws every step (the official code draws at every forward); step 0 is evaluation's.
