@@ -39,10 +39,10 @@ struct ConvertCommand {
             words = it->second;
             f.metadata.erase(it);
         }
-        nn::save_safetensors(convert_out, f);
+        // The vocabulary the checkpoint's embedding rows follow (data/vocab.h format), checked before
+        // anything is written.
+        data::Vocab v;
         if (!words.empty()) {
-            // The vocabulary the checkpoint's embedding rows follow: tokenise with it (data/vocab.h format).
-            data::Vocab v;
             std::size_t start = 0;
             while (start <= words.size()) {
                 const std::size_t end = std::min(words.find('\n', start), words.size());
@@ -55,6 +55,19 @@ struct ConvertCommand {
                 const fs::path out(convert_out);
                 vocab_out = (out.parent_path() / (out.stem().string() + "_vocab.json")).string();
             }
+            // --vocab_out names a file inside the folder that --vocab_path will name: make that folder.
+            const fs::path folder = fs::path(vocab_out).parent_path();
+            std::error_code ec;
+            if (!folder.empty() && !fs::is_directory(folder) && !fs::create_directories(folder, ec)) {
+                std::string m = "convert: --vocab_out: cannot create the folder ";
+                m += folder.string();
+                m += ": ";
+                m += ec ? ec.message() : std::string("a file of that name is in the way");
+                throw Error::io(m);
+            }
+        }
+        nn::save_safetensors(convert_out, f);
+        if (!words.empty()) {
             data::save_vocab(vocab_out, v);
             std::printf("wrote %s: the checkpoint's vocabulary (%lld words)\n", vocab_out.c_str(),
                         static_cast<long long>(v.size()));

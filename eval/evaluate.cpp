@@ -29,7 +29,9 @@ models::Encoded encode_split(const models::RetrievalModel& model, const data::Da
         std::vector<std::int64_t> lens;
         data::pad_captions(d, idx, ids, lens);
         Tensor enc = model.encode_captions(ids.to(dev), lens);  // (n, L_b, ...)
-        if (enc.dim() == 3 && enc.size(1) < L)  // per-word encodings: padded to the split's longest caption
+        // Per-word encodings: padded to the split's longest caption (a fixed number of rows, as
+        // PCME's samples, is left alone).
+        if (model.captions_per_word() && enc.dim() == 3 && enc.size(1) < L)
             enc = cat({enc, zeros({enc.size(0), L - enc.size(1), enc.size(2)}, enc.dtype(), enc.device())}, 1);
         cap_parts.push_back(enc);
         lengths.insert(lengths.end(), lens.begin(), lens.end());

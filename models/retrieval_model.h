@@ -101,6 +101,11 @@ public:
     virtual Tensor encode_images(const Tensor& features) const = 0;
     /// ids (N, L) integer with `lengths` (N) -> encoded captions; differentiable.
     virtual Tensor encode_captions(const Tensor& ids, const std::vector<std::int64_t>& lengths) const = 0;
+    /// Whether encode_captions gives one row per word position ((N, L_batch, ...), so batches of
+    /// different lengths are joined by padding to the longest caption: IMRAM, SCAN, CAMP), rather
+    /// than a fixed number of rows per caption (PCME's mu, log-sigma and K samples: never padded,
+    /// or the padding's zero rows would count as samples).
+    virtual bool captions_per_word() const { return true; }
     /// Both, checking that the batch is well formed.
     Encoded encode(const Tensor& image_features, const Tensor& caption_ids,
                    const std::vector<std::int64_t>& lengths) const;

@@ -25,6 +25,15 @@ keys param.<name>: N 4, R 5, img_dim 10, vocab 20, word_dim 6, D 8, K 3).
 * pcme_official_scores.safetensors: the match probabilities (images x captions) that the reference
   computes in float64 with the golden's fixed draws from the weights as stored: f16.match_prob (the
   float16 file) and f32.match_prob (the float32 files).
+
+And, so that a converted checkpoint can be scored end to end through `imram eval`, the golden's inputs in
+the precomp layout under tests/fixtures/pcme_precomp/ (data name pcme_ref_precomp, split test):
+* pcme_ref_precomp/test_ims.npy: input.images as float32 (4 images x 5 regions x 10);
+* pcme_ref_precomp/test_caps.txt: input.captions as words of word2idx, one line per image (the <start>
+  and <end> ids are what the engine's tokeniser adds; the second caption is empty);
+* means_match_prob.npy: the means-alone match probabilities (images x captions, float32) that the
+  reference computes in float64 from the float32 weights and float32 images, each item's mean as its
+  one sample: what `imram eval --deterministic_eval --save-sims` must give.
 """
 import collections
 import json
@@ -139,6 +148,38 @@ def match_prob(params, golden):
         return torch.sigmoid(2 * (-a * ref.pair_distances(out["zi"], out["zt"]) + b)).mean((2, 3))
 
 
+def means_match_prob(params, images, captions, lengths):
+    """The reference's match probabilities with every item's mean as its one sample (the official
+    mu-only variant, n_samples_inference 0 here)."""
+    model = ref.PCME()
+    model.load_state_dict({k: v.double() for k, v in params.items()})
+    n, d = images.shape[0], params["img_enc.fc.weight"].shape[0]
+    zeros = torch.zeros(n, 1, d)
+    with torch.no_grad():
+        out = ref.forward(model, images, captions, lengths, zeros, torch.zeros(captions.shape[0], 1, d))
+        a, b = model.criterion.negative_scale, model.criterion.shift
+        return torch.sigmoid(2 * (-a * ref.pair_distances(out["zi"], out["zt"]) + b)).mean((2, 3))
+
+
+def write_precomp(out_dir, params, golden, vocab):
+    """The golden's inputs as a precomp split plus the scores `imram eval --deterministic_eval` must give."""
+    split = os.path.join(out_dir, "pcme_ref_precomp")
+    os.makedirs(split, exist_ok=True)
+    images = golden["input.images"].float()
+    np.save(os.path.join(split, "test_ims.npy"), images.numpy())
+    words = {i: w for w, i in vocab.items()}
+    lines = []
+    for ids, n in zip(golden["input.captions"].tolist(), golden["input.lengths"].tolist()):
+        assert ids[0] == vocab["<start>"] and ids[n - 1] == vocab["<end>"]
+        lines.append(" ".join(words[i] for i in ids[1:n - 1]))
+    with open(os.path.join(split, "test_caps.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    f32 = {k: v.float().double() for k, v in params.items()}
+    probs = means_match_prob(f32, images.double(), golden["input.captions"], golden["input.lengths"])
+    print("means match_prob", probs)
+    np.save(os.path.join(out_dir, "means_match_prob.npy"), probs.numpy().astype(np.float32))
+
+
 def main(out_dir):
     golden = read_safetensors(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures",
                                            "pcme_golden.safetensors"))
@@ -182,6 +223,9 @@ def main(out_dir):
     st_write.write(os.path.join(out_dir, "pcme_official_scores.safetensors"),
                    {k: v.numpy() for k, v in scores.items()}, meta)
     print("wrote", out_dir)
+    precomp = os.path.join(out_dir, "..", "pcme_precomp")
+    write_precomp(precomp, params, golden, word2idx(V))
+    print("wrote", precomp)
 
 
 if __name__ == "__main__":

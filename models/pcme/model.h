@@ -140,6 +140,7 @@ public:
     /// The per-item uncertainty: the mean over dimensions of sigma = exp(logsig), (N).
     Tensor uncertainty(const Tensor& encoded) const override;
     bool has_uncertainty() const override { return true; }
+    bool captions_per_word() const override { return false; }
 
     /// The loss of a batch (positives on the diagonal) from its encodings, with the tape (spec 2):
     /// L_i2t + L_t2i + vib_beta (KL_img + KL_txt).

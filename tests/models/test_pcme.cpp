@@ -194,32 +194,37 @@ TEST_CASE("PCME: the means alone (n_samples_inference 0) score the reference's m
     const nn::TensorFile g = golden();
     PcmeConfig c = config_of(g);
     c.n_samples_inference = 0;
-    PcmeModel m(c, 0, DType::F64);
-    nn::TensorFile params;
-    for (const auto& [n, t] : g.tensors)
-        if (n.rfind("param.", 0) == 0) params.tensors.emplace_back(n.substr(6), t);
-    nn::load_state_dict(m, params, true, "pcme_golden");
-    Setup s = build(g, DType::F64, Device::cpu());
-    const autograd::NoGradGuard no_grad;
-    const Encoded e = m.encode(s.images, s.captions, s.lengths);
-    CHECK(e.images.shape() == Shape{4, 3, 8});
-    CHECK(testing::diff(row(e.images, 2), row(e.images, 0)).max_abs == 0);  // the one sample is the mean
-    // p = sigmoid(2 (-a sqrt(|mu - mu'|^2 + 1e-6) + b)) on the reference's means; matmul = <mu, mu'>.
-    const Tensor mi = *g.find("img.mu"), mt = *g.find("txt.mu");
-    const double a = g.find("param.criterion.negative_scale")->at(0), b = g.find("param.criterion.shift")->at(0);
-    const Tensor p = m.score_all(e), dot = m.score_all_matmul(e);
-    for (std::int64_t i = 0; i < 4; ++i)
-        for (std::int64_t j = 0; j < 4; ++j) {
-            double d2 = 0, ip = 0;
-            for (std::int64_t k = 0; k < 8; ++k) {
-                d2 += (mi.at(i * 8 + k) - mt.at(j * 8 + k)) * (mi.at(i * 8 + k) - mt.at(j * 8 + k));
-                ip += mi.at(i * 8 + k) * mt.at(j * 8 + k);
+    // f64 to the reference's rounding; f32 (what `imram eval --deterministic_eval` runs) to its own.
+    for (const auto& [dt, tol] : {std::pair{DType::F64, 1e-10}, std::pair{DType::F32, 2e-6}}) {
+        CAPTURE(dtype_name(dt));
+        PcmeModel m(c, 0, dt);
+        nn::TensorFile params;
+        for (const auto& [n, t] : g.tensors)
+            if (n.rfind("param.", 0) == 0) params.tensors.emplace_back(n.substr(6), t.to(dt));
+        nn::load_state_dict(m, params, true, "pcme_golden");
+        Setup s = build(g, dt, Device::cpu());
+        const autograd::NoGradGuard no_grad;
+        const Encoded e = m.encode(s.images, s.captions, s.lengths);
+        CHECK(e.images.shape() == Shape{4, 3, 8});
+        CHECK(testing::diff(row(e.images, 2), row(e.images, 0)).max_abs == 0);  // the one sample is the mean
+        // p = sigmoid(2 (-a sqrt(|mu - mu'|^2 + 1e-6) + b)) on the reference's means; matmul = <mu, mu'>.
+        const Tensor mi = *g.find("img.mu"), mt = *g.find("txt.mu");
+        const double a = g.find("param.criterion.negative_scale")->at(0), b = g.find("param.criterion.shift")->at(0);
+        const Tensor p = m.score_all(e).to(DType::F64), dot = m.score_all_matmul(e).to(DType::F64);
+        for (std::int64_t i = 0; i < 4; ++i)
+            for (std::int64_t j = 0; j < 4; ++j) {
+                double d2 = 0, ip = 0;
+                for (std::int64_t k = 0; k < 8; ++k) {
+                    d2 += (mi.at(i * 8 + k) - mt.at(j * 8 + k)) * (mi.at(i * 8 + k) - mt.at(j * 8 + k));
+                    ip += mi.at(i * 8 + k) * mt.at(j * 8 + k);
+                }
+                const double want = 1 / (1 + std::exp(-2 * (-a * std::sqrt(d2 + 1e-6) + b)));
+                CHECK(std::fabs(p.at(i * 4 + j) - want) < tol);
+                CHECK(std::fabs(dot.at(i * 4 + j) - ip) < tol);
             }
-            const double want = 1 / (1 + std::exp(-2 * (-a * std::sqrt(d2 + 1e-6) + b)));
-            CHECK(std::fabs(p.at(i * 4 + j) - want) < 1e-10);
-            CHECK(std::fabs(dot.at(i * 4 + j) - ip) < 1e-10);
-        }
-    CHECK_THROWS_WITH(m.train_step(s.images, s.captions, s.lengths, StepOptions{}), Catch::Contains("training needs"));
+        CHECK_THROWS_WITH(m.train_step(s.images, s.captions, s.lengths, StepOptions{}),
+                          Catch::Contains("training needs"));
+    }
 }
 
 TEST_CASE("PCME: bad settings and inputs are refused with the field named", "[models][pcme][errors]") {
