@@ -127,7 +127,14 @@ double Retriever::image_uncertainty(const Tensor& features) const {
 
 std::vector<Retriever::Hit> Retriever::search_images(const std::string& query, const Images& gallery,
                                                      std::int64_t k) const {
-    const Tensor s = score(gallery, encode_captions({query}));  // (N, 1)
+    return search_images(encode_captions({query}), gallery, k);
+}
+
+std::vector<Retriever::Hit> Retriever::search_images(const Captions& query, const Images& gallery,
+                                                     std::int64_t k) const {
+    IMRAM_CHECK(query.words.defined() && query.words.size(0) == 1, "search_images: expected one encoded caption, got ",
+                query.words.defined() ? std::to_string(query.words.size(0)) : std::string("none"));
+    const Tensor s = score(gallery, query);  // (N, 1)
     std::vector<Hit> hits = top_k(reshape(s, {s.size(0)}), k);
     attach_uncertainty(hits, uncertainty(gallery));
     return hits;
@@ -138,7 +145,15 @@ std::vector<Retriever::Hit> Retriever::search_captions(const Tensor& features, c
     const Tensor f = features.dim() == 2 ? unsqueeze(features, 0) : features;
     IMRAM_CHECK(f.dim() == 3 && f.size(0) == 1, "search_captions: expected one image's features (R, F), got ",
                 features.describe());
-    const Tensor s = score(encode_images(f), gallery);  // (1, M)
+    return search_captions(encode_images(f), gallery, k);
+}
+
+std::vector<Retriever::Hit> Retriever::search_captions(const Images& query, const Captions& gallery,
+                                                       std::int64_t k) const {
+    IMRAM_CHECK(query.regions.defined() && query.regions.size(0) == 1,
+                "search_captions: expected one encoded image, got ",
+                query.regions.defined() ? std::to_string(query.regions.size(0)) : std::string("none"));
+    const Tensor s = score(query, gallery);  // (1, M)
     std::vector<Hit> hits = top_k(reshape(s, {s.size(1)}), k);
     attach_uncertainty(hits, uncertainty(gallery));
     return hits;

@@ -67,6 +67,10 @@ public:
     std::vector<Hit> search_images(const std::string& query, const Images& gallery, std::int64_t k) const;
     /// The k best captions of `gallery` for one image's features (R, F) or (1, R, F), best first.
     std::vector<Hit> search_captions(const Tensor& image_features, const Captions& gallery, std::int64_t k) const;
+    /// The same with the query encoded already (one caption, or one image), e.g. when its
+    /// uncertainty(query) is wanted too: the query is then encoded once.
+    std::vector<Hit> search_images(const Captions& query, const Images& gallery, std::int64_t k) const;
+    std::vector<Hit> search_captions(const Images& query, const Captions& gallery, std::int64_t k) const;
 
     /// Whether the model estimates per-item uncertainty (PCME); the next four give NaN / undefined if not.
     bool has_uncertainty() const;

@@ -54,20 +54,23 @@ struct SearchCommand {
                 ? Retriever::load(search_ckpt, data::demo_words(), device_for(sc))
                 : Retriever::load(search_ckpt, (fs::path(sc.vocab_path) / (sc.data_name + "_vocab.json")).string(),
                                   device_for(sc));
+        // The query encoded once: its hits, and how ambiguous it is for models that estimate it (PCME;
+        // NaN otherwise).
         std::vector<Retriever::Hit> hits;
-        // How ambiguous the query is, for models that estimate it (PCME); NaN otherwise.
-        const double query_u = !r.has_uncertainty() ? std::numeric_limits<double>::quiet_NaN()
-                               : !query.empty()     ? r.query_uncertainty(query)
-                                                    : r.image_uncertainty(contiguous(squeeze(
-                                                          slice(d.images, 0, search_image, search_image + 1), 0)));
+        Tensor query_uncertainty;
         if (!query.empty()) {
-            hits = r.search_images(query, r.encode_images(d.images), top);
+            const Retriever::Captions q = r.encode_captions({query});
+            hits = r.search_images(q, r.encode_images(d.images), top);
+            query_uncertainty = r.uncertainty(q);
         } else {
             IMRAM_CHECK_KIND(search_image < d.images.size(0), Usage, "search: --image ", search_image,
                              " out of range: ", d.name, " has ", d.images.size(0), " images");
-            hits = r.search_captions(contiguous(squeeze(slice(d.images, 0, search_image, search_image + 1), 0)),
-                                     r.encode_captions(d.texts), top);
+            const Retriever::Images q = r.encode_images(slice(d.images, 0, search_image, search_image + 1));
+            hits = r.search_captions(q, r.encode_captions(d.texts), top);
+            query_uncertainty = r.uncertainty(q);
         }
+        const double query_u = query_uncertainty.defined() ? query_uncertainty.to_vector<double>()[0]
+                                                           : std::numeric_limits<double>::quiet_NaN();
         if (search_json) std::printf("[");
         else if (r.has_uncertainty()) std::printf("query uncertainty %.4f (mean sigma)\n", query_u);
         for (std::size_t i = 0; i < hits.size(); ++i) {

@@ -58,36 +58,37 @@ Tensor score_encoded(const models::RetrievalModel& model, const models::Encoded&
 }
 }  // namespace
 
+namespace {
+/// The split encoded, its progress counted as the first part of (images + captions encoded, then
+/// images scored).
+models::Encoded encode_for_scoring(const models::RetrievalModel& model, const data::Dataset& d, std::int64_t batch,
+                                   const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
+    const std::int64_t ni = d.images.size(0), total = ni + d.num_captions() + ni;
+    return encode_split(model, d, batch, [&](std::int64_t done, std::int64_t) {
+        if (on_progress) on_progress(done, total);
+    });
+}
+}  // namespace
+
 Tensor score_split(const models::RetrievalModel& model, const data::Dataset& d, std::int64_t batch,
                    const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
     NoGradGuard no_grad;
-    const std::int64_t ni = d.images.size(0), nc = d.num_captions(), total = ni + nc + ni;
-    const models::Encoded e = encode_split(model, d, batch, [&](std::int64_t done, std::int64_t) {
-        if (on_progress) on_progress(done, total);
-    });
-    return score_encoded(model, e, batch, on_progress);
+    return score_encoded(model, encode_for_scoring(model, d, batch, on_progress), batch, on_progress);
 }
 
 RetrievalMetrics evaluate(const models::RetrievalModel& model, const data::Dataset& d, Tensor* scores_out,
                           const std::function<void(std::int64_t, std::int64_t)>& on_progress,
                           std::vector<AlternativeMetrics>* alternatives) {
-    const std::vector<std::string> names = alternatives ? model.alternative_scores() : std::vector<std::string>{};
-    Tensor s;
-    if (names.empty()) {
-        s = score_split(model, d, 128, on_progress).to(Device::cpu());  // ranking reads every score on the host
-    } else {
-        NoGradGuard no_grad;
-        const std::int64_t ni = d.images.size(0), nc = d.num_captions(), total = ni + nc + ni;
-        const models::Encoded e = encode_split(model, d, 128, [&](std::int64_t done, std::int64_t) {
-            if (on_progress) on_progress(done, total);
-        });
-        s = score_encoded(model, e, 128, on_progress).to(Device::cpu());
-        for (const std::string& name : names) {
+    NoGradGuard no_grad;
+    // One encoding serves the model's score and every alternative score (PCME's matmul).
+    const models::Encoded e = encode_for_scoring(model, d, 128, on_progress);
+    const Tensor s = score_encoded(model, e, 128, on_progress).to(Device::cpu());  // ranking reads every score on the host
+    if (alternatives)
+        for (const std::string& name : model.alternative_scores()) {
             const Tensor a = model.score_all_alternative(e, name).to(Device::cpu());
             check_scores_finite(a, d.name + " (" + name + ")");
             alternatives->push_back({name, a, retrieval_metrics(a, d.im_div)});
         }
-    }
     if (scores_out) *scores_out = s;
     check_scores_finite(s, d.name);
     return retrieval_metrics(s, d.im_div);

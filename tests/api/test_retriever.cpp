@@ -53,6 +53,12 @@ TEST_CASE("Retriever: encode, score and search agree with each other", "[api]") 
     REQUIRE(cap_hits.size() == 4);
     CHECK(cap_hits[0].score == Approx(max(slice(s, 0, 2, 3), 1).values.item<double>()).epsilon(1e-5));
     CHECK(r.search_images("a red dog", images, 100).size() == 6);
+    // A query encoded beforehand gives the same hits as its text or features.
+    const auto pre = r.search_images(r.encode_captions({f.d.texts[7]}), images, 3);
+    const auto pre_cap = r.search_captions(r.encode_images(slice(f.d.images, 0, 2, 3)), caps, 4);
+    for (std::size_t i = 0; i < 3; ++i) CHECK((pre[i].index == hits[i].index && pre[i].score == hits[i].score));
+    for (std::size_t i = 0; i < 4; ++i)
+        CHECK((pre_cap[i].index == cap_hits[i].index && pre_cap[i].score == cap_hits[i].score));
     // IMRAM estimates no uncertainty: none is reported.
     CHECK_FALSE(r.has_uncertainty());
     CHECK(std::isnan(hits[0].uncertainty));
@@ -91,6 +97,11 @@ TEST_CASE("Retriever: bad inputs are reported", "[api][errors]") {
     const Retriever r = Retriever::load(f.model_file, f.vocab_file);
     CHECK_THROWS_WITH(r.encode_images(zeros({2, 36, 10})), Catch::Contains("encode_images") && Catch::Contains("48"));
     CHECK_THROWS_WITH(r.encode_captions({}), Catch::Contains("no captions"));
+    // An encoded query is one item.
+    CHECK_THROWS_WITH(r.search_images(r.encode_captions({"a dog", "a cat"}), r.encode_images(f.d.images), 2),
+                      Catch::Contains("expected one encoded caption, got 2"));
+    CHECK_THROWS_WITH(r.search_captions(r.encode_images(f.d.images), r.encode_captions({"a dog"}), 1),
+                      Catch::Contains("expected one encoded image, got 6"));
     data::Vocab small;
     for (const char* w : {"<pad>", "<start>", "<end>", "<unk>", "dog"}) small.add(w);
     const std::string other = tmp_path("api_small_vocab.json");
