@@ -117,6 +117,10 @@ struct TrainCommand {
                        "step (default: x0.1 every --lr_update epochs) or cosine (PyTorch's CosineAnnealingLR over "
                        "--num_epochs, eta_min 0; PCME)")
             ->check(CLI::IsMember({"step", "cosine"}));
+        tr->add_option("--caption_drop,--caption-drop", to.caption_drop,
+                       "training captions: each word becomes <unk> with this probability, then this share of the "
+                       "words is deleted (PCME's caption drop; default 0.1 for pcme, 0 for the others)")
+            ->check(CLI::Range(0.0, 0.999999));
         tr->add_option("--momentum", to.momentum, "sgd: momentum (default 0.9)")->check(finite_number(true));
         tr->add_option("--weight_decay,--weight-decay", to.weight_decay, "sgd, adamp: weight decay (default 0)")
             ->check(finite_number(true));
@@ -225,6 +229,7 @@ struct TrainCommand {
             const models::Options& d = models::family_of_mode(of_mode).training_defaults;
             if (!given("--optimizer")) o.optimizer = d.count("optimizer") ? d.at("optimizer") : "adam";
             if (!given("--lr_schedule")) o.lr_schedule = d.count("lr_schedule") ? d.at("lr_schedule") : "step";
+            if (!given("--caption_drop")) o.caption_drop = d.count("caption_drop") ? std::stod(d.at("caption_drop")) : 0.0;
         };
         family_recipe(mode, to);
         if (to.optimizer != "sgd" && given("--momentum")) note("--momentum has no effect unless --optimizer sgd");
@@ -304,6 +309,9 @@ struct TrainCommand {
             stored("freeze", "--freeze", to.freeze);
             stored("lr_schedule", "--lr_schedule", to.lr_schedule);
             stored("one_caption_per_image", "--one_caption_per_image", to.one_caption_per_image);
+            // Runs written before caption drop existed had none, whatever the family's default is now.
+            if (!last.metadata.count("caption_drop") && !given("--caption_drop")) to.caption_drop = 0;
+            stored("caption_drop", "--caption_drop", to.caption_drop);
             if (!given("--num_epochs")) stored("num_epochs", "--num_epochs", to.num_epochs);  // may be extended
             to.seed = tc.seed;
         }
@@ -366,8 +374,22 @@ struct TrainCommand {
         auto start_word_vectors = [&](models::RetrievalModel& m) {
             if (word_vectors.empty()) return;
             const std::size_t set = models::set_word_vectors(m, wv.dim, wv.ids, wv.values, word_vectors);
-            note("set " + std::to_string(set) + " of " + std::to_string(m.vocab_size()) + " word vectors from " +
-                 word_vectors + " (" + std::to_string(wv.words_in_file) + " words in the file)");
+            std::string m_text = "set ";
+            m_text += std::to_string(set);
+            m_text += " of ";
+            m_text += std::to_string(m.vocab_size());
+            m_text += " word vectors from ";
+            m_text += word_vectors;
+            m_text += " (";
+            m_text += std::to_string(wv.words_in_file);
+            m_text += " words in the file";
+            if (wv.by_fallback > 0) {
+                m_text += "; ";
+                m_text += std::to_string(wv.by_fallback);
+                m_text += " through the fallback spelling without - . ' and after /";
+            }
+            m_text += ")";
+            note(m_text);
         };
         start_word_vectors(*model);
         std::fprintf(stderr, "imram train: %s on %s (%lld images, %lld captions); %lld parameters; run dir %s\n",

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "base/check.h"
@@ -34,11 +36,26 @@ bool is_count(const std::string& s) {
 
 }  // namespace
 
+std::string fallback_word(const std::string& word) {
+    std::string out;
+    for (const char c : word)
+        if (c != '-' && c != '.' && c != '\'') out += c;
+    const std::size_t slash = out.find('/');
+    return slash == std::string::npos ? out : out.substr(0, slash);
+}
+
 WordVectors read_word_vectors(const std::string& path, const Vocab& vocab) {
     std::ifstream in(path, std::ios::binary);
     IMRAM_CHECK_KIND(in.good(), Missing, "--word_vectors: cannot open ", path);
     WordVectors wv;
     std::unordered_set<std::int64_t> seen;
+    // The vocabulary's words whose fallback differs from the word: fallback -> their ids; the first
+    // line of a fallback word gives each of them a row, used if no exact line comes.
+    std::unordered_map<std::string, std::vector<std::int64_t>> second_try;
+    for (const auto& [word, id] : vocab.word2idx)
+        if (id > Vocab::kUnk)
+            if (std::string f = fallback_word(word); f != word && !f.empty()) second_try[f].push_back(id);
+    std::map<std::int64_t, std::vector<float>> fallback_rows;  // id order: a reproducible result
     std::string line;
     std::int64_t line_no = 0;
     while (std::getline(in, line)) {
@@ -54,8 +71,10 @@ WordVectors read_word_vectors(const std::string& path, const Vocab& vocab) {
         ++wv.words_in_file;
         const auto it = vocab.word2idx.find(f[0]);
         const bool keep = it != vocab.word2idx.end() && it->second > Vocab::kUnk && seen.insert(it->second).second;
+        const auto alt = second_try.find(f[0]);
+        const bool keep_alt = alt != second_try.end();
         std::vector<float> row;
-        if (keep) row.reserve(static_cast<std::size_t>(n));
+        if (keep || keep_alt) row.reserve(static_cast<std::size_t>(n));
         for (std::int64_t k = 1; k <= n; ++k) {
             // Every value is checked, kept or not: a damaged file is refused whatever the vocabulary.
             const std::string& s = f[static_cast<std::size_t>(k)];
@@ -64,13 +83,23 @@ WordVectors read_word_vectors(const std::string& path, const Vocab& vocab) {
             const double v = std::strtod(s.c_str(), &end);
             IMRAM_CHECK(end == s.c_str() + s.size() && errno != ERANGE && std::isfinite(v), path, ":", line_no,
                         ": value ", k, " of '", f[0], "' is '", s, "', expected a finite number");
-            if (keep) row.push_back(static_cast<float>(v));
+            if (keep || keep_alt) row.push_back(static_cast<float>(v));
         }
         if (keep) {
             wv.ids.push_back(it->second);
             wv.values.insert(wv.values.end(), row.begin(), row.end());
         }
+        if (keep_alt) {
+            for (const std::int64_t id : alt->second) fallback_rows.emplace(id, row);
+            second_try.erase(alt);  // the first line of the fallback word wins
+        }
     }
+    for (const auto& [id, row] : fallback_rows)
+        if (!seen.count(id)) {
+            wv.ids.push_back(id);
+            wv.values.insert(wv.values.end(), row.begin(), row.end());
+            ++wv.by_fallback;
+        }
     IMRAM_CHECK(wv.words_in_file > 0, path, ": no word vectors (expected lines 'word v1 v2 ...')");
     return wv;
 }

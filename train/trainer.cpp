@@ -21,6 +21,7 @@
 #include "base/format.h"
 #include "core/ops.h"
 #include "core/rng.h"
+#include "data/caption_drop.h"
 #include "models/registry.h"
 #include "nn/safetensors.h"
 #include "train/collapse.h"
@@ -145,7 +146,8 @@ void save_last(const fs::path& run, models::RetrievalModel& model, const NamedPa
         {"optimizer", optim.name()}, {"momentum", format_exact(opt.momentum)},
         {"weight_decay", format_exact(opt.weight_decay)}, {"nesterov", opt.nesterov ? "1" : "0"},
         {"train_only", opt.train_only}, {"freeze", opt.freeze}, {"lr_schedule", opt.lr_schedule},
-        {"one_caption_per_image", opt.one_caption_per_image ? "1" : "0"}};
+        {"one_caption_per_image", opt.one_caption_per_image ? "1" : "0"},
+        {"caption_drop", format_exact(opt.caption_drop)}};
     nn::TensorFile moments;
     for (std::size_t i = 0; i < params.size(); ++i)
         for (const auto& [name, t] : optim.state_of(i))
@@ -177,7 +179,7 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, const
              {"grad_clip", opt.grad_clip}, {"warmup_epochs", static_cast<double>(opt.warmup_epochs)},
              {"mask_duplicates", opt.mask_duplicates ? 1.0 : 0.0}, {"momentum", opt.momentum},
              {"weight_decay", opt.weight_decay}, {"nesterov", opt.nesterov ? 1.0 : 0.0},
-             {"one_caption_per_image", opt.one_caption_per_image ? 1.0 : 0.0}}) {
+             {"one_caption_per_image", opt.one_caption_per_image ? 1.0 : 0.0}, {"caption_drop", opt.caption_drop}}) {
         auto it = f.metadata.find(key);
         IMRAM_CHECK(it == f.metadata.end() || std::stod(it->second) == value, path, ": the run used ", key, " ",
                     it->second, " but this resume asks for ", format_exact(value), "; resume with the same value");
@@ -259,6 +261,8 @@ void append_line(const fs::path& p, const std::string& line) {
 
 TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const data::Dataset& dev, const TrainerOptions& opt) {
     IMRAM_CHECK(opt.batch_size >= 2, "train: batch_size must be at least 2, got ", opt.batch_size);
+    IMRAM_CHECK(opt.caption_drop >= 0 && opt.caption_drop < 1, "train: caption_drop must be in [0, 1), got ",
+                opt.caption_drop);
     IMRAM_CHECK(tr.num_captions() >= opt.batch_size, "train: ", tr.name, " has ", tr.num_captions(),
                 " captions, fewer than one batch of ", opt.batch_size);
     IMRAM_CHECK(!opt.one_caption_per_image || tr.num_captions() / tr.im_div >= opt.batch_size, "train: ", tr.name,
@@ -318,7 +322,8 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
         for (std::int64_t s = first; s < steps_per_epoch; ++s) {
             if (stop_requested()) break;
             const std::vector<std::int64_t> idx(order.begin() + s * opt.batch_size, order.begin() + (s + 1) * opt.batch_size);
-            const data::Batch b = data::make_batch(tr, idx);
+            data::Batch b = data::make_batch(tr, idx);
+            data::drop_batch_words(b, opt.caption_drop, opt.seed, static_cast<std::uint64_t>(st.steps));
             model.zero_grad();  // every parameter: those --train_only leaves fixed get gradients too
             const bool max_violation = epoch >= opt.warmup_epochs;
             models::StepOptions so;

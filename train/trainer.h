@@ -39,6 +39,9 @@ struct TrainerOptions {
     std::string freeze;
     // An epoch of one random caption per image (CAMP's official loader) instead of every caption.
     bool one_caption_per_image = false;
+    // PCME's caption drop (data/caption_drop.h): the probability of each training word becoming
+    // <unk> and the share of words deleted; 0: off (every family but PCME).
+    double caption_drop = 0.0;
     std::int64_t lr_update = 15;
     double grad_clip = 2.0;
     std::uint64_t seed = 1;

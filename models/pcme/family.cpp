@@ -47,7 +47,7 @@ ModelFamily pcme_family() {
             from_file,
             load_pcme_checkpoint,
             // The official recipe (spec 3): AdamP and a cosine schedule per epoch.
-            {{"optimizer", "adamp"}, {"lr_schedule", "cosine"}}};
+            {{"optimizer", "adamp"}, {"lr_schedule", "cosine"}, {"caption_drop", "0.1"}}};
 }
 
 }  // namespace imram::models

@@ -46,6 +46,31 @@ TEST_CASE("word vectors: the vocabulary's words, in file order", "[data]") {
     CHECK(wv.values == std::vector<float>{1, 2, 3, -0.5f, 1e-3f, 4});
 }
 
+TEST_CASE("word vectors: the official fallback spelling for words the file lacks; an exact line wins", "[data]") {
+    CHECK(data::fallback_word("t-shirt") == "tshirt");
+    CHECK(data::fallback_word("st.") == "st");
+    CHECK(data::fallback_word("man's") == "mans");
+    CHECK(data::fallback_word("a/c") == "a");
+    CHECK(data::fallback_word("w-i/f.i") == "wi");
+    CHECK(data::fallback_word("dog") == "dog");
+    // "t-shirt" finds "tshirt" (its first line); "jet-ski" has its own line after its fallback's (the
+    // exact line wins); "bbq." is missing either way; two vocabulary words share the fallback "mr"
+    // (both get it).
+    const data::Vocab v = vocab_of({"t-shirt", "jet-ski", "bbq.", "mr.", "m-r", "dog"});
+    const std::string path = write("wv_fallback.txt",
+                                   "tshirt 1 1\n"
+                                   "jetski 2 2\n"
+                                   "mr 3 3\n"
+                                   "dog 4 4\n"
+                                   "tshirt 5 5\n"
+                                   "jet-ski 6 6\n");
+    const data::WordVectors wv = data::read_word_vectors(path, v);
+    // Exact matches in file order (dog, jet-ski), then the fallbacks in id order (t-shirt, mr., m-r).
+    CHECK(wv.ids == std::vector<std::int64_t>{9, 5, 4, 7, 8});
+    CHECK(wv.values == std::vector<float>{4, 4, 6, 6, 1, 1, 3, 3, 3, 3});
+    CHECK(wv.by_fallback == 3);
+}
+
 TEST_CASE("word vectors: a first line of two numbers is a vector when the vocabulary has the word", "[data]") {
     // "3 4" is a header only on line 1 and only when both fields are counts; "dog 3" is a 1-d vector.
     const data::WordVectors wv = data::read_word_vectors(write("wv_1d.txt", "dog 3\ncat 4\n"), vocab_of({"dog", "cat"}));
