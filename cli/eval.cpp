@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/common.h"
+#include "dist/communicator.h"
 #include "eval/evaluate.h"
 #include "eval/pmrp.h"
 #include "models/registry.h"
@@ -70,9 +71,16 @@ struct EvalCommand {
         check_data_fits(*model, d, checkpoint);
         Tensor sims;
         std::vector<eval::AlternativeMetrics> alternatives;
-        const eval::RetrievalMetrics m =
-            eval::evaluate(*model, d, &sims, progress_printer("imram eval " + d.name, "(items encoded + images scored)"),
-                           &alternatives);
+        // Under mpirun every process encodes the split and scores its block of image rows; the blocks
+        // are gathered, so each has the whole matrix, and the first process reports and writes.
+        const dist::Communicator& comm = dist::world();
+        const bool lead = comm.rank() == 0;
+        if (lead && comm.size() > 1)
+            std::fprintf(stderr, "imram eval: %s share the scoring by image rows\n", comm.describe().c_str());
+        const eval::RetrievalMetrics m = eval::evaluate(
+            *model, d, &sims,
+            lead ? progress_printer("imram eval " + d.name, "(items encoded + images scored)") : nullptr, &alternatives);
+        if (!lead) return 0;
         if (!save_sims.empty()) io::save_npy(save_sims, sims);
         // PMRP (docs/pmrp.md) when the split has per-image class labels: {split}_labels.txt, or the
         // demo's objects.

@@ -5,11 +5,16 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/common.h"
+#include "dist/communicator.h"
 #include "kernels/cuda/memory.h"
+#ifdef IMRAM_HAVE_MPI
+#include "dist/mpi_communicator.h"
+#endif
 
 using namespace imram;
 using namespace imram::cli;
@@ -94,11 +99,36 @@ int main(int argc, char** argv) {
         ::execv("/proc/self/exe", argv);  // returns only on failure: then carry on as we are
     }
     bool verbose = false;
+    // Started by mpirun (a build with MPI): the processes share the job (docs/distributed.md).
+#ifdef IMRAM_HAVE_MPI
+    std::unique_ptr<dist::Communicator> mpi;
+    try {
+        mpi = dist::mpi_world_if_launched();
+    } catch (const Error& e) {
+        std::fprintf(stderr, "imram: error: %s\n", e.message().c_str());
+        return exit_code_for(e.kind);
+    }
+    dist::set_world(mpi.get());
+#endif
+    // In a job of several processes an error ends them all: the others must not wait for this one
+    // in a collective. Each process names its rank.
+    auto end_job = [](int rc) {
+#ifdef IMRAM_HAVE_MPI
+        if (rc != 0 && dist::world().size() > 1) dist::abort_all(rc);
+#endif
+        return rc;
+    };
+    std::string who = "imram";
+    if (dist::world().size() > 1) {
+        who += " (rank ";
+        who += std::to_string(dist::world().rank());
+        who += ")";
+    }
     auto report = [&](const Error& e) {
         // Users see what is wrong with their input; the source location and the failed check are for
         // developers (--verbose).
-        std::fprintf(stderr, "imram: error: %s\n", verbose ? e.what() : e.message().c_str());
-        return exit_code_for(e.kind);
+        std::fprintf(stderr, "%s: error: %s\n", who.c_str(), verbose ? e.what() : e.message().c_str());
+        return end_job(exit_code_for(e.kind));
     };
     std::vector<std::string> args;
     try {
@@ -132,21 +162,27 @@ int main(int argc, char** argv) {
         app.parse(static_cast<int>(cargs.size()), cargs.data());
     } catch (const CLI::ParseError& e) {
         const int rc = app.exit(e);
-        return rc == 0 ? 0 : kExitUsage;
+        return end_job(rc == 0 ? 0 : kExitUsage);
     }
 
     try {
         for (const Subcommand& c : commands)
-            if (c.app->parsed()) return c.run();
+            if (c.app->parsed()) {
+                // Several processes share `eval` so far; the other subcommands run in one.
+                if (dist::world().size() > 1 && c.app->get_name() != "eval")
+                    throw Error::usage(c.app->get_name() + " runs in one process; of the subcommands only eval shares "
+                                                           "its work among processes (docs/distributed.md)");
+                return end_job(c.run());
+            }
     } catch (const Error& e) {
         return report(e);
     } catch (const fs::filesystem_error& e) {
         // Creating an output folder (a read-only place, a path through a file): the user's I/O problem.
-        std::fprintf(stderr, "imram: error: %s: %s\n", e.path1().string().c_str(), e.code().message().c_str());
-        return kExitIO;
+        std::fprintf(stderr, "%s: error: %s: %s\n", who.c_str(), e.path1().string().c_str(), e.code().message().c_str());
+        return end_job(kExitIO);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "imram: internal error: %s\n", e.what());
-        return kExitInternal;
+        std::fprintf(stderr, "%s: internal error: %s\n", who.c_str(), e.what());
+        return end_job(kExitInternal);
     }
     return kExitUsage;
 }

@@ -5,6 +5,7 @@
 
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "dist/communicator.h"
 
 namespace imram::eval {
 
@@ -41,20 +42,33 @@ models::Encoded encode_split(const models::RetrievalModel& model, const data::Da
 }
 
 namespace {
-/// Every pair of an encoded split, in blocks of `batch` images when progress is shown.
+/// The image rows this process scores: all of them, or its block when several processes share the
+/// job (dist::world(); the blocks are gathered after).
+std::pair<std::int64_t, std::int64_t> my_rows(std::int64_t ni) {
+    const dist::Communicator& comm = dist::world();
+    return dist::shard(ni, comm.rank(), comm.size());
+}
+
+/// Every pair of an encoded split, in blocks of `batch` images when progress is shown or the rows are
+/// shared among processes.
 Tensor score_encoded(const models::RetrievalModel& model, const models::Encoded& e, std::int64_t batch,
                      const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
-    const std::int64_t ni = e.images.size(0), nc = e.captions.size(0), total = ni + nc + ni;
-    if (!on_progress) return model.score_all(e);
+    const dist::Communicator& comm = dist::world();
+    const std::int64_t ni = e.images.size(0), nc = e.captions.size(0);
+    if (!on_progress && comm.size() == 1) return model.score_all(e);
+    const auto [first, last] = my_rows(ni);
+    const std::int64_t total = ni + nc + (last - first);
     // Scored in blocks of images so a long split shows its progress; each block is the same
     // computation as a row range of the whole matrix.
     std::vector<Tensor> rows;
-    for (std::int64_t b = 0; b < ni; b += batch) {
-        const std::int64_t end = std::min(ni, b + batch);
+    for (std::int64_t b = first; b < last; b += batch) {
+        const std::int64_t end = std::min(last, b + batch);
         rows.push_back(model.score_all(models::Encoded{slice(e.images, 0, b, end), e.captions, e.lengths}));
-        on_progress(ni + nc + end, total);
+        if (on_progress) on_progress(ni + nc + end - first, total);
     }
-    return cat(rows, 0);
+    if (comm.size() == 1) return cat(rows, 0);
+    const Tensor mine = rows.empty() ? zeros({0, nc}, DType::F32) : cat(rows, 0).to(Device::cpu());
+    return dist::all_gather_rows(comm, mine);
 }
 }  // namespace
 
@@ -63,7 +77,9 @@ namespace {
 /// images scored).
 models::Encoded encode_for_scoring(const models::RetrievalModel& model, const data::Dataset& d, std::int64_t batch,
                                    const std::function<void(std::int64_t, std::int64_t)>& on_progress) {
-    const std::int64_t ni = d.images.size(0), total = ni + d.num_captions() + ni;
+    const std::int64_t ni = d.images.size(0);
+    const auto [first, last] = my_rows(ni);
+    const std::int64_t total = ni + d.num_captions() + (last - first);
     return encode_split(model, d, batch, [&](std::int64_t done, std::int64_t) {
         if (on_progress) on_progress(done, total);
     });

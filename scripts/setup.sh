@@ -17,6 +17,8 @@ PACKAGES=(
     libcli11-dev
     nlohmann-json3-dev
     libopenblas-dev
+    libopenmpi-dev
+    openmpi-bin
     pkg-config
 )
 

@@ -136,6 +136,7 @@ if ((run_release)); then
     build_and_test build/release \
         -DCMAKE_BUILD_TYPE=Release \
         -DIMRAM_WERROR=ON \
+        -DIMRAM_MPI=ON \
         -DIMRAM_BUILD_TESTS=ON \
         -DIMRAM_BUILD_BENCH=ON
     phase_end
@@ -187,6 +188,7 @@ if ((run_asan)); then
         '-DIMRAM_SANITIZE=address;undefined' \
         -DIMRAM_ARCH=native \
         -DIMRAM_WERROR=ON \
+        -DIMRAM_MPI=ON \
         -DIMRAM_BUILD_TESTS=ON \
         -DIMRAM_BUILD_BENCH=OFF
     unset ASAN_OPTIONS UBSAN_OPTIONS
