@@ -168,10 +168,10 @@ int main(int argc, char** argv) {
     try {
         for (const Subcommand& c : commands)
             if (c.app->parsed()) {
-                // Several processes share `eval` so far; the other subcommands run in one.
-                if (dist::world().size() > 1 && c.app->get_name() != "eval")
-                    throw Error::usage(c.app->get_name() + " runs in one process; of the subcommands only eval shares "
-                                                           "its work among processes (docs/distributed.md)");
+                // Several processes share `train` and `eval` so far; the other subcommands run in one.
+                if (dist::world().size() > 1 && c.app->get_name() != "eval" && c.app->get_name() != "train")
+                    throw Error::usage(c.app->get_name() + " runs in one process; of the subcommands only train and "
+                                                           "eval share their work among processes (docs/distributed.md)");
                 return end_job(c.run());
             }
     } catch (const Error& e) {

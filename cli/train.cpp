@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // `imram train`: train a model.
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -14,6 +17,7 @@
 
 #include "base/format.h"
 #include "cli/common.h"
+#include "dist/communicator.h"
 #include "data/word_vectors.h"
 #include "models/registry.h"
 #include "models/word_vectors.h"
@@ -23,6 +27,36 @@
 namespace imram::cli {
 namespace fs = std::filesystem;
 namespace {
+
+/// Points stdout and stderr at /dev/null while it lives, when `on`.
+class QuietUnlessLead {
+public:
+    explicit QuietUnlessLead(bool on) {
+        if (!on) return;
+        std::fflush(stdout);
+        std::fflush(stderr);
+        const int null = ::open("/dev/null", O_WRONLY);
+        if (null < 0) return;
+        saved_out_ = ::dup(1), saved_err_ = ::dup(2);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        ::close(null);
+    }
+    ~QuietUnlessLead() {
+        if (saved_out_ < 0) return;
+        std::fflush(stdout);
+        std::fflush(stderr);
+        ::dup2(saved_out_, 1);
+        ::dup2(saved_err_, 2);
+        ::close(saved_out_);
+        ::close(saved_err_);
+    }
+    QuietUnlessLead(const QuietUnlessLead&) = delete;
+    QuietUnlessLead& operator=(const QuietUnlessLead&) = delete;
+
+private:
+    int saved_out_ = -1, saved_err_ = -1;
+};
 
 /// The run's verdict on collapse (the epochs' own warnings scrolled by with the progress).
 void warn_if_collapsed(const train::TrainSummary& s, const std::string& what) {
@@ -209,6 +243,12 @@ struct TrainCommand {
 
     int run() {
         apply_threads(tc);
+        // In a run shared by several processes the first one reports; the others are quiet until the
+        // run ends (an error still reaches the terminal: the guard gives stderr back first).
+        const QuietUnlessLead quiet(dist::world().rank() != 0);
+        if (dist::world().size() > 1)
+            std::fprintf(stderr, "imram train: %s share every step (the same batches; the pairs of each step split "
+                         "among them)\n", dist::world().describe().c_str());
         auto given = [&](const char* name) { return tr->count(name) > 0; };
         auto note = [](const std::string& m) { std::fprintf(stderr, "imram train: note: %s\n", m.c_str()); };
         // The official option names (docs/cli.md): each either means what it means there or says why not.

@@ -133,6 +133,12 @@ void Tensor::zero_grad() {
     impl().grad.reset();
 }
 
+void Tensor::set_grad(const Tensor& g) {
+    IMRAM_CHECK(is_leaf() && g.defined() && g.shape() == shape() && g.dtype() == dtype() && g.device() == device(),
+                "set_grad: expected a gradient ", describe(), " for a leaf, got ", g.defined() ? g.describe() : "none");
+    impl().grad = g.detach().contiguous().impl_;
+}
+
 void Tensor::backward(const Tensor& seed, bool retain_graph) const {
     autograd::backward(*this, seed, retain_graph);
 }

@@ -78,6 +78,9 @@ public:
     /// Accumulated gradient of a leaf (undefined until a backward pass reaches it).
     Tensor grad() const;
     void zero_grad();
+    /// Replaces a leaf's accumulated gradient with `g` (the leaf's shape, dtype and device): for
+    /// gradients summed outside autograd, as processes that share a training step do.
+    void set_grad(const Tensor& g);
     /// Reverse-mode pass from this tensor. Without `seed` the tensor must hold one element (seed = 1).
     void backward(const Tensor& seed = Tensor(), bool retain_graph = false) const;
     /// Same data, no autograd history.

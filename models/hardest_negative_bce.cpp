@@ -41,7 +41,7 @@ StepResult hardest_negative_bce_step(const RetrievalModel& model, const Tensor& 
     const std::int64_t n = b.n;
     check_not_negative(not_negative, n);
     StepResult out;
-    out.scores = model.score_all(b.leaves);
+    out.scores = score_all_shared(model, b.leaves);
     const bool masked = !not_negative.empty();
     const HardNegatives h = hardest_negatives_on_host(
         masked ? masked_fill(out.scores, excluded_pairs(n, not_negative, out.scores.device()), -1e30) : out.scores);

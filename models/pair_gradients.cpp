@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/ops.h"
+#include "dist/communicator.h"
 
 namespace imram::models {
 
@@ -31,6 +32,17 @@ EncodedBatch encode_batch(const RetrievalModel& model, const Tensor& features, c
     return b;
 }
 
+Tensor score_all_shared(const RetrievalModel& model, const Encoded& e) {
+    const dist::Communicator& comm = dist::world();
+    if (comm.size() == 1) return model.score_all(e);
+    const auto [first, last] = dist::shard(e.images.size(0), comm.rank(), comm.size());
+    const std::int64_t nc = e.captions.size(0);
+    const Tensor mine = first < last ? model.score_all(Encoded{slice(e.images, 0, first, last), e.captions, e.lengths})
+                                           .to(Device::cpu())
+                                     : zeros({0, nc}, DType::F32);
+    return dist::all_gather_rows(comm, mine);
+}
+
 std::int64_t backprop_pairs(const RetrievalModel& model, const EncodedBatch& b, const PairCoefficients& coef,
                             std::int64_t chunk_pairs) {
     IMRAM_CHECK(chunk_pairs > 0, "chunk_pairs must be positive, got ", chunk_pairs);
@@ -38,8 +50,12 @@ std::int64_t backprop_pairs(const RetrievalModel& model, const EncodedBatch& b, 
     std::vector<double> seeds;
     for (const auto& [pair, c] : coef)
         if (c != 0) ii.push_back(pair.first), cc.push_back(pair.second), seeds.push_back(c);
-    for (std::size_t at = 0; at < ii.size(); at += static_cast<std::size_t>(chunk_pairs)) {
-        const std::size_t end = std::min(ii.size(), at + static_cast<std::size_t>(chunk_pairs));
+    // Several processes: each back-propagates its contiguous block of the pairs.
+    const dist::Communicator& comm = dist::world();
+    const auto [first, last] = dist::shard(static_cast<std::int64_t>(ii.size()), comm.rank(), comm.size());
+    for (auto at = static_cast<std::size_t>(first); at < static_cast<std::size_t>(last);
+         at += static_cast<std::size_t>(chunk_pairs)) {
+        const std::size_t end = std::min(static_cast<std::size_t>(last), at + static_cast<std::size_t>(chunk_pairs));
         const std::vector<std::int64_t> ci(ii.begin() + at, ii.begin() + end), cj(cc.begin() + at, cc.begin() + end);
         const std::vector<double> sd(seeds.begin() + at, seeds.begin() + end);
         const Tensor s = model.score_pairs(b.leaves, ci, cj);

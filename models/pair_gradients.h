@@ -31,12 +31,19 @@ struct EncodedBatch {
 EncodedBatch encode_batch(const RetrievalModel& model, const Tensor& features, const Tensor& ids,
                           const std::vector<std::int64_t>& lengths, const char* who);
 
+/// Every (image, caption) pair of a batch without the tape, (B, B) on the host when several processes
+/// share the step (dist::world(): each scores its block of image rows, the blocks are gathered, so
+/// every process finds the same hardest negatives), else model.score_all(e) as it is.
+Tensor score_all_shared(const RetrievalModel& model, const Encoded& e);
+
 /// dL / dS[i, j] for the pairs (i, j) the loss depends on.
 using PairCoefficients = std::map<std::pair<std::int64_t, std::int64_t>, double>;
 
 /// Rescores the pairs with a non-zero coefficient with the tape, `chunk_pairs` at a time, back-propagates
 /// each chunk seeded with its coefficients into b.leaves, then b.leaves' gradients through the encoders.
-/// Returns the number of pairs rescored.
+/// With several processes (dist::world()) each takes its block of the pairs, so the parameter gradients
+/// are partial sums until the trainer adds them over the processes. Returns the number of pairs
+/// rescored (by all processes).
 std::int64_t backprop_pairs(const RetrievalModel& model, const EncodedBatch& b, const PairCoefficients& coef,
                             std::int64_t chunk_pairs);
 

@@ -72,7 +72,7 @@ StepResult contrastive_step(const RetrievalModel& model, const Tensor& features,
     const std::int64_t n = b.n;
     StepResult out;
     check_not_negative(not_negative, n);
-    out.scores = model.score_all(b.leaves);
+    out.scores = score_all_shared(model, b.leaves);
     const bool masked = !not_negative.empty();
     // The hardest-negative search skips the marked pairs: they score far below anything real.
     const HardNegatives h = hardest_negatives_on_host(

@@ -11,7 +11,7 @@ set(allowed_dist base kernels core dist)
 set(allowed_nn base kernels core nn)
 set(allowed_io base kernels core io)
 set(allowed_data base kernels core io data)
-set(allowed_models base kernels core nn io models)
+set(allowed_models base kernels core dist nn io models)
 set(allowed_eval base kernels core dist nn io data models eval)
 set(allowed_api base kernels core dist nn io data models eval api)           # no training code in the API
 set(allowed_train base kernels core dist nn io data models eval train)

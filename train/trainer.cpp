@@ -13,6 +13,7 @@
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <nlohmann/json.hpp>
 
@@ -22,6 +23,7 @@
 #include "core/ops.h"
 #include "core/rng.h"
 #include "data/caption_drop.h"
+#include "dist/communicator.h"
 #include "models/registry.h"
 #include "nn/safetensors.h"
 #include "train/collapse.h"
@@ -130,8 +132,13 @@ std::unique_ptr<Optimizer> make_optimizer(const NamedParameters& params, const T
                                  SgdOptions{opt.learning_rate, opt.momentum, opt.weight_decay, opt.nesterov});
 }
 
+/// Whether this process writes the run's files and reports (the first of the processes sharing the
+/// run, dist::world(); the only one in a run of one process).
+bool writes_files() { return dist::world().rank() == 0; }
+
 void save_last(const fs::path& run, models::RetrievalModel& model, const NamedParameters& params, Optimizer& optim,
                const RunState& st, const TrainerOptions& opt) {
+    if (!writes_files()) return;
     const std::map<std::string, std::string> meta = {
         {"seed", std::to_string(opt.seed)},                  {"batch_size", std::to_string(opt.batch_size)},
         {"epoch", std::to_string(st.epoch)},                 {"step_in_epoch", std::to_string(st.step_in_epoch)},
@@ -240,6 +247,7 @@ models::NotNegative pairs_that_belong_together(const data::Dataset& d, const std
 
 /// Redraws run/learning_curve.svg from metrics.jsonl (so a resumed run draws its whole history).
 void write_curve(const fs::path& run, const fs::path& jsonl) {
+    if (!writes_files()) return;
     std::vector<CurvePoint> pts;
     std::ifstream in(jsonl);
     std::string l;
@@ -252,9 +260,40 @@ void write_curve(const fs::path& run, const fs::path& jsonl) {
 }
 
 void append_line(const fs::path& p, const std::string& line) {
+    if (!writes_files()) return;
     std::ofstream out(p, std::ios::app);
     IMRAM_CHECK_KIND(out.good(), IO, "cannot write ", p.string());
     out << line << '\n';
+}
+
+/// The gradients of `params` summed over the processes that share the step, in rank order (every
+/// process gets the same bits). A parameter that no process has a gradient for keeps none (the
+/// optimizer skips it, as in one process); one that some have counts zeros for the others.
+void sum_gradients(const NamedParameters& params, const dist::Communicator& comm) {
+    std::vector<double> flat, has(params.size(), 0.0);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        const Tensor g = params[i].second->grad();
+        has[i] = g.defined() ? 1.0 : 0.0;
+        if (g.defined()) {
+            const std::vector<double> v = g.to(Device::cpu()).to_vector<double>();
+            flat.insert(flat.end(), v.begin(), v.end());
+        } else {
+            flat.resize(flat.size() + static_cast<std::size_t>(params[i].second->numel()), 0.0);
+        }
+    }
+    comm.all_reduce_sum(has);
+    comm.all_reduce_sum(flat);
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        Tensor& p = *params[i].second;
+        const auto n = static_cast<std::size_t>(p.numel());
+        if (has[i] > 0) {
+            const std::vector<double> v(flat.begin() + static_cast<std::ptrdiff_t>(at),
+                                        flat.begin() + static_cast<std::ptrdiff_t>(at + n));
+            p.set_grad(from_vector(v, p.shape()).to(p.dtype()).to(p.device()));
+        }
+        at += n;
+    }
 }
 
 }  // namespace
@@ -268,15 +307,22 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
     IMRAM_CHECK(!opt.one_caption_per_image || tr.num_captions() / tr.im_div >= opt.batch_size, "train: ", tr.name,
                 " has ", tr.num_captions() / tr.im_div, " images, fewer than one batch of ", opt.batch_size,
                 " with one caption per image");
-    const StopSignals stop_signals;      // first: a signal from now on stops the run with a checkpoint
-    const RunDirLock lock(opt.run_dir);  // creates the directory; refuses a second trainer
+    // Processes that share the run (dist::world(), docs/distributed.md) take the same batches and the
+    // same steps; the first writes the run's files.
+    const dist::Communicator& comm = dist::world();
+    const bool lead = comm.rank() == 0;
+    IMRAM_CHECK(opt.batch_size >= comm.size(), "train: batch_size ", opt.batch_size, " is smaller than the ",
+                comm.size(), " processes that share each step");
+    const StopSignals stop_signals;  // first: a signal from now on stops the run with a checkpoint
+    std::optional<RunDirLock> lock;
+    if (lead) lock.emplace(opt.run_dir);  // creates the directory; refuses a second trainer
     const fs::path run(opt.run_dir);
     std::error_code ec;
     const bool resume_in_place =
         !opt.resume.empty() && fs::equivalent(fs::path(opt.resume).parent_path().empty() ? fs::path(".")
                                                                                          : fs::path(opt.resume).parent_path(),
                                               run, ec);
-    if (!resume_in_place) prepare_fresh_run_dir(opt.run_dir, opt.overwrite);
+    if (lead && !resume_in_place) prepare_fresh_run_dir(opt.run_dir, opt.overwrite);
     const fs::path jsonl = run / "metrics.jsonl", csv = run / "metrics.csv";
     const NamedParameters trained = trained_parameters(model, opt);
     NamedParameters clipped, unclipped;
@@ -289,7 +335,7 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
                      opt.resume.c_str(), static_cast<long long>(st.epoch + 1), static_cast<long long>(st.step_in_epoch),
                      static_cast<long long>(st.steps));
     }
-    if (!fs::exists(csv)) append_line(csv, "epoch,step,lr,train_loss,i2t_r1,i2t_r5,i2t_r10,t2i_r1,t2i_r5,t2i_r10,rsum,seconds");
+    if (lead && !fs::exists(csv)) append_line(csv, "epoch,step,lr,train_loss,i2t_r1,i2t_r5,i2t_r10,t2i_r1,t2i_r5,t2i_r10,rsum,seconds");
     TrainSummary sum;
     sum.steps = st.steps, sum.skipped_steps = st.skipped, sum.best_rsum = st.best_rsum;
     std::int64_t bad_in_a_row = 0;
@@ -302,7 +348,13 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
     po.log_every = opt.log_every, po.tty = ::isatty(::fileno(stderr)) == 1;
     Progress progress(po);
     CollapseMonitor collapse;
-    auto stop_requested = [&] { return (opt.max_steps > 0 && st.steps >= opt.max_steps) || g_stop_signal.load() != 0; };
+    // Processes that share the run stop together: a signal seen by any of them stops all at the same step.
+    auto stop_requested = [&] {
+        if (opt.max_steps > 0 && st.steps >= opt.max_steps) return true;
+        std::vector<double> signalled{g_stop_signal.load() != 0 ? 1.0 : 0.0};
+        comm.all_reduce_sum(signalled);
+        return signalled[0] > 0;
+    };
     // --grad_clip 0 means no clipping (as in the official code); the norm is still computed, to
     // catch non-finite gradients.
     const double clip_at = opt.grad_clip > 0 ? opt.grad_clip : std::numeric_limits<double>::infinity();
@@ -332,6 +384,8 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
             so.step = static_cast<std::uint64_t>(st.steps);
             if (opt.mask_duplicates) so.not_negative = pairs_that_belong_together(tr, idx);
             const models::StepResult r = model.train_step(b.images.to(model.device()), b.ids, b.lengths, so);
+            // Each process holds the gradient of its share of the step: add them up, in rank order.
+            if (comm.size() > 1) sum_gradients(trained, comm);
             const GradClip clip = clip_grad_norm(pointers(clipped), clip_at);
             // Parameters outside the clipping (PCME's scale and shift) must be finite too.
             const double unclipped_norm =
@@ -409,15 +463,15 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
                                                          {"step", std::to_string(st.steps)},
                                                          {"dev_rsum", std::to_string(m.rsum())}};
         const std::string ck = (run / ("checkpoint_epoch" + std::to_string(epoch + 1) + ".safetensors")).string();
-        models::save_model(ck, model, meta);
+        if (lead) models::save_model(ck, model, meta);
         kept.push_back(ck);
         while (static_cast<std::int64_t>(kept.size()) > opt.keep_last) {
-            fs::remove(kept.front());
+            if (lead) fs::remove(kept.front());
             kept.erase(kept.begin());
         }
         if (m.rsum() > sum.best_rsum) {
             sum.best_rsum = m.rsum();
-            models::save_model((run / "model_best.safetensors").string(), model, meta);
+            if (lead) models::save_model((run / "model_best.safetensors").string(), model, meta);
         }
         st.best_rsum = sum.best_rsum;
         save_last(run, model, trained, *optim, st, opt);
@@ -430,6 +484,8 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
         std::fprintf(stderr, "imram: interrupted by %s; saved %s (continue with --resume)\n",
                      sig == SIGTERM ? "SIGTERM" : "SIGINT", (run / "checkpoint_last.safetensors").string().c_str());
     }
+    // The run's files are written (by the first process) before any process goes on to read them.
+    comm.barrier();
     return sum;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "dist/communicator.h"
 #include "models/pair_inputs.h"
 #include "models/pcme/noise.h"
 #include "nn/init.h"
@@ -258,6 +259,17 @@ Tensor PcmeModel::loss(const Encoded& e, PcmeLossParts* parts) const {
     return total;
 }
 
+Tensor PcmeModel::loss_rows(const Encoded& e, std::int64_t first, std::int64_t last, bool with_kl) const {
+    const std::int64_t B = e.images.size(0);
+    IMRAM_CHECK(e.captions.size(0) == B && 0 <= first && first < last && last <= B, "pcme: loss_rows [", first, ", ",
+                last, ") of ", B, " images and ", e.captions.size(0), " captions");
+    const Tensor positive = slice(identity(B, e.images), 0, first, last);
+    const Tensor nll = neg(sum(match_log_prob(samples_of(slice(e.images, 0, first, last)), samples_of(e.captions),
+                                              criterion.negative_scale, criterion.shift, positive)));
+    const Tensor part = mul(nll, 2.0);
+    return with_kl ? add(part, mul(add(vib_kl(e.images), vib_kl(e.captions)), cfg_.vib_beta)) : part;
+}
+
 StepResult PcmeModel::train_step(const Tensor& image_features, const Tensor& caption_ids,
                                  const std::vector<std::int64_t>& lengths, const StepOptions& opt) const {
     IMRAM_CHECK(cfg_.n_samples_inference >= 1, "pcme: training needs n_samples_inference >= 1 (0, the means "
@@ -272,10 +284,17 @@ StepResult PcmeModel::train_step(const Tensor& image_features, const Tensor& cap
               lengths};
     IMRAM_CHECK(opt.not_negative.empty(), "pcme: the soft contrastive loss treats every off-diagonal pair as a "
                 "negative, as the official code; --mask_duplicates is not supported for pcme");
-    const Tensor l = loss(e);
+    // Several processes (dist::world()): each takes the loss of its block of image rows (the first
+    // adds the KL terms); the parameter gradients are partial sums until the trainer adds them over
+    // the processes, and the loss is their sum in rank order.
+    const dist::Communicator& comm = dist::world();
+    const auto [first, last] = dist::shard(e.images.size(0), comm.rank(), comm.size());
+    const Tensor l = comm.size() == 1 ? loss(e) : loss_rows(e, first, last, comm.rank() == 0);
     l.backward();
     StepResult r;
-    r.loss = l.detach().to(Device::cpu()).item<double>();
+    std::vector<double> value{l.detach().to(Device::cpu()).item<double>()};
+    comm.all_reduce_sum(value);
+    r.loss = value[0];
     r.scores = score_all(Encoded{e.images.detach(), e.captions.detach(), lengths});
     r.pairs_backpropagated = e.images.size(0) * e.captions.size(0);
     return r;

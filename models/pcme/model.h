@@ -145,6 +145,10 @@ public:
     /// The loss of a batch (positives on the diagonal) from its encodings, with the tape (spec 2):
     /// L_i2t + L_t2i + vib_beta (KL_img + KL_txt).
     Tensor loss(const Encoded& e, PcmeLossParts* parts = nullptr) const;
+    /// The part of the loss a process of a shared step computes: the NLL of the image rows
+    /// [first, last) against every caption, twice, plus the KL terms when `with_kl` (one process
+    /// adds them). The parts of all processes sum to loss(e).
+    Tensor loss_rows(const Encoded& e, std::int64_t first, std::int64_t last, bool with_kl) const;
     StepResult train_step(const Tensor& image_features, const Tensor& caption_ids,
                           const std::vector<std::int64_t>& lengths, const StepOptions& opt) const override;
 
