@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/common.h"
+#include "dist/communicator.h"
 
 namespace imram::cli {
 namespace fs = std::filesystem;
@@ -35,8 +36,11 @@ struct EncodeCommand {
         const auto model = load_any_model(encode_ckpt, device_for(nc));
         const data::Dataset d = load_split(nc, encode_split_name);
         check_data_fits(*model, d, encode_ckpt);
-        const eval::EncodeSummary e =
-            eval::write_embeddings(*model, d, encode_out, 128, progress_printer("imram encode", "items"));
+        // Under mpirun each process encodes a block of the items; the first writes and reports.
+        const bool lead = dist::world().rank() == 0;
+        const eval::EncodeSummary e = eval::write_embeddings(*model, d, encode_out, 128,
+                                                             lead ? progress_printer("imram encode", "items") : nullptr);
+        if (!lead) return 0;
         std::ostringstream si, sc;
         si << e.images;
         sc << e.captions;

@@ -168,10 +168,11 @@ int main(int argc, char** argv) {
     try {
         for (const Subcommand& c : commands)
             if (c.app->parsed()) {
-                // Several processes share `train` and `eval` so far; the other subcommands run in one.
-                if (dist::world().size() > 1 && c.app->get_name() != "eval" && c.app->get_name() != "train")
-                    throw Error::usage(c.app->get_name() + " runs in one process; of the subcommands only train and "
-                                                           "eval share their work among processes (docs/distributed.md)");
+                // Several processes share `train`, `eval` and `encode`; the other subcommands run in one.
+                const std::string& name = c.app->get_name();
+                if (dist::world().size() > 1 && name != "eval" && name != "train" && name != "encode")
+                    throw Error::usage(name + " runs in one process; of the subcommands train, eval and encode share "
+                                              "their work among processes (docs/distributed.md)");
                 return end_job(c.run());
             }
     } catch (const Error& e) {

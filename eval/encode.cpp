@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/check.h"
+#include "dist/communicator.h"
 #include "io/npy.h"
 #include "eval/evaluate.h"
 
@@ -20,6 +21,8 @@ EncodeSummary write_embeddings(const models::RetrievalModel& model, const data::
         IMRAM_CHECK(l <= std::numeric_limits<std::int32_t>::max(), "encode: caption length ", l, " exceeds int32");
         lens.push_back(static_cast<std::int32_t>(l));
     }
+    // Processes that share the job encode a block each (encode_split gathers them); the first writes.
+    if (dist::world().rank() != 0) return {e.images.shape(), e.captions.shape(), model.has_uncertainty()};
     namespace fs = std::filesystem;
     fs::create_directories(out_dir);
     const fs::path out(out_dir);
