@@ -3,7 +3,9 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -16,6 +18,10 @@
 #include "data/precomp.h"
 #include "data/labels.h"
 #include "data/vocab.h"
+#include "dist/communicator.h"
+#ifdef IMRAM_HAVE_NCCL
+#include "dist/nccl_communicator.h"
+#endif
 #include "eval/data_checks.h"
 #include "kernels/cuda/memory.h"
 #include "models/registry.h"
@@ -195,10 +201,21 @@ void check_data_fits(const models::RetrievalModel& m, const data::Dataset& d, co
 }
 
 Device device_for(const Common& c) {
-    const Device d = parse_device(c.device);
+    Device d = parse_device(c.device);
     if (d.type == DeviceType::CUDA) {
         std::string why;
         const int n = gpu::cuda_device_count(&why);
+        // Several processes on a machine with GPUs: `--device cuda` (no index) gives each process the
+        // GPU of its place on that machine (its local rank, modulo the GPUs there).
+        if (c.device == "cuda" && dist::world().size() > 1 && n > 0) d.index = local_rank() % n;
+#ifdef IMRAM_HAVE_NCCL
+        // Processes on GPUs exchange through NCCL from here on (MPI started them and bootstraps it).
+        static std::unique_ptr<dist::Communicator> nccl;
+        if (!nccl && dist::world().size() > 1 && d.index < n) {
+            nccl = dist::make_nccl_communicator(dist::world(), d.index);
+            dist::set_world(nccl.get());
+        }
+#endif
         if (d.index >= n)
             throw Error(
                 "--device " + c.device + ": not available (" + std::to_string(n) + " CUDA device(s)" +
@@ -207,6 +224,13 @@ Device device_for(const Common& c) {
                 ErrorKind::Unavailable);
     }
     return d;
+}
+
+int local_rank() {
+    // Open MPI's, then the PMI / PMIx launchers' name for a process's place on its machine.
+    for (const char* v : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "PMI_LOCAL_RANK"})
+        if (const char* s = std::getenv(v)) return std::max(0, std::atoi(s));
+    return dist::world().rank();
 }
 
 std::unique_ptr<models::RetrievalModel> load_any_model(const std::string& path, Device dev) {

@@ -54,7 +54,11 @@ data::Dataset load_split(const Common& c, const std::string& split, const data::
 data::Dataset load_split(const Common& c, const std::string& split);
 /// A model applies only to data of its own vocabulary and feature width (eval/data_checks.h).
 void check_data_fits(const models::RetrievalModel& m, const data::Dataset& d, const std::string& model_file);
-/// The --device choice; a CUDA device that does not answer is reported here, before any work.
+/// This process's place among the processes of its machine (the launcher's local rank; the world
+/// rank when no launcher says).
+int local_rank();
+/// The --device choice; a CUDA device that does not answer is reported here, before any work. Under
+/// mpirun, `cuda` without an index is the GPU of the process's local rank.
 Device device_for(const Common& c);
 /// A model file: the project's safetensors, or an official .pth.tar converted on the fly.
 std::unique_ptr<models::RetrievalModel> load_any_model(const std::string& path, Device dev);

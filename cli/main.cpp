@@ -143,8 +143,18 @@ int main(int argc, char** argv) {
                    "are errors");
     // Subcommands inherit this: a key that names no option of its section is an error, not ignored.
     app.allow_config_extras(CLI::config_extras_mode::error);
+#ifdef IMRAM_HAVE_MPI
+    const char* with_mpi = ", MPI on";
+#else
+    const char* with_mpi = ", MPI off";
+#endif
+#ifdef IMRAM_HAVE_NCCL
+    const char* with_nccl = ", NCCL on";
+#else
+    const char* with_nccl = "";
+#endif
     app.set_version_flag("--version", std::string("imram ") + IMRAM_VERSION + " (-march=" + IMRAM_ARCH_NAME +
-                                          ", CUDA backend " + (gpu::cuda_compiled() ? "on" : "off") + ")");
+                                          ", CUDA backend " + (gpu::cuda_compiled() ? "on" : "off") + with_mpi + with_nccl + ")");
     app.add_flag("--verbose", verbose, "error messages with their source location (for bug reports)");
     app.require_subcommand(1);
 

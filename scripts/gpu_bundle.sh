@@ -12,8 +12,10 @@ cd "$ROOT"
 DIR=${1:-build/gpu-bundle}
 ARCHS=${2:-90}
 bash scripts/setup.sh
+# Without MPI (and so without NCCL): the bundle must start on a GPU machine that has neither library,
+# and NCCL alone would outgrow it.
 cmake -S . -B build/gpu-bundle-build -G Ninja -DCMAKE_BUILD_TYPE=Release -DIMRAM_CUDA=ON -DIMRAM_WERROR=ON \
-    -DIMRAM_BUILD_TESTS=ON -DIMRAM_BUILD_BENCH=ON -DCMAKE_CUDA_ARCHITECTURES="$ARCHS"
+    -DIMRAM_MPI=OFF -DIMRAM_BUILD_TESTS=ON -DIMRAM_BUILD_BENCH=ON -DCMAKE_CUDA_ARCHITECTURES="$ARCHS"
 cmake --build build/gpu-bundle-build -j"$(nproc)" --target imram imram_gpu_tests imram_bench_cuda
 rm -rf "$DIR"
 mkdir -p "$DIR/bin" "$DIR/lib"

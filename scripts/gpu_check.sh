@@ -52,5 +52,21 @@ for dev in cuda cpu; do
         { cat "$OUT/demo_$dev.txt" >&2; exit 1; }
     grep -E "^rsum|^real" "$OUT/demo_$dev.txt" | sed "s/^/demo on $dev: /"
 done
+# Several processes on the GPUs through NCCL (a build with MPI and NCCL, as `imram --version` says):
+# one process per GPU, at most 2, evaluating the demo model trained above; the matrix must equal the
+# one-process GPU matrix to float rounding.
+if command -v mpirun > /dev/null && "$BIN/imram" --version | grep -q "NCCL on"; then
+    gpus=$(nvidia-smi -L 2> /dev/null | wc -l)
+    np=$((gpus >= 2 ? 2 : 1))
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    "$BIN/imram" eval --device cuda --checkpoint "$run_dir/cuda/model_best.safetensors" --save-sims "$OUT/sims_1.npy" \
+        > "$OUT/eval_cuda_1.txt" 2>&1 || { cat "$OUT/eval_cuda_1.txt" >&2; exit 1; }
+    mpirun -np "$np" "$BIN/imram" eval --device cuda --checkpoint "$run_dir/cuda/model_best.safetensors" \
+        --save-sims "$OUT/sims_np.npy" > "$OUT/eval_cuda_np.txt" 2>&1 || { cat "$OUT/eval_cuda_np.txt" >&2; exit 1; }
+    grep -E "share the scoring|^rsum" "$OUT/eval_cuda_np.txt" | sed "s/^/mpirun -np $np on cuda: /"
+    if [[ -x "$BIN/imram_tensors_close" ]]; then
+        "$BIN/imram_tensors_close" "$OUT/sims_np.npy" "$OUT/sims_1.npy" 1e-5 1e-5 | sed "s/^/mpirun -np $np vs 1: /"
+    fi
+fi
 rm -rf "$run_dir"
 echo "results in $OUT"
