@@ -3,6 +3,7 @@
 
 #include "models/pcme/model.h"
 #include "models/pcme/official_checkpoint.h"
+#include "models/model_file.h"
 #include "nn/safetensors.h"
 
 namespace imram::models {
@@ -16,22 +17,7 @@ std::unique_ptr<RetrievalModel> create(const Options& options, std::uint64_t see
 
 /// A model file written by save_model: the metadata gives the sizes; every tensor must be there.
 std::unique_ptr<RetrievalModel> from_file(const nn::TensorFile& f, const std::string& source, DType dtype, Device dev) {
-    const PcmeConfig cfg = PcmeConfig::from_options(f.metadata, source);
-    try {
-        cfg.validate();
-    } catch (const Error& e) {
-        IMRAM_FAIL(source, ": invalid model hyper-parameters: ", e.what());
-    }
-    for (const auto& [name, want] : {std::make_pair(std::string("txt_enc.embed.weight"), Shape{cfg.vocab_size, cfg.word_dim}),
-                                     std::make_pair(std::string("img_enc.fc.weight"), Shape{cfg.embed_size, cfg.img_dim})}) {
-        const Tensor* t = f.find(name);
-        IMRAM_CHECK(t != nullptr, source, ": no tensor '", name, "': not a PCME model file");
-        IMRAM_CHECK(t->shape() == want, source, ": '", name, "' has shape ", t->shape(),
-                    " but the metadata's sizes give ", want);
-    }
-    auto model = std::make_unique<PcmeModel>(cfg, 0, dtype, dev);
-    nn::load_state_dict(*model, f, /*strict=*/true, source);
-    return model;
+    return load_sized_model_file<PcmeModel, PcmeConfig>(f, source, "PCME", dtype, dev);
 }
 
 }  // namespace
