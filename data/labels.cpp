@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "base/check.h"
+#include "base/lines.h"
 #include "base/file_io.h"
 
 namespace imram::data {
@@ -78,16 +79,9 @@ ImageLabels read_image_labels(const std::string& path, std::int64_t expected_ima
     // Class names (tokens that are not all digits) get ids above every numeric id, in the order of
     // their first appearance: the same name is the same class on every line.
     std::unordered_map<std::string, std::int32_t> names;
-    std::size_t start = 0;
-    std::int64_t line_no = 0;
     // Lines are parsed before they are counted: for a file that is not a labels file at all (captions,
     // binary), "line 1: 'A' is not a class id" says more than a line count.
-    while (start < bytes.size()) {
-        ++line_no;
-        std::size_t end = bytes.find('\n', start);
-        if (end == std::string::npos) end = bytes.size();
-        std::string_view line(bytes.data() + start, end - start);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const std::int64_t lines = for_each_line(bytes, [&](std::int64_t line_no, std::string_view line) {
         std::vector<std::int32_t> ids;
         std::size_t pos = 0;
         while (pos < line.size()) {
@@ -141,9 +135,8 @@ ImageLabels read_image_labels(const std::string& path, std::int64_t expected_ima
         IMRAM_CHECK(ids.size() <= kMaxLabelsPerImage, path, ":", line_no, ": ", ids.size(),
                     " distinct class ids, more than the limit of ", kMaxLabelsPerImage);
         out.sets.push_back(std::move(ids));
-        start = end + 1;
-    }
-    IMRAM_CHECK(line_no == expected_images, path, ": ", line_no,
+    });
+    IMRAM_CHECK(lines == expected_images, path, ": ", lines,
                 " lines, expected one per image of the split: ", expected_images,
                 " (an image without labels is an empty line)");
     return out;
