@@ -237,4 +237,10 @@ std::unique_ptr<models::RetrievalModel> load_any_model(const std::string& path, 
     return models::load_model(path, DType::F32, dev);
 }
 
+Retriever load_retriever(const Common& c, const std::string& path, const std::string& who) {
+    if (!fs::exists(path)) throw Error::missing(who + ": cannot open " + path);
+    if (c.data_path.empty()) return Retriever::load(path, data::demo_words(), device_for(c));
+    return Retriever::load(path, (fs::path(c.vocab_path) / (c.data_name + "_vocab.json")).string(), device_for(c));
+}
+
 }  // namespace imram::cli

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "api/retriever.h"
 #include "base/check.h"
 #include "base/device.h"
 #include "data/dataset.h"
@@ -63,6 +64,10 @@ Device device_for(const Common& c);
 /// A model file: the project's safetensors, or an official .pth.tar converted on the fly.
 std::unique_ptr<models::RetrievalModel> load_any_model(const std::string& path, Device dev);
 
+/// A Retriever for the model file `path` with the data's vocabulary (the demo's words without
+/// --data_path); a missing file is ErrorKind::Missing naming `who`.
+Retriever load_retriever(const Common& c, const std::string& path, const std::string& who);
+
 /// One subcommand of the tool: its parser and what it does once its options are parsed (an exit code;
 /// errors are thrown as imram::Error and mapped to exit codes by main).
 struct Subcommand {
@@ -77,5 +82,6 @@ Subcommand add_inspect(CLI::App& app);
 Subcommand add_convert(CLI::App& app);
 Subcommand add_export_demo(CLI::App& app);
 Subcommand add_vocab(CLI::App& app);
+Subcommand add_index(CLI::App& app);
 
 }  // namespace imram::cli

@@ -12,6 +12,7 @@
 #include "cli/common.h"
 #include "dist/communicator.h"
 #include "kernels/cuda/memory.h"
+#include "search/vector_index.h"
 #ifdef IMRAM_HAVE_MPI
 #include "dist/mpi_communicator.h"
 #endif
@@ -154,12 +155,14 @@ int main(int argc, char** argv) {
     const char* with_nccl = "";
 #endif
     app.set_version_flag("--version", std::string("imram ") + IMRAM_VERSION + " (-march=" + IMRAM_ARCH_NAME +
-                                          ", CUDA backend " + (gpu::cuda_compiled() ? "on" : "off") + with_mpi + with_nccl + ")");
+                                          ", CUDA backend " + (gpu::cuda_compiled() ? "on" : "off") + with_mpi + with_nccl +
+                                          (search::have_faiss() ? ", FAISS on" : "") + ")");
     app.add_flag("--verbose", verbose, "error messages with their source location (for bug reports)");
     app.require_subcommand(1);
 
     const std::vector<Subcommand> commands{add_train(app),   add_eval(app),    add_search(app),      add_encode(app),
-                                           add_inspect(app), add_convert(app), add_export_demo(app), add_vocab(app)};
+                                           add_inspect(app), add_convert(app), add_export_demo(app), add_vocab(app),
+                                           add_index(app)};
     std::vector<std::string> names;
     for (const Subcommand& c : commands) names.push_back(c.app->get_name());
     if (const std::string why = unknown_subcommand(args, names); !why.empty()) {

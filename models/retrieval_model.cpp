@@ -18,4 +18,14 @@ Tensor RetrievalModel::score_all_alternative(const Encoded&, const std::string& 
     IMRAM_FAIL(family(), " (", mode(), ") has no alternative score '", name, "'");
 }
 
+Tensor RetrievalModel::image_vectors(const Tensor&) const {
+    IMRAM_FAIL_KIND(Usage, family(), " (", mode(),
+                    ") has no item vectors: its scores need every pair's cross attention; a first stage is built "
+                    "with a dual encoder (mode vse, or the pcme family)");
+}
+
+Tensor RetrievalModel::caption_vectors(const Tensor&, const std::vector<std::int64_t>&) const {
+    return image_vectors(Tensor());
+}
+
 }  // namespace imram::models

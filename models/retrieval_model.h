@@ -131,6 +131,15 @@ public:
         return Tensor();
     }
 
+    /// Whether the family is (or holds) a dual encoder: one vector per item whose inner products rank
+    /// pairs as one of its scores, so that a first-stage index (search/) can be built over a gallery.
+    /// VSE++: exactly its score; PCME: the samples' means, ranked as its "matmul" score.
+    virtual bool has_item_vectors() const { return false; }
+    /// Item vectors (N, E) of encoded images / captions (an Encoded's sides), without the tape.
+    /// Throws for a family without them (cross attention needs every pair: IMRAM, SCAN, CAMP).
+    virtual Tensor image_vectors(const Tensor& encoded_images) const;
+    virtual Tensor caption_vectors(const Tensor& encoded_captions, const std::vector<std::int64_t>& lengths) const;
+
     /// One batch (B images and their B captions, positives on the diagonal): computes the loss and
     /// accumulates its gradients into the parameters.
     virtual StepResult train_step(const Tensor& image_features, const Tensor& caption_ids,

@@ -17,6 +17,7 @@ PACKAGES=(
     libcli11-dev
     nlohmann-json3-dev
     libopenblas-dev
+    libfaiss-dev
     libopenmpi-dev
     openmpi-bin
     pkg-config

@@ -137,6 +137,7 @@ if ((run_release)); then
         -DCMAKE_BUILD_TYPE=Release \
         -DIMRAM_WERROR=ON \
         -DIMRAM_MPI=ON \
+        -DIMRAM_FAISS=ON \
         -DIMRAM_BUILD_TESTS=ON \
         -DIMRAM_BUILD_BENCH=ON
     phase_end
@@ -157,6 +158,16 @@ if ((run_release)); then
         --log_step 0 --run_dir "$pkg_tmp/run" >/dev/null
     build/consumer/imram_consumer "$pkg_tmp/run/model_best.safetensors" "$pkg_tmp/data/vocab/demo_precomp_vocab.json" \
         "$pkg_tmp/data/demo_precomp/test_ims.npy" "$pkg_tmp/data/demo_precomp/test_caps.txt"
+    # Two-stage search (docs/embedding.md): a VSE++ first stage, the SCAN model above re-ranks; run
+    # twice, building the index and then loading it.
+    build/release/imram train --data_path "$pkg_tmp/data" --data_name demo_precomp --vocab_path "$pkg_tmp/data/vocab" \
+        --model_mode vse --embed_size 16 --word_dim 8 --num_epochs 1 --batch_size 100 --log_step 0 \
+        --run_dir "$pkg_tmp/vse" >/dev/null
+    for _ in build load; do
+        build/consumer/imram_two_stage "$pkg_tmp/vse/model_best.safetensors" "$pkg_tmp/run/model_best.safetensors" \
+            "$pkg_tmp/data/vocab/demo_precomp_vocab.json" "$pkg_tmp/data/demo_precomp/test_ims.npy" \
+            "$pkg_tmp/data/demo_precomp/test_caps.txt" "$pkg_tmp/gallery.idx" | grep -E "image [0-9]+  score .*first stage"
+    done
     pkg-config --cflags --libs "$pkg_tmp/prefix/lib/pkgconfig/imram.pc" | grep -q -- "-limram_api"
     rm -rf "$pkg_tmp"
     phase_end
@@ -189,6 +200,7 @@ if ((run_asan)); then
         -DIMRAM_ARCH=native \
         -DIMRAM_WERROR=ON \
         -DIMRAM_MPI=ON \
+        -DIMRAM_FAISS=ON \
         -DIMRAM_BUILD_TESTS=ON \
         -DIMRAM_BUILD_BENCH=OFF
     unset ASAN_OPTIONS UBSAN_OPTIONS

@@ -3,19 +3,20 @@
 # only from itself and the folders below it.
 #   cmake -DSRC=<tree> -P layer_check.cmake
 cmake_minimum_required(VERSION 3.20)
-set(layers base kernels core dist nn io data models eval api train cli)
+set(layers base kernels core dist nn io search data models eval api train cli)
 set(allowed_base base)
 set(allowed_kernels base kernels)
 set(allowed_core base kernels core)
 set(allowed_dist base kernels core dist)
 set(allowed_nn base kernels core nn)
 set(allowed_io base kernels core io)
+set(allowed_search base kernels core search)
 set(allowed_data base kernels core io data)
 set(allowed_models base kernels core dist nn io models)
 set(allowed_eval base kernels core dist nn io data models eval)
-set(allowed_api base kernels core dist nn io data models eval api)           # no training code in the API
+set(allowed_api base kernels core dist nn io search data models eval api)           # no training code in the API
 set(allowed_train base kernels core dist nn io data models eval train)
-set(allowed_cli base kernels core dist nn io data models eval api train cli)
+set(allowed_cli base kernels core dist nn io search data models eval api train cli)
 
 set(bad "")
 set(count 0)

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/autograd.h"
 #include "core/ops.h"
 #include "models/imram/attention.h"
 #include "models/pair_inputs.h"
@@ -158,6 +159,22 @@ Tensor ImramModel::score_pairs(const Encoded& e, const std::vector<std::int64_t>
         s = s.defined() ? add(s, si) : si;
     }
     return s;
+}
+
+Tensor ImramModel::image_vectors(const Tensor& regions) const {
+    if (cfg_.mode != Mode::VSE) return RetrievalModel::image_vectors(regions);
+    const autograd::NoGradGuard no_grad;
+    IMRAM_CHECK(regions.dim() == 3, "image_vectors: expected encoded images (N, R, D), got ", regions.describe());
+    return l2norm(mean(regions, {1}));  // what score_pairs takes the inner product of
+}
+
+Tensor ImramModel::caption_vectors(const Tensor& words, const std::vector<std::int64_t>& lengths) const {
+    if (cfg_.mode != Mode::VSE) return RetrievalModel::caption_vectors(words, lengths);
+    const autograd::NoGradGuard no_grad;
+    IMRAM_CHECK(words.dim() == 3 && words.size(0) == static_cast<std::int64_t>(lengths.size()),
+                "caption_vectors: expected encoded captions (N, L, D) and N lengths, got ", words.describe(), " and ",
+                lengths.size());
+    return l2norm(masked_mean(words, length_mask(lengths, words.size(1), words.device())));
 }
 
 Tensor ImramModel::score_matrix(const Encoded& e, std::int64_t max_pairs) const {

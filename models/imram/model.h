@@ -74,6 +74,11 @@ public:
     /// The same matrix without autograd, through the op imram_score_all (every device; the exact
     /// shortcuts of the spec on cpu and CUDA). VSE++: score_matrix.
     Tensor score_all(const Encoded& e) const override;
+    /// VSE++ only (a dual encoder): l2norm(mean of regions) and l2norm(mean of valid words), whose
+    /// inner product is score_pairs' score.
+    bool has_item_vectors() const override { return cfg_.mode == Mode::VSE; }
+    Tensor image_vectors(const Tensor& regions) const override;
+    Tensor caption_vectors(const Tensor& words, const std::vector<std::int64_t>& lengths) const override;
     /// The hardest-negative triplet loss (models/triplet_loss.h) with the model's margin.
     StepResult train_step(const Tensor& image_features, const Tensor& caption_ids,
                           const std::vector<std::int64_t>& lengths, const StepOptions& opt) const override;

@@ -227,6 +227,17 @@ Tensor PcmeModel::score_all_matmul(const Encoded& e) const {
                K * static_cast<double>(e.captions.size(1) - 2));
 }
 
+Tensor PcmeModel::image_vectors(const Tensor& encoded) const {
+    const autograd::NoGradGuard no_grad;
+    IMRAM_CHECK(encoded.dim() == 3 && encoded.size(1) > 2, "image_vectors: expected PCME encodings (N, 2 + K, D), got ",
+                encoded.describe());
+    return mean(samples_of(encoded), {1});  // score_all_matmul = K_img K_cap <mean_i, mean_c>
+}
+
+Tensor PcmeModel::caption_vectors(const Tensor& encoded, const std::vector<std::int64_t>&) const {
+    return image_vectors(encoded);
+}
+
 Tensor PcmeModel::score_all_alternative(const Encoded& e, const std::string& name) const {
     IMRAM_CHECK(name == "matmul", "pcme: no alternative score '", name, "' (it has matmul)");
     return score_all_matmul(e);

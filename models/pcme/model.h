@@ -138,6 +138,11 @@ public:
     /// K^2 <mean_k z_k, mean_k z'_k>, one GEMM of the sample means.
     Tensor score_all_matmul(const Encoded& e) const;
     /// The per-item uncertainty: the mean over dimensions of sigma = exp(logsig), (N).
+    /// The samples' mean of each item: inner products rank as the "matmul" score (a positive factor
+    /// K_img K_cap apart), so a first-stage index can be built over PCME's items.
+    bool has_item_vectors() const override { return true; }
+    Tensor image_vectors(const Tensor& encoded) const override;
+    Tensor caption_vectors(const Tensor& encoded, const std::vector<std::int64_t>& lengths) const override;
     Tensor uncertainty(const Tensor& encoded) const override;
     bool has_uncertainty() const override { return true; }
     bool captions_per_word() const override { return false; }

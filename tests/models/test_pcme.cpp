@@ -86,6 +86,11 @@ TEST_CASE("PCME golden: Gaussians, samples, scores, loss and every gradient matc
                 CHECK(rel(slice(e.captions, 1, 2, 2 + K), *g.find("txt.samples")) <= tol);
                 CHECK(rel(s.model->score_all(e), *g.find("match_prob")) <= tol);
                 CHECK(rel(s.model->score_all_matmul(e), *g.find("matmul_score")) <= tol);
+                // The first-stage item vectors: their inner products are the matmul score / (K K).
+                REQUIRE(s.model->has_item_vectors());
+                const Tensor iv = s.model->image_vectors(e.images), cv = s.model->caption_vectors(e.captions, e.lengths);
+                CHECK(rel(mul(matmul(iv, transpose(cv, 0, 1)), static_cast<double>(K * K)), *g.find("matmul_score")) <=
+                      tol);
                 // The taped pair scores, in a scrambled order with repeats, are the same entries.
                 const std::vector<std::int64_t> ii{3, 0, 2, 2, 1}, cc{1, 0, 2, 3, 1};
                 const Tensor pairs = s.model->score_pairs(e, ii, cc);
