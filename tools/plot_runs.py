@@ -24,6 +24,13 @@ R@10 per quarter; the same numbers are printed as a table. --im_div is the capti
 the demo, 1 for Tux Paint): given once it applies to every DIR, given once per --dir it pairs with
 them in order, left out it is captions / images of each sims.npy.
 
+Recall of two-stage search against the number of candidates (docs/embedding.md), from the JSON of
+`imram eval --checkpoint M --first_stage F --candidates 1,2,5,... --json > FILE.json`: R@1 per
+direction against the candidates (log scale), one line per FILE, the first stage alone (dotted) and
+exhaustive search with M (dashed) as levels:
+
+    /usr/bin/python3 tools/plot_runs.py two_stage OUT.svg --eval LABEL=FILE.json [--eval ...] [--title T]
+
 Bad input (a missing file, a missing field, shapes that do not fit) is reported with the file and
 the field, exit status 2. OUT is written to OUT.tmp and renamed over OUT.
 """
@@ -461,8 +468,75 @@ def cmd_quartiles(a):
     print(f"wrote {a.out}")
 
 
+# -------------------------------------------------------------------------------------- two_stage
+
+def read_two_stage(spec):
+    label, path = split_label(spec, "--eval")
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        fail(f"{path}: {e}")
+    ts = doc.get("two_stage")
+    if not isinstance(ts, dict) or not isinstance(ts.get("candidates"), dict) or "first_stage_alone" not in ts:
+        fail(f"{path}: no \"two_stage\" with \"candidates\" and \"first_stage_alone\" (imram eval --first_stage ... --json)")
+    if "all" not in doc:
+        fail(f"{path}: no \"all\" (the exhaustive metrics)")
+    try:
+        curve = sorted((int(n), m["i2t"]["r1"], m["t2i"]["r1"]) for n, m in ts["candidates"].items())
+        alone = (ts["first_stage_alone"]["i2t"]["r1"], ts["first_stage_alone"]["t2i"]["r1"])
+        full = (doc["all"]["i2t"]["r1"], doc["all"]["t2i"]["r1"])
+    except (KeyError, TypeError, ValueError) as e:
+        fail(f"{path}: field {e} missing or not a number")
+    if not curve:
+        fail(f"{path}: \"two_stage\".\"candidates\" is empty")
+    return label, curve, alone, full
+
+
+def cmd_two_stage(a):
+    if not a.eval:
+        fail("two_stage needs at least one --eval LABEL=FILE.json")
+    evals = [read_two_stage(spec) for spec in a.eval]
+    pw, ph, ml, mr, mt, gap = 400, 260, 70, 30, 60, 90
+    w = ml + pw + gap + pw + mr
+    legend_y = mt + ph + 52
+    h = legend_y + len(evals) * 18 + 34
+    svg = Svg(w, h)
+    if a.title:
+        svg.text(w / 2, 22, a.title, size=15)
+    ns = [n for _, c, _, _ in evals for n, _, _ in c]
+    xt = log_ticks(min(ns), max(ns))
+    xlo, xhi = math.log10(xt[0]), math.log10(xt[-1])
+    st = styles([lab for lab, _, _, _ in evals])
+    for side, (title, col) in enumerate((("i2t R@1", 1), ("t2i R@1", 2))):
+        vals = [p[col] for _, c, _, _ in evals for p in c] + [e[2][side] for e in evals] + [e[3][side] for e in evals]
+        yt = nice_ticks(min(vals), max(vals), 6)
+        ylo, yhi = yt[0], yt[-1]
+        x0 = ml + side * (pw + gap)
+
+        def xmap(n, x0=x0):
+            return x0 + (math.log10(n) - xlo) / (xhi - xlo or 1) * pw
+
+        def ymap(v, ylo=ylo, yhi=yhi):
+            return mt + ph - (v - ylo) / (yhi - ylo or 1) * ph
+
+        panel(svg, x0, mt, pw, ph, title, "candidates re-ranked (log scale)", xt, yt, xmap, ymap, "recall (%)")
+        for (_, curve, alone, full), (colour, _) in zip(evals, st):
+            svg.line(x0, ymap(alone[side]), x0 + pw, ymap(alone[side]), stroke=colour, extra=" stroke-dasharray='2 3'")
+            svg.line(x0, ymap(full[side]), x0 + pw, ymap(full[side]), stroke=colour, extra=" stroke-dasharray='7 4'")
+            polylines(svg, [(p[0], p[col]) for p in curve], colour, "", xmap, ymap)
+    for i, ((lab, *_), (colour, _)) in enumerate(zip(evals, st)):
+        ly = legend_y + i * 18
+        svg.line(ml, ly - 4, ml + 30, ly - 4, stroke=colour, width=2)
+        svg.text(ml + 36, ly, lab, size=11, anchor="start")
+    svg.text(ml, legend_y + len(evals) * 18 + 8, "dotted: the first stage alone; dashed: exhaustive search with the "
+             "re-ranking model", size=11, anchor="start")
+    write_atomic(a.out, svg.render())
+    print(f"wrote {a.out}: {len(evals)} evaluations")
+
+
 def main():
-    ap = argparse.ArgumentParser(description="learning curves and uncertainty quarters as SVG")
+    ap = argparse.ArgumentParser(description="learning curves, uncertainty quarters and two-stage recall as SVG")
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("curves", help="training loss and dev rsum per epoch of several runs")
     c.add_argument("out")
@@ -474,9 +548,15 @@ def main():
     q.add_argument("--im_div", type=int, action="append", default=[],
                    help="captions per image: once for every --dir, or once per --dir (default: captions / images)")
     q.add_argument("--title", default="")
+    t = sub.add_parser("two_stage", help="recall of two-stage search against the candidates re-ranked")
+    t.add_argument("out")
+    t.add_argument("--eval", action="append", default=[], metavar="LABEL=FILE.json")
+    t.add_argument("--title", default="")
     a = ap.parse_args()
     if a.cmd == "curves":
         cmd_curves(a)
+    elif a.cmd == "two_stage":
+        cmd_two_stage(a)
     else:
         cmd_quartiles(a)
 
