@@ -6,6 +6,7 @@
 #include "base/file_io.h"
 #include "core/ops.h"
 #include "search/index_file.h"
+#include "tests/search/same_results.h"
 #include "tests/testing/files.h"
 #include "tests/testing/temp.h"
 
@@ -15,6 +16,8 @@ using Catch::Contains;
 using imram::testing::read_bytes;
 using imram::testing::tmp_path;
 using imram::testing::write_bytes;
+
+using imram::testing::check_same_results;
 
 namespace {
 
@@ -86,17 +89,6 @@ std::string assemble(const Parts& p, std::uint32_t version = kIndexFormatVersion
     out += p.index;
     append_le(out, fnv1a64(out.data(), out.size()), 8);
     return out;
-}
-
-void check_same_results(const std::vector<std::vector<Neighbor>>& a, const std::vector<std::vector<Neighbor>>& b) {
-    REQUIRE(a.size() == b.size());
-    for (std::size_t q = 0; q < a.size(); ++q) {
-        REQUIRE(a[q].size() == b[q].size());
-        for (std::size_t r = 0; r < a[q].size(); ++r) {
-            CHECK(a[q][r].item == b[q][r].item);
-            CHECK(a[q][r].score == b[q][r].score);
-        }
-    }
 }
 
 }  // namespace

@@ -9,10 +9,13 @@
 
 #include "core/ops.h"
 #include "search/vector_index.h"
+#include "tests/search/same_results.h"
 
 using namespace imram;
 using namespace imram::search;
 using Catch::Contains;
+
+using imram::testing::check_same_results;
 
 namespace {
 
@@ -85,17 +88,6 @@ double recall(const std::vector<std::vector<Neighbor>>& got, const std::vector<s
         total += static_cast<double>(want.size());
     }
     return hit / total;
-}
-
-void check_same_results(const std::vector<std::vector<Neighbor>>& a, const std::vector<std::vector<Neighbor>>& b) {
-    REQUIRE(a.size() == b.size());
-    for (std::size_t q = 0; q < a.size(); ++q) {
-        REQUIRE(a[q].size() == b[q].size());
-        for (std::size_t r = 0; r < a[q].size(); ++r) {
-            CHECK(a[q][r].item == b[q][r].item);
-            CHECK(a[q][r].score == b[q][r].score);
-        }
-    }
 }
 
 }  // namespace
