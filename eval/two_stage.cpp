@@ -2,6 +2,7 @@
 #include "eval/two_stage.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <vector>
@@ -25,15 +26,17 @@ Tensor item_vector_scores(const models::RetrievalModel& first_stage, const data:
 
 namespace {
 
-/// The n best positions of `score` (ties to the lower position).
+/// The n best positions of `score` and every position tied with the n-th: a tie at the cut is
+/// not broken in the model's favour (the index breaks it by position, which would credit a ground
+/// truth that merely comes first); the second stage then ranks the tied items, ties counted against.
 std::vector<std::int64_t> best(const std::vector<double>& score, std::int64_t n) {
-    std::vector<std::int64_t> at(score.size());
-    std::iota(at.begin(), at.end(), 0);
-    n = std::min<std::int64_t>(n, static_cast<std::int64_t>(at.size()));
-    std::partial_sort(at.begin(), at.begin() + n, at.end(), [&](std::int64_t a, std::int64_t b) {
-        return score[a] > score[b] || (score[a] == score[b] && a < b);
-    });
-    at.resize(static_cast<std::size_t>(n));
+    n = std::min<std::int64_t>(n, static_cast<std::int64_t>(score.size()));
+    std::vector<double> sorted = score;
+    std::nth_element(sorted.begin(), sorted.begin() + (n - 1), sorted.end(), std::greater<>());
+    const double cut = sorted[static_cast<std::size_t>(n - 1)];
+    std::vector<std::int64_t> at;
+    for (std::size_t i = 0; i < score.size(); ++i)
+        if (score[i] >= cut) at.push_back(static_cast<std::int64_t>(i));
     return at;
 }
 

@@ -20,7 +20,8 @@ Tensor item_vector_scores(const models::RetrievalModel& first_stage, const data:
                           const std::function<void(std::int64_t, std::int64_t)>& on_batch = {});
 
 /// Metrics of two-stage search: for every query (an image for i2t, a caption for t2i) the
-/// `candidates` items `first` scores best (ties to the lower index, as the index breaks them) are
+/// `candidates` items `first` scores best, and any item tied with the last of them (the index breaks
+/// such ties by position; counting them in keeps a tie from crediting the model), are
 /// ranked by `second`; the items the first stage left out rank after all candidates (a ground truth
 /// among them is a miss, and counts as ranked last in medr and meanr). As the search proposes
 /// max(candidates, k) items, R@5 and R@10 re-rank at least 5 and 10. Both (N_img, N_cap), finite.

@@ -25,21 +25,26 @@ bool same_recall(const eval::Recall& a, const eval::Recall& b) {
 
 }  // namespace
 
-TEST_CASE("two-stage metrics: a hand-computed cut, ties to the lower index", "[eval]") {
-    // The re-ranking model is perfect; the first stage hides image 0's caption from it (i2t) and,
-    // by a tie broken towards image 0, image 1 from caption 1 (t2i).
+TEST_CASE("two-stage metrics: a hand-computed cut; ties at the cut never credit the model", "[eval]") {
+    // The re-ranking model is perfect; the first stage hides image 0's caption from it (i2t). For
+    // caption 1 it ties images 0 and 1: both stay candidates, and the perfect second stage finds image 1.
     const Tensor second = from_vector(std::vector<double>{1, 0, 0, 0, 1, 0, 0, 0, 1}, {3, 3});
     const Tensor first = from_vector(std::vector<double>{0, 1, 0.5, 0, 1, 0, 0, 0, 1}, {3, 3});
     const eval::RetrievalMetrics one = eval::two_stage_metrics(first, second, 1, 1);
     CHECK(one.i2t.r1 == Approx(200.0 / 3));
-    CHECK(one.t2i.r1 == Approx(200.0 / 3));
+    CHECK(one.t2i.r1 == 100);
     // R@5 proposes 5 candidates (all three here): nothing is hidden.
     CHECK(one.i2t.r5 == 100);
-    CHECK(one.t2i.r5 == 100);
     const eval::RetrievalMetrics two = eval::two_stage_metrics(first, second, 1, 2);
     CHECK(two.i2t.r1 == Approx(200.0 / 3));  // image 0's caption is its first stage's last
-    CHECK(two.t2i.r1 == 100);                 // the tie no longer hides image 1
     CHECK(eval::two_stage_metrics(first, second, 1, 3).rsum() == 600);
+    // Both stages score everything alike: a cut at 1 must not hand every query its lowest-numbered
+    // item (the ground truth for image 0 and caption 0); ties count against the model, as exhaustively.
+    const Tensor alike = from_vector(std::vector<double>(9, 0.5), {3, 3});
+    const eval::RetrievalMetrics flat = eval::two_stage_metrics(alike, alike, 1, 1);
+    CHECK(flat.i2t.r1 == 0);
+    CHECK(flat.t2i.r1 == 0);
+    CHECK(flat.rsum() == eval::retrieval_metrics(alike, 1).rsum());
 }
 
 TEST_CASE("two-stage metrics: every item a candidate is exhaustive search; the same model loses nothing", "[eval]") {
