@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include "api/retriever.h"
 #include "core/ops.h"
@@ -120,6 +121,33 @@ TEST_CASE("Two-stage search: an index survives a save and load", "[api]") {
     const Tensor feats = slice(f.d.images, 0, 3, 4);
     CHECK(same_hits(vse.search_captions(feats, index, f.d.texts, 5, &cross, 20),
                     vse.search_captions(feats, back, f.d.texts, 5, &cross, 20), 0));
+}
+
+TEST_CASE("Two-stage search: several threads on one index give the single-thread results", "[api]") {
+    TwoStageFixture f;
+    const Retriever vse = Retriever::load(f.vse_file, f.vocab_file), cross = Retriever::load(f.cross_file, f.vocab_file);
+    for (const search::IndexKind kind : {search::IndexKind::Flat, search::IndexKind::HNSW}) {
+        if (kind != search::IndexKind::Flat && !search::have_faiss()) continue;
+        search::IndexOptions o;
+        o.kind = kind;
+        const auto images = vse.index_images(f.d.images, o);
+        const auto captions = vse.index_captions(f.d.texts, o);
+        const Tensor feats = slice(f.d.images, 0, 4, 5);
+        const auto want_img = vse.search_images(f.d.texts[11], images, f.d.images, 4, &cross, 6);
+        const auto want_cap = vse.search_captions(feats, captions, f.d.texts, 4, &cross, 9);
+        std::vector<std::vector<Retriever::Hit>> got_img(4), got_cap(4);
+        std::vector<std::thread> threads;
+        for (std::size_t t = 0; t < got_img.size(); ++t)
+            threads.emplace_back([&, t] {
+                got_img[t] = vse.search_images(f.d.texts[11], images, f.d.images, 4, &cross, 6);
+                got_cap[t] = vse.search_captions(feats, captions, f.d.texts, 4, &cross, 9);
+            });
+        for (auto& th : threads) th.join();
+        for (std::size_t t = 0; t < got_img.size(); ++t) {
+            CHECK(same_hits(got_img[t], want_img, 0));
+            CHECK(same_hits(got_cap[t], want_cap, 0));
+        }
+    }
 }
 
 TEST_CASE("Two-stage search: a mismatched or stale index is refused", "[api][errors]") {
