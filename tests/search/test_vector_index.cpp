@@ -406,8 +406,13 @@ TEST_CASE("VectorIndex: deserialize refuses a blob of another size, dimension or
                       Contains("g.idx") && Contains("dimension 8") && Contains("9"));
     // Raw floats are no FAISS index, and a cut FAISS index is refused, not read past its end.
     CHECK_THROWS_WITH(VectorIndex::deserialize(bytes, IndexKind::HNSW, n, e, ho, "g.idx"), Contains("g.idx"));
+#ifndef __SANITIZE_ADDRESS__
+    // FAISS 1.7.3's read_index leaks what it has read when a cut blob makes it throw mid-way (raw
+    // owning pointers inside FAISS), which LeakSanitizer reports; this case runs in the builds without
+    // it. (An index file never hands FAISS a cut blob: its length and checksum are checked first.)
     CHECK_THROWS_WITH(VectorIndex::deserialize(ivf.substr(0, ivf.size() / 2), IndexKind::IVF, n, e, io, "g.idx"),
                       Contains("g.idx"));
+#endif
     CHECK_THROWS_WITH(VectorIndex::deserialize(hnsw + "xx", IndexKind::HNSW, n, e, ho, "g.idx"),
                       Contains("g.idx") && Contains("after the index"));
 }
