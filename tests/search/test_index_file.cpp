@@ -7,6 +7,7 @@
 #include "core/ops.h"
 #include "search/index_file.h"
 #include "tests/search/same_results.h"
+#include "tests/testing/error_of.h"
 #include "tests/testing/files.h"
 #include "tests/testing/temp.h"
 
@@ -18,6 +19,7 @@ using imram::testing::tmp_path;
 using imram::testing::write_bytes;
 
 using imram::testing::check_same_results;
+using imram::testing::error_of;
 
 namespace {
 
@@ -41,17 +43,6 @@ VectorIndex flat_index(std::int64_t n, std::int64_t e, std::uint64_t seed) {
     o.hnsw_m = 12;  // kept in the header whatever the kind
     o.ivf_probe = 5;
     return VectorIndex::build(l2norm(randn({n, e}, seed)), o);
-}
-
-template <class F>
-Error error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    FAIL("no imram::Error was thrown");
-    return Error("unreachable");
 }
 
 std::uint64_t read_le(const std::string& s, std::size_t at, int bytes) {

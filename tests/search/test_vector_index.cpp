@@ -10,12 +10,14 @@
 #include "core/ops.h"
 #include "search/vector_index.h"
 #include "tests/search/same_results.h"
+#include "tests/testing/error_of.h"
 
 using namespace imram;
 using namespace imram::search;
 using Catch::Contains;
 
 using imram::testing::check_same_results;
+using imram::testing::error_of;
 
 namespace {
 
@@ -60,17 +62,6 @@ Tensor small_integers(std::int64_t n, std::int64_t e, std::uint32_t seed) {
 
 Tensor unit_rows(std::int64_t n, std::int64_t e, std::uint64_t seed) {
     return l2norm(randn({n, e}, seed));
-}
-
-template <class F>
-Error error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    FAIL("no imram::Error was thrown");
-    return Error("unreachable");
 }
 
 IndexOptions options_of(IndexKind kind) {
