@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
-// SGEMM throughput: the engine's matmul (cpu backend) next to plain Eigen and, when installed,
-// OpenBLAS cblas_sgemm, on the same shapes in the same run. Reported as GFLOP/s (2 M N K per call).
+// SGEMM throughput: the engine's matmul (cpu backend) on each GEMM library the build has
+// (BM_matmul_engine/<library>, kernels/cpu/blas.h), next to plain Eigen and, when installed, OpenBLAS
+// cblas_sgemm with its own threads, on the same shapes in the same run. Reported as GFLOP/s (2 M N K
+// per call) and as a fraction of the machine's measured fp32 peak (bench/peak_flops.h).
 // Note: OpenBLAS speed depends on OPENBLAS_CORETYPE (this environment sets Haswell); the value in
 // effect is printed in the benchmark context so results are never quoted without it.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <thread>
 
 #include "core/autograd.h"
+#include "bench/peak_flops.h"
 #include "core/ops.h"
+#include "kernels/cpu/blas.h"
 #include "kernels/cpu/eigen_core.h"
 #ifdef IMRAM_BENCH_HAVE_CBLAS
 #include <cblas.h>
@@ -19,9 +24,17 @@ using namespace imram;
 
 namespace {
 
-void set_flops(benchmark::State& st, double M, double N, double K) {
-    st.counters["GFLOP/s"] =
-        benchmark::Counter(2.0 * M * N * K * static_cast<double>(st.iterations()) * 1e-9, benchmark::Counter::kIsRate);
+/// GFLOP/s (a rate over the timed iterations) and, measured around the loop by the caller, the fraction
+/// of the machine's fp32 peak (a plain number: benchmark counters flagged as rates print "/s").
+void set_flops(benchmark::State& st, double M, double N, double K, double loop_seconds) {
+    const double flops = 2.0 * M * N * K * static_cast<double>(st.iterations());
+    st.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsRate);
+    st.counters["of_peak"] = flops * 1e-9 / loop_seconds / bench::fp32_peak().gflops;
+}
+
+/// Seconds since `t0`.
+double since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void add_shapes(benchmark::internal::Benchmark* b) {
@@ -35,19 +48,42 @@ void BM_matmul_engine(benchmark::State& st) {
     const auto M = st.range(0), N = st.range(1), K = st.range(2);
     Tensor a = randn({M, K}, 1), b = randn({K, N}, 2);
     NoGradGuard no_grad;
+    const auto t0 = std::chrono::steady_clock::now();
     for (auto _ : st) benchmark::DoNotOptimize(matmul(a, b).raw_data());
-    set_flops(st, M, N, K);
+    set_flops(st, M, N, K, since(t0));
 }
+
+/// The engine's matmul with one GEMM library (the process's choice is restored afterwards).
+void BM_matmul_library(benchmark::State& st, cpu::GemmLibrary lib) {
+    if (!cpu::gemm_library_built(lib)) {
+        st.SkipWithError("not in this build");
+        return;
+    }
+    const cpu::GemmLibrary saved = cpu::gemm_library();
+    cpu::set_gemm_library(lib);
+    const auto M = st.range(0), N = st.range(1), K = st.range(2);
+    Tensor a = randn({M, K}, 1), b = randn({K, N}, 2);
+    NoGradGuard no_grad;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (auto _ : st) benchmark::DoNotOptimize(matmul(a, b).raw_data());
+    set_flops(st, M, N, K, since(t0));
+    st.SetLabel(cpu::gemm_library_description());
+    cpu::set_gemm_library(saved);
+}
+BENCHMARK_CAPTURE(BM_matmul_library, onednn, cpu::GemmLibrary::OneDNN)->Apply(add_shapes);
+BENCHMARK_CAPTURE(BM_matmul_library, openblas, cpu::GemmLibrary::OpenBLAS)->Apply(add_shapes);
+BENCHMARK_CAPTURE(BM_matmul_library, eigen, cpu::GemmLibrary::Eigen)->Apply(add_shapes);
 
 void BM_matmul_eigen(benchmark::State& st) {
     const auto M = st.range(0), N = st.range(1), K = st.range(2);
     using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     Mat a = Mat::Random(M, K), b = Mat::Random(K, N), c(M, N);
+    const auto t0 = std::chrono::steady_clock::now();
     for (auto _ : st) {
         c.noalias() = a * b;
         benchmark::DoNotOptimize(c.data());
     }
-    set_flops(st, M, N, K);
+    set_flops(st, M, N, K, since(t0));
 }
 
 #ifdef IMRAM_BENCH_HAVE_CBLAS
@@ -57,13 +93,14 @@ void BM_matmul_openblas(benchmark::State& st) {
     // The engine runs OpenBLAS single-threaded under its own OpenMP threads; this column is OpenBLAS
     // with its own thread pool over all cores, as a user would call it.
     openblas_set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
+    const auto t0 = std::chrono::steady_clock::now();
     for (auto _ : st) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.f, a.data<float>(), K, b.data<float>(), N,
                     0.f, c.data<float>(), N);
         benchmark::DoNotOptimize(c.raw_data());
     }
     openblas_set_num_threads(1);
-    set_flops(st, M, N, K);
+    set_flops(st, M, N, K, since(t0));
     const char* core = std::getenv("OPENBLAS_CORETYPE");
     st.SetLabel(std::string("OPENBLAS_CORETYPE=") + (core ? core : "(unset)"));
 }

@@ -2,8 +2,10 @@
 // imram_step: end-to-end timings at the real sizes (D = 1024, R = 36, F = 2048, captions of 8-20
 // tokens), on random data, single process, for any model mode of the registry (IMRAM, SCAN, VSE++,
 // CAMP):
-//   * the same run's SGEMM rate (engine matmul, 1536 x 1024 x 2048) as the yardstick;
-//   * scoring throughput of the fused scorer (pairs/s) and the 1K x 5K extrapolation;
+//   * the GEMM library, the machine's measured fp32 peak and the same run's SGEMM rate (engine matmul,
+//     1536 x 1024 x 2048) as a fraction of it: the yardsticks;
+//   * scoring throughput of the fused scorer (pairs/s), the 1K x 5K extrapolation and, for the IMRAM
+//     family, its GEMM work per second as a fraction of the SGEMM rate;
 //   * training steps (the model's train_step: encode, its hardest-negative loss with the sparse
 //     backward; then clip, Adam), with the peak of the engine's host allocator.
 //
@@ -18,11 +20,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
+#include "bench/peak_flops.h"
 #include "bench/sgemm_rate.h"
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "core/rng.h"
+#include "kernels/cpu/blas.h"
 #include "models/registry.h"
 #include "train/optim.h"
 
@@ -56,6 +61,26 @@ Data make_data(std::int64_t n_img, std::int64_t n_cap, std::int64_t vocab, std::
     return d;
 }
 
+/// The fused scorer's GEMM work for one pair of the IMRAM family with the exact shortcuts
+/// (docs/PERFORMANCE.md, "Where the time goes"), at the mean caption length L of the bench's data and
+/// R regions: per direction with a memory unit, K - 2 per-pair query projections (Lq x D -> 2D), K - 1
+/// logit products (L x R x D) and alpha-weighted context products (Lq x Ls x 2D), plus the shared step-1
+/// logits. 0 for the modes it does not describe (VSE++, CAMP).
+double imram_flops_per_pair(const std::string& mode, std::int64_t K, double L, double R, double D) {
+    const bool t2i = mode == "full_IMRAM" || mode == "text_IMRAM" || mode == "scan_t2i";
+    const bool i2t = mode == "full_IMRAM" || mode == "image_IMRAM" || mode == "scan_i2t";
+    if (!t2i && !i2t) return 0;
+    if (mode.rfind("scan", 0) == 0) K = 1;
+    double f = 2 * L * R * D;  // step-1 logits
+    for (const auto& [on, Lq] : {std::pair{t2i, L}, std::pair{i2t, R}}) {
+        if (!on) continue;
+        f += 2.0 * static_cast<double>(std::max<std::int64_t>(K - 2, 0)) * Lq * D * 2 * D;
+        f += 2.0 * static_cast<double>(K - 1) * L * R * D;
+        f += 2.0 * static_cast<double>(K - 1) * L * R * 2 * D;
+    }
+    return f;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,14 +107,19 @@ int main(int argc, char** argv) {
                        {"embed_size", "1024"}};
     if (family_of_mode(mode).name == "imram") {
         options.emplace("iteration_step", K);
-        options.emplace("no_IMRAM_norm", "1");
+        options.emplace("no_IMRAM_norm", "true");
     }
     const std::unique_ptr<RetrievalModel> model_ptr = create_model(options, 1);
     RetrievalModel& model = *model_ptr;
     std::printf("config: %s, R 36, F 2048, captions 8-20 tokens; OPENBLAS_CORETYPE=%s\n",
                 model.describe().c_str(), core ? core : "(unset)");
+    const bench::PeakEstimate peak = bench::fp32_peak();
+    std::printf("GEMM library: %s\n", cpu::gemm_library_description().c_str());
+    std::printf("fp32 peak (measured, %d threads x %d-bit FMA chains): %.1f GFLOP/s\n", peak.threads, peak.vector_bits,
+                peak.gflops);
     const double gemm = bench::sgemm_rate();
-    std::printf("sgemm (engine matmul 1536x1024x2048): %.1f GFLOP/s\n", gemm);
+    std::printf("sgemm (engine matmul 1536x1024x2048): %.1f GFLOP/s = %.1f%% of peak\n", gemm,
+                100.0 * gemm / peak.gflops);
 
     if (eval_images > 0 && eval_captions > 0) {
         const Data d = make_data(eval_images, eval_captions, vocab, 11);
@@ -105,6 +135,15 @@ int main(int argc, char** argv) {
                     "1K x 5K extrapolated: %.1f min\n",
                     static_cast<long long>(eval_images), static_cast<long long>(eval_captions), t_enc, t_score,
                     t_score / pairs * 1e6, pairs / t_score, t_score / pairs * 5e6 / 60.0);
+        double words = 0;
+        for (std::int64_t len : d.lengths) words += static_cast<double>(len);
+        const double flops = imram_flops_per_pair(mode, std::atoll(K.c_str()), words / static_cast<double>(eval_captions),
+                                                  36, 1024);
+        if (flops > 0)
+            std::printf("scorer: %.1f MFLOP of GEMM work a pair, %.1f GFLOP/s = %.1f%% of the sgemm rate, %.1f%% of "
+                        "peak\n",
+                        flops * 1e-6, flops * pairs / t_score * 1e-9, 100.0 * flops * pairs / t_score * 1e-9 / gemm,
+                        100.0 * flops * pairs / t_score * 1e-9 / peak.gflops);
         (void)s;
     }
     if (steps > 0) {

@@ -11,6 +11,7 @@
 
 #include "cli/common.h"
 #include "dist/communicator.h"
+#include "kernels/cpu/blas.h"
 #include "kernels/cuda/memory.h"
 #include "search/vector_index.h"
 #ifdef IMRAM_HAVE_MPI
@@ -111,6 +112,13 @@ int main(int argc, char** argv) {
     }
     dist::set_world(mpi.get());
 #endif
+    // The GEMM library is chosen once, here: a wrong IMRAM_GEMM is a usage error before any work.
+    try {
+        (void)cpu::gemm_library();
+    } catch (const Error& e) {
+        std::fprintf(stderr, "imram: error: %s\n", e.message().c_str());
+        return kExitUsage;
+    }
     // In a job of several processes an error ends them all: the others must not wait for this one
     // in a collective. Each process names its rank.
     auto end_job = [](int rc) {
@@ -154,9 +162,12 @@ int main(int argc, char** argv) {
 #else
     const char* with_nccl = "";
 #endif
-    app.set_version_flag("--version", std::string("imram ") + IMRAM_VERSION + " (-march=" + IMRAM_ARCH_NAME +
-                                          ", CUDA backend " + (gpu::cuda_compiled() ? "on" : "off") + with_mpi + with_nccl +
-                                          (search::have_faiss() ? ", FAISS on" : "") + ")");
+    app.set_version_flag("--version", [=] {
+        return std::string("imram ") + IMRAM_VERSION + " (-march=" + IMRAM_ARCH_NAME + ", GEMM " +
+               cpu::gemm_library_description() +
+               ", CUDA backend " + (gpu::cuda_compiled() ? "on" : "off") + with_mpi + with_nccl +
+               (search::have_faiss() ? ", FAISS on" : "") + ")";
+    });
     app.add_flag("--verbose", verbose, "error messages with their source location (for bug reports)");
     app.require_subcommand(1);
 

@@ -34,7 +34,7 @@ family=$(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -1)
 if grep -qw avx512f /proc/cpuinfo; then isa="AVX-512"; else isa="AVX2"; fi
 arch=$(sed -n 's/^IMRAM_ARCH:[A-Z]*=//p' build/release/CMakeCache.txt)
 echo "demo benchmark: seeds $seeds; $cpu (family $family, $isa), $(nproc) cores; -march=${arch:-compiler default};" \
-    "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
+    "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; $(build/release/imram --version | sed -n 's/.*\(GEMM [^,]*\).*/\1/p')"
 mkdir -p "$out"
 table="$out/rsum.tsv"
 : >"$table"

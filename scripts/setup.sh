@@ -18,6 +18,7 @@ PACKAGES=(
     nlohmann-json3-dev
     libopenblas-dev
     libfaiss-dev
+    libdnnl-dev
     libopenmpi-dev
     openmpi-bin
     pkg-config

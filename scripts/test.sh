@@ -138,6 +138,7 @@ if ((run_release)); then
         -DIMRAM_WERROR=ON \
         -DIMRAM_MPI=ON \
         -DIMRAM_FAISS=ON \
+        -DIMRAM_ONEDNN=ON \
         -DIMRAM_BUILD_TESTS=ON \
         -DIMRAM_BUILD_BENCH=ON
     phase_end
@@ -201,6 +202,7 @@ if ((run_asan)); then
         -DIMRAM_WERROR=ON \
         -DIMRAM_MPI=ON \
         -DIMRAM_FAISS=ON \
+        -DIMRAM_ONEDNN=ON \
         -DIMRAM_BUILD_TESTS=ON \
         -DIMRAM_BUILD_BENCH=OFF
     unset ASAN_OPTIONS UBSAN_OPTIONS

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-// CPU batched GEMM: single-threaded BLAS (kernels/cpu/blas.h) as the inner kernel, threads from
-// OpenMP. A large single product is split into row blocks (or column blocks when it has few rows),
-// one per thread; many batch entries run in an OpenMP loop over the batch. Inside an enclosing
-// parallel region everything stays on the calling thread. beta == 0 never reads C.
+// CPU batched GEMM on the GEMM library of kernels/cpu/blas.h, threads from OpenMP. Many batch entries
+// run in an OpenMP loop over the batch, each product on its thread. A large single product is threaded
+// by oneDNN itself when it is the library; with the others it is split into row blocks (or column
+// blocks when it has few rows), one per thread. Inside an enclosing parallel region everything stays
+// on the calling thread. beta == 0 never reads C.
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -28,11 +30,17 @@ int threads_available() {
 #endif
 }
 
+/// True when blas_gemm<T> threads a product itself outside a parallel region (oneDNN, float).
+template <class T>
+bool library_threads_itself() {
+    return std::is_same_v<T, float> && gemm_library() == GemmLibrary::OneDNN;
+}
+
 template <class T>
 void gemm_one(const GemmArgs<T>& g, const T* A, const T* B, T* C) {
     const std::int64_t work = g.M * g.N * std::max<std::int64_t>(g.K, 1);
     const int nt = work >= kParallelWork ? threads_available() : 1;
-    if (nt <= 1) {
+    if (nt <= 1 || library_threads_itself<T>()) {
         blas_gemm<T>(g.trans_a, g.trans_b, g.M, g.N, g.K, g.alpha, A, g.lda, B, g.ldb, g.beta, C, g.ldc);
         return;
     }
