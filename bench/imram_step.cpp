@@ -10,7 +10,9 @@
 //     backward; then clip, Adam), with the peak of the engine's host allocator.
 //
 //   imram_step [--mode full_IMRAM|camp|camp_xattn|...] [--K 3 (IMRAM family)] [--batch 32] [--steps 2] [--eval-images 64] [--eval-captions 320]
-//              [--chunk 128] [--tape-pairs 0]
+//              [--chunk 128] [--tape-pairs 0] [--precision fp32|bf16]
+//   --precision bf16 runs the evaluation's large products in bf16 (kernels/cpu/bf16.h; the training
+//   steps too, which the trainer never does: for the measurement only).
 //   --tape-pairs P also times the tape path alone: score_pairs forward and backward over P pairs
 //   (what the sparse backward runs on its <= 3B pairs), best of 3.
 #include <sys/resource.h>
@@ -27,6 +29,7 @@
 #include "core/autograd.h"
 #include "core/ops.h"
 #include "core/rng.h"
+#include "kernels/cpu/bf16.h"
 #include "kernels/cpu/blas.h"
 #include "models/registry.h"
 #include "train/optim.h"
@@ -84,7 +87,7 @@ double imram_flops_per_pair(const std::string& mode, std::int64_t K, double L, d
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string mode = "full_IMRAM", K = "3";
+    std::string mode = "full_IMRAM", K = "3", precision = "fp32";
     const std::int64_t vocab = 8481;  // Flickr30K
     std::int64_t batch = 32, steps = 2, eval_images = 64, eval_captions = 320, chunk = 128, tape_pairs = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -97,6 +100,7 @@ int main(int argc, char** argv) {
         else if (k == "--eval-captions") eval_captions = std::atoll(v.c_str());
         else if (k == "--chunk") chunk = std::atoll(v.c_str());
         else if (k == "--tape-pairs") tape_pairs = std::atoll(v.c_str());
+        else if (k == "--precision") precision = v;
         else {
             std::fprintf(stderr, "imram_step: unknown option %s\n", k.c_str());
             return 64;
@@ -117,7 +121,14 @@ int main(int argc, char** argv) {
     std::printf("GEMM library: %s\n", cpu::gemm_library_description().c_str());
     std::printf("fp32 peak (measured, %d threads x %d-bit FMA chains): %.1f GFLOP/s\n", peak.threads, peak.vector_bits,
                 peak.gflops);
-    const double gemm = bench::sgemm_rate();
+    const double gemm = bench::sgemm_rate();  // fp32: measured before the precision is set
+    if (precision == "bf16") {
+        const bool on = cpu::set_gemm_precision(cpu::GemmPrecision::BF16) == cpu::GemmPrecision::BF16;
+        std::printf("precision: %s\n", on ? "bf16 products, fp32 accumulation" : "fp32 (this CPU has no fast bf16)");
+    } else if (precision != "fp32") {
+        std::fprintf(stderr, "imram_step: --precision must be fp32 or bf16, got %s\n", precision.c_str());
+        return 64;
+    }
     std::printf("sgemm (engine matmul 1536x1024x2048): %.1f GFLOP/s = %.1f%% of peak\n", gemm,
                 100.0 * gemm / peak.gflops);
 

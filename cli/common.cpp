@@ -23,6 +23,8 @@
 #include "dist/nccl_communicator.h"
 #endif
 #include "eval/data_checks.h"
+#include "kernels/cpu/bf16.h"
+#include "kernels/cpu/blas.h"
 #include "kernels/cuda/memory.h"
 #include "models/registry.h"
 
@@ -142,6 +144,33 @@ void apply_threads(const Common& c) {
 #else
     (void)c;
 #endif
+}
+
+void add_precision(CLI::App* app, std::string& precision) {
+    app->add_option("--precision", precision,
+                    "fp32 (default) or bf16: products with bf16 inputs and fp32 accumulation, softmax and norms in "
+                    "fp32 (CPUs with AVX-512 BF16 or AMX; elsewhere fp32 with a notice)")
+        ->check(CLI::IsMember({"fp32", "bf16"}));
+}
+
+std::string apply_precision(const std::string& precision, const Common& c, const std::string& who) {
+    if (precision != "bf16") {
+        cpu::set_gemm_precision(cpu::GemmPrecision::F32);
+        return "fp32";
+    }
+    if (parse_device(c.device).type != DeviceType::CPU) {
+        std::fprintf(stderr, "%s: note: --precision bf16 applies to the CPU backend; running fp32 on %s\n", who.c_str(),
+                     c.device.c_str());
+        return "fp32";
+    }
+    if (cpu::set_gemm_precision(cpu::GemmPrecision::BF16) != cpu::GemmPrecision::BF16) {
+        std::fprintf(stderr,
+                     "%s: note: --precision bf16 needs a CPU with AVX-512 BF16 or AMX and the oneDNN GEMM library "
+                     "(here: %s); running fp32\n",
+                     who.c_str(), cpu::gemm_library_description().c_str());
+        return "fp32";
+    }
+    return "bf16";
 }
 
 data::Vocab vocab_of(const Common& c) {

@@ -47,6 +47,12 @@ bool same_file(const std::string& in, const std::string& out);
 /// --data_path, --data_name, --vocab_path, --device, --threads, --seed, --demo_train_images, --max_words.
 void add_common(CLI::App* app, Common& c);
 void apply_threads(const Common& c);
+/// --precision fp32|bf16 for the commands that encode and score without training (eval, encode, search,
+/// index build): bf16 products with fp32 accumulation where the CPU has them (kernels/cpu/bf16.h).
+void add_precision(CLI::App* app, std::string& precision);
+/// Sets the GEMM precision --precision asks for and returns the one in effect ("fp32" or "bf16"): a
+/// CPU or build without fast bf16, or a CUDA device, is told on stderr (naming `who`) and runs fp32.
+std::string apply_precision(const std::string& precision, const Common& c, const std::string& who);
 /// The vocabulary the splits are encoded with: {vocab_path}/{data_name}_vocab.json, or the demo's.
 data::Vocab vocab_of(const Common& c);
 /// A split of the precomp data named by `c`, or of the built-in demo without --data_path; its captions

@@ -17,12 +17,13 @@ namespace {
 
 struct EncodeCommand {
     Common nc;
-    std::string encode_ckpt, encode_split_name = "test", encode_out;
+    std::string encode_ckpt, encode_split_name = "test", encode_out, precision = "fp32";
     CLI::App* en = nullptr;
 
     explicit EncodeCommand(CLI::App& app) {
         en = app.add_subcommand("encode", "write a split's image and caption embeddings (.npy) with a model");
         add_common(en, nc);
+        add_precision(en, precision);
         en->add_option("--checkpoint", encode_ckpt, "model file (.safetensors)")->required();
         en->add_option("--split", encode_split_name, "dev, test or testall");
         en->add_option("--out", encode_out, "output folder (gets img_emb.npy, cap_emb.npy, cap_lens.npy)")->required();
@@ -32,6 +33,7 @@ struct EncodeCommand {
         // What the official evaluation's encode step produces: image regions (N, R, D), caption
         // words (M, L_max, D) zero-padded, and the caption lengths (M) with <start> and <end>.
         apply_threads(nc);
+        apply_precision(precision, nc, "imram encode");
         if (!fs::exists(encode_ckpt)) throw Error::missing("encode: --checkpoint: cannot open " + encode_ckpt);
         const auto model = load_any_model(encode_ckpt, device_for(nc));
         const data::Dataset d = load_split(nc, encode_split_name);

@@ -24,7 +24,7 @@ namespace {
 
 struct EvalCommand {
     Common ec;
-    std::string checkpoint, split = "test";
+    std::string checkpoint, split = "test", precision = "fp32";
     bool json = false;
     CLI::App* ev = nullptr;
     std::string save_sims;
@@ -36,6 +36,7 @@ struct EvalCommand {
     explicit EvalCommand(CLI::App& app) {
         ev = app.add_subcommand("eval", "evaluate a model file on a split");
         add_common(ev, ec);
+        add_precision(ev, precision);
         ev->add_option("--checkpoint", checkpoint, "model file (.safetensors)")->required();
         ev->add_option("--split", split, "dev, test or testall");
         ev->add_flag("--json", json, "print the metrics as JSON");
@@ -75,6 +76,7 @@ struct EvalCommand {
 
     int run() {
         apply_threads(ec);
+        const std::string prec = apply_precision(precision, ec, "imram eval");
         if (!fs::exists(checkpoint)) {
             std::fprintf(stderr, "imram eval: --checkpoint %s: no such file\n", checkpoint.c_str());
             return kExitNoInput;
@@ -136,7 +138,8 @@ struct EvalCommand {
         }
         if (json) {
             std::string out = "{\"checkpoint\": " + json_string(checkpoint) + ", \"split\": " + json_string(d.name) +
-                              ", \"score\": " + json_string(model->score_name()) + ", \"all\": " + m.to_json();
+                              ", \"score\": " + json_string(model->score_name()) +
+                              ", \"precision\": " + json_string(prec) + ", \"all\": " + m.to_json();
             if (folds > 1) out += ", \"folds\": " + eval::retrieval_metrics_folds(sims, d.im_div, folds).to_json();
             if (pm) out += ", \"pmrp\": " + pm->to_json();
             if (pm_folds) out += ", \"pmrp_folds\": " + pm_folds->to_json();
@@ -168,7 +171,8 @@ struct EvalCommand {
             const std::string named = model->score_name() == "score"
                                           ? ""
                                           : " (score: " + model->score_name() + (means_only ? ", the means alone)" : ")");
-            std::printf("%s on %s%s\n%s", checkpoint.c_str(), d.name.c_str(), named.c_str(), m.to_table().c_str());
+            std::printf("%s on %s%s%s\n%s", checkpoint.c_str(), d.name.c_str(), named.c_str(),
+                        prec == "bf16" ? " (bf16 products)" : "", m.to_table().c_str());
             if (folds > 1)
                 std::printf("average over %lld folds\n%s", static_cast<long long>(folds),
                             eval::retrieval_metrics_folds(sims, d.im_div, folds).to_table().c_str());

@@ -15,7 +15,8 @@ namespace {
 
 struct IndexCommand {
     Common ic;
-    std::string checkpoint, split = "test", gallery_file, side = "images", kind = "flat", out, info_file;
+    std::string checkpoint, split = "test", gallery_file, side = "images", kind = "flat", out, info_file,
+        precision = "fp32";
     search::IndexOptions opt;
     bool info_json = false;
     CLI::App* ix = nullptr;
@@ -27,6 +28,7 @@ struct IndexCommand {
         ix->require_subcommand(1);
         build = ix->add_subcommand("build", "index a gallery's images or captions with a dual encoder (vse, pcme)");
         add_common(build, ic);
+        add_precision(build, precision);
         build->add_option("--checkpoint", checkpoint, "the first-stage model file (mode vse, or the pcme family)")
             ->required();
         build->add_option("--split", split, "the gallery split (default test)");
@@ -53,6 +55,7 @@ struct IndexCommand {
 
     int run_build() {
         apply_threads(ic);
+        apply_precision(precision, ic, "imram index build");
         opt.kind = search::parse_kind(kind);
         // The model's absolute path goes into the index: `imram search --index` finds it from anywhere.
         const Retriever first = load_retriever(ic, std::filesystem::absolute(checkpoint).lexically_normal().string(),

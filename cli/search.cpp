@@ -27,7 +27,7 @@ std::string fixed6(double v) {
 
 struct SearchCommand {
     Common sc;
-    std::string search_ckpt, search_split = "test", query, index_file, rerank_ckpt, gallery_file;
+    std::string search_ckpt, search_split = "test", query, index_file, rerank_ckpt, gallery_file, precision = "fp32";
     std::int64_t search_image = -1, top = 5, candidates = 100;
     bool search_json = false;
     CLI::App* se = nullptr;
@@ -35,6 +35,7 @@ struct SearchCommand {
     explicit SearchCommand(CLI::App& app) {
         se = app.add_subcommand("search", "rank a split's images for a text query, or its captions for an image");
         add_common(se, sc);
+        add_precision(se, precision);
         se->add_option("--checkpoint", search_ckpt,
                        "model file (.safetensors); with --index the first-stage model (default: the one the index "
                        "was built with)");
@@ -57,6 +58,7 @@ struct SearchCommand {
 
     int run() {
         apply_threads(sc);
+        apply_precision(precision, sc, "imram search");
         if (query.empty() && search_image < 0) throw Error::usage("search: give --query TEXT or --image INDEX");
         if (!index_file.empty()) return run_two_stage();
         if (search_ckpt.empty()) throw Error::usage("search: give --checkpoint MODEL (or --index INDEX)");

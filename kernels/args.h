@@ -114,6 +114,10 @@ struct GemmArgs {
     T* C;
     std::int64_t ldc, stride_c;
     std::int64_t batch;
+    /// B is a layer's weight and no tape records the product: in bf16 precision (kernels/cpu/bf16.h) the
+    /// CPU backend may round both inputs to bf16. Products of two activations (attention logits,
+    /// similarities) never set it.
+    bool weight_product = false;
 };
 
 /// index_select: y[o, j, i] = x[o, idx[j], i] with x (O, R, I), idx (n), y (O, n, I).

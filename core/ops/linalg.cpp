@@ -8,13 +8,14 @@ namespace {
 
 /// out[b] (M, N) = alpha * op(a[b]) op(b[b]) + beta * out[b]; all contiguous, batch strides from shapes.
 void gemm_into(Tensor& out, const Tensor& a, bool ta, const Tensor& b, bool tb, std::int64_t batch, std::int64_t M,
-               std::int64_t N, std::int64_t K, double beta, bool batched_a = true, bool batched_b = true) {
+               std::int64_t N, std::int64_t K, double beta, bool batched_a = true, bool batched_b = true,
+               bool weight_product = false) {
     IMRAM_FLOAT_SWITCH(
         out.dtype(), "gemm", T,
         IMRAM_DISPATCH(
             out.device(), gemm,
             (GemmArgs<T>{ta, tb, M, N, K, T(1), a.data<T>(), ta ? M : K, batched_a ? M * K : 0, b.data<T>(), tb ? K : N,
-                         batched_b ? K * N : 0, static_cast<T>(beta), out.data<T>(), N, M * N, batch})));
+                         batched_b ? K * N : 0, static_cast<T>(beta), out.data<T>(), N, M * N, batch, weight_product})));
 }
 
 /// Number of rows of a (..., K) tensor: the product of all but the last size (valid when K == 0).
@@ -106,7 +107,10 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& bias) {
     } else {
         out = empty(out_shape, x.dtype(), x.device());
     }
-    gemm_into(out, x, false, w, true, 1, M, N, K, bias.defined() ? 1.0 : 0.0);
+    // A layer's forward without the tape (evaluation, encoding) may run in bf16 (kernels/cpu/bf16.h).
+    const bool taped = autograd::grad_enabled() && (x_in.requires_grad() || w_in.requires_grad() ||
+                                                    (bias.defined() && bias.requires_grad()));
+    gemm_into(out, x, false, w, true, 1, M, N, K, bias.defined() ? 1.0 : 0.0, true, true, !taped);
     autograd::record("linear", {x_in, w_in, bias}, {out},
                      [x = x.detach(), w = w.detach(), M, N, K, gx = x_in.requires_grad(), gw = w_in.requires_grad(),
                       gbias = bias.defined() && bias.requires_grad()](const std::vector<Tensor>& g) {

@@ -12,6 +12,7 @@
 #include <omp.h>
 #endif
 
+#include "kernels/cpu/bf16.h"
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/eigen_maps.h"
 #include "kernels/kernels.h"
@@ -68,6 +69,16 @@ template <class T>
 void gemm(const GemmArgs<T>& g) {
     if (g.M <= 0 || g.N <= 0 || g.batch <= 0) return;
     const std::int64_t work = g.M * g.N * std::max<std::int64_t>(g.K, 1);
+    if constexpr (std::is_same_v<T, float>) {
+        // A layer's weight product in bf16 precision: oneDNN's bf16 matmul (it threads each product).
+        if (g.weight_product && g.K > 0 && work >= kBf16MinWork && gemm_precision() == GemmPrecision::BF16 &&
+            bf16_available()) {
+            for (std::int64_t b = 0; b < g.batch; ++b)
+                gemm_bf16_ab(g.trans_a, g.trans_b, g.M, g.N, g.K, g.alpha, g.A + b * g.stride_a, g.lda,
+                             g.B + b * g.stride_b, g.ldb, g.beta, g.C + b * g.stride_c, g.ldc);
+            return;
+        }
+    }
     if (g.batch == 1 || (g.batch < threads_available() && work >= kParallelWork)) {
         for (std::int64_t b = 0; b < g.batch; ++b)
             gemm_one(g, g.A + b * g.stride_a, g.B + b * g.stride_b, g.C + b * g.stride_c);

@@ -16,12 +16,14 @@
 // GEMM, stacked over the chunk's pairs.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#include "kernels/cpu/bf16.h"
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/eigen_maps.h"
 #include "kernels/kernels.h"
@@ -46,17 +48,42 @@ int max_threads() {
 template <class T>
 using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 
-/// C (M, N) = A (M, K) op(B) + beta C on row-major buffers, single-threaded BLAS on this thread.
+/// C (M, N) = A (M, K) op(B) + beta C on row-major buffers, on this thread. `B16`, when given, is B
+/// already rounded to bf16 (a weight, converted once per call of the scorer): in bf16 precision
+/// (kernels/cpu/bf16.h) the product then skips B's conversion.
 template <class T>
-void mm(T* C, const T* A, std::int64_t M, std::int64_t K, const T* B, bool tb, std::int64_t N, T beta) {
+void mm(T* C, const T* A, std::int64_t M, std::int64_t K, const T* B, bool tb, std::int64_t N, T beta,
+        const bf16_t* B16 = nullptr) {
+    if constexpr (std::is_same_v<T, float>) {
+        if (B16 != nullptr && M * N * K >= kBf16MinWork) {
+            gemm_bf16_a(false, tb, M, N, K, 1.f, A, K, B16, tb ? K : N, beta, C, N);
+            return;
+        }
+    }
     blas_gemm<T>(false, tb, M, N, K, T(1), A, K, B, tb ? K : N, beta, C, N);
 }
+
+/// The weight `w` rounded to bf16 when products run in bf16 precision (else empty: mm uses w itself).
+template <class T>
+std::vector<bf16_t> bf16_weight(const Mat<T>& w) {
+    std::vector<bf16_t> out;
+    if constexpr (std::is_same_v<T, float>) {
+        if (w.size() > 0 && gemm_precision() == GemmPrecision::BF16 && bf16_available()) {
+            out.resize(static_cast<std::size_t>(w.size()));
+            to_bf16(w.data(), w.size(), out.data());
+        }
+    }
+    return out;
+}
+
+const bf16_t* data_or_null(const std::vector<bf16_t>& v) { return v.empty() ? nullptr : v.data(); }
 
 /// out = A (M, K) * B (K, N) with the engine's threaded GEMM (for the per-item projections).
 template <class T>
 void mm_threaded(Mat<T>& out, const T* A, std::int64_t M, std::int64_t K, const Mat<T>& B) {
     out.resize(M, B.cols());
-    gemm(GemmArgs<T>{false, false, M, B.cols(), K, T(1), A, K, 0, B.data(), B.cols(), 0, T(0), out.data(), B.cols(), 0, 1});
+    gemm(GemmArgs<T>{false, false, M, B.cols(), K, T(1), A, K, 0, B.data(), B.cols(), 0, T(0), out.data(), B.cols(), 0, 1,
+                     true});
 }
 
 /// [W[:, cols0:cols0+D]^T | W2[:, cols0:cols0+D]^T]: (D, 2D), so that rows q (n, D) map to q * Wt (n, 2D).
@@ -150,6 +177,9 @@ void imram_score_all(const ImramScoreArgs<T>& a) {
         b_i2t = stacked_bias(a.lin_i2t_b, a.gate_i2t_b, D);
     }
 
+    // In bf16 precision the per-pair query projections use weights rounded once, here.
+    const std::vector<bf16_t> wq_t2i_16 = bf16_weight(wq_t2i), wq_i2t_16 = bf16_weight(wq_i2t);
+
     // ---- image side, once (Eigen parallelises these big GEMMs itself)
     ImageSide<T> img;
     img.vnorm = V_all.rowwise().norm();
@@ -238,7 +268,7 @@ void imram_score_all(const ImramScoreArgs<T>& a) {
                     if (mem && k + 1 < a.K) {
                         if (k == 0) pre = c.pq_t2i;
                         else {
-                            mm<T>(pre.data(), Q.data(), c.rows, D, wq_t2i.data(), false, 2 * D, T(0));
+                            mm<T>(pre.data(), Q.data(), c.rows, D, wq_t2i.data(), false, 2 * D, T(0), data_or_null(wq_t2i_16));
                             pre.rowwise() += b_t2i;
                         }
                         mm<T>(pre.data(), alpha.data(), c.rows, R, img.pc_t2i.data() + i * R * 2 * D, false, 2 * D, T(1));
@@ -277,7 +307,7 @@ void imram_score_all(const ImramScoreArgs<T>& a) {
                                 pre.middleRows(j * R, R) = img.pq_i2t.middleRows(i * R, R);
                             }
                         } else {
-                            mm<T>(pre.data(), Qs.data(), c.count * R, D, wq_i2t.data(), false, 2 * D, T(0));
+                            mm<T>(pre.data(), Qs.data(), c.count * R, D, wq_i2t.data(), false, 2 * D, T(0), data_or_null(wq_i2t_16));
                             pre.rowwise() += b_i2t;
                         }
                         for (std::int64_t j = 0; j < c.count; ++j)

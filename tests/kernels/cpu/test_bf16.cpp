@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+// bf16 products (kernels/cpu/bf16.h): the rounding, gemm_bf16 against a double product of the rounded
+// inputs, the process-wide precision (large float products only, never double, and F32 where the
+// CPU or the library cannot), and the fused IMRAM scorer in bf16 against fp32.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "core/autograd.h"
+#include "core/ops.h"
+#include "kernels/cpu/bf16.h"
+#include "kernels/cpu/blas.h"
+#include "kernels/kernels.h"
+
+using namespace imram;
+using cpu::bf16_t;
+using cpu::GemmPrecision;
+
+namespace {
+
+/// Restores the process's GEMM library and precision when a test case ends.
+struct SettingsGuard {
+    cpu::GemmLibrary lib = cpu::gemm_library();
+    GemmPrecision precision = cpu::gemm_precision();
+    ~SettingsGuard() {
+        cpu::set_gemm_library(lib);
+        cpu::set_gemm_precision(precision);
+    }
+};
+
+std::vector<float> random_floats(std::size_t n, unsigned seed) {
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    std::vector<float> v(n);
+    for (float& x : v) x = u(gen);
+    return v;
+}
+
+bf16_t one_bf16(float x) {
+    bf16_t b;
+    cpu::to_bf16(&x, 1, &b);
+    return b;
+}
+
+float rounded(float x) { return cpu::from_bf16(one_bf16(x)); }
+
+}  // namespace
+
+TEST_CASE("bf16: rounding to nearest, ties to even", "[op][bf16]") {
+    CHECK(one_bf16(1.f) == 0x3f80);
+    CHECK(one_bf16(-2.f) == 0xc000);
+    CHECK(cpu::from_bf16(0x3f80) == 1.f);
+    const float ulp = std::ldexp(1.f, -7);  // bf16 spacing at 1
+    CHECK(rounded(1.f + ulp) == 1.f + ulp);
+    CHECK(rounded(1.f + 0.49f * ulp) == 1.f);
+    CHECK(rounded(1.f + 0.51f * ulp) == 1.f + ulp);
+    CHECK(rounded(1.f + 0.5f * ulp) == 1.f);                   // tie: to the even 1.0
+    CHECK(rounded(1.f + 1.5f * ulp) == 1.f + 2.f * ulp);       // tie: to the even neighbour above
+    CHECK(std::isinf(rounded(std::numeric_limits<float>::infinity())));
+    CHECK(std::isnan(rounded(std::numeric_limits<float>::quiet_NaN())));
+    CHECK(std::isnan(rounded(-std::numeric_limits<float>::quiet_NaN())));
+    CHECK(std::isinf(rounded(std::numeric_limits<float>::max())));  // rounds up past the largest bf16
+}
+
+TEST_CASE("bf16: products against a double product of the rounded inputs", "[op][bf16]") {
+    if (!cpu::bf16_available()) {
+        // The documented refusal where the CPU or library has no fast bf16.
+        std::vector<bf16_t> a(4, 0x3f80), b(4, 0x3f80);
+        std::vector<float> c(4);
+        CHECK_THROWS_WITH(cpu::gemm_bf16(false, false, 2, 2, 2, 1.f, a.data(), 2, b.data(), 2, 0.f, c.data(), 2),
+                          Catch::Contains("no fast bf16"));
+        return;
+    }
+    struct Case {
+        bool ta, tb;
+        std::int64_t M, N, K;
+        float alpha, beta;
+    };
+    for (const Case& s : {Case{false, false, 70, 90, 130, 1.f, 0.f}, Case{true, false, 64, 33, 257, -2.f, 1.f},
+                          Case{false, true, 5, 300, 64, 1.f, 0.5f}, Case{true, true, 129, 17, 40, 0.5f, 0.f}}) {
+        INFO("M " << s.M << " N " << s.N << " K " << s.K << " ta " << s.ta << " tb " << s.tb);
+        const std::int64_t a_rows = s.ta ? s.K : s.M, a_cols = s.ta ? s.M : s.K;
+        const std::int64_t b_rows = s.tb ? s.N : s.K, b_cols = s.tb ? s.K : s.N, ldc = s.N + 3;
+        const auto A = random_floats(static_cast<std::size_t>(a_rows * a_cols), 11);
+        const auto B = random_floats(static_cast<std::size_t>(b_rows * b_cols), 12);
+        std::vector<float> C = random_floats(static_cast<std::size_t>(s.M * ldc), 13);
+        if (s.beta == 0.f) std::fill(C.begin(), C.end(), std::numeric_limits<float>::quiet_NaN());
+        const std::vector<float> C0 = C;
+        cpu::gemm_bf16_ab(s.ta, s.tb, s.M, s.N, s.K, s.alpha, A.data(), a_cols, B.data(), b_cols, s.beta, C.data(), ldc);
+        double worst = 0;
+        for (std::int64_t i = 0; i < s.M; ++i)
+            for (std::int64_t j = 0; j < s.N; ++j) {
+                double acc = 0, mag = 0;
+                for (std::int64_t k = 0; k < s.K; ++k) {
+                    const double a = rounded(s.ta ? A[k * a_cols + i] : A[i * a_cols + k]);
+                    const double b = rounded(s.tb ? B[j * b_cols + k] : B[k * b_cols + j]);
+                    acc += a * b, mag += std::abs(a * b);
+                }
+                const double c0 = s.beta == 0.f ? 0.0 : C0[i * ldc + j];
+                const double want = s.alpha * acc + s.beta * c0;
+                const double err = std::abs(C[i * ldc + j] - want);
+                // fp32 accumulation of exact bf16 x bf16 products
+                REQUIRE(err <= 2.0 * (s.K + 2) * 1.2e-7 * (std::abs(s.alpha) * mag + std::abs(s.beta * c0)) + 1e-30);
+                worst = std::max(worst, err);
+            }
+        for (std::int64_t i = 0; i < s.M; ++i)  // padding untouched
+            for (std::int64_t j = s.N; j < ldc; ++j)
+                REQUIRE(((std::isnan(C[i * ldc + j]) && std::isnan(C0[i * ldc + j])) || C[i * ldc + j] == C0[i * ldc + j]));
+    }
+}
+
+TEST_CASE("bf16: the process-wide precision routes large weight products only", "[op][bf16]") {
+    const SettingsGuard guard;
+    const std::int64_t M = 128, N = 128, K = 128;  // 2^21 multiply-adds: above kBf16MinWork
+    const auto A = random_floats(static_cast<std::size_t>(M * K), 21), B = random_floats(static_cast<std::size_t>(K * N), 22);
+    auto product = [&](std::int64_t m, bool weight) {
+        std::vector<float> C(static_cast<std::size_t>(m * N));
+        cpu::gemm(GemmArgs<float>{false, false, m, N, K, 1.f, A.data(), K, 0, B.data(), N, 0, 0.f, C.data(), N, 0, 1,
+                                  weight});
+        return C;
+    };
+    REQUIRE(cpu::set_gemm_precision(GemmPrecision::F32) == GemmPrecision::F32);
+    const auto big32 = product(M, true), small32 = product(2, true);  // 2 x 128 x 128: below the threshold
+    CHECK(product(M, false) == big32);
+    const GemmPrecision got = cpu::set_gemm_precision(GemmPrecision::BF16);
+    REQUIRE(cpu::gemm_precision() == got);
+    if (!cpu::bf16_available()) {
+        CHECK(got == GemmPrecision::F32);  // the fallback the CLI reports
+        CHECK(product(M, true) == big32);
+        return;
+    }
+    REQUIRE(got == GemmPrecision::BF16);
+    const auto big16 = product(M, true);
+    CHECK(product(2, true) == small32);  // small products stay fp32, bit for bit
+    CHECK(product(M, false) == big32);   // so do products of two activations
+    double diff = 0;
+    for (std::size_t i = 0; i < big16.size(); ++i) diff = std::max(diff, static_cast<double>(std::abs(big16[i] - big32[i])));
+    CHECK(diff > 0);  // the bf16 path ran
+    // inputs of 8 significant bits: each term off by up to 2^-8 of itself, |terms| <= 1, about K / 2 of them
+    CHECK(diff < std::ldexp(1.0, -8) * std::sqrt(static_cast<double>(K)) * 3.0);
+
+    // The op level: `linear` without the tape rounds; matmul, and linear under the tape, do not.
+    const Tensor x = randn({M, K}, 23), w = randn({N, K}, 24);
+    std::vector<float> lin16, mm16, taped16;
+    {
+        NoGradGuard ng;
+        lin16 = linear(x, w).to_vector<float>();
+        mm16 = matmul(x, transpose(w, 0, 1)).to_vector<float>();
+    }
+    const Tensor wg = w.detach().set_requires_grad();
+    taped16 = linear(x, wg).to_vector<float>();
+    cpu::set_gemm_precision(GemmPrecision::F32);
+    std::vector<float> lin32;
+    {
+        NoGradGuard ng;
+        lin32 = linear(x, w).to_vector<float>();
+    }
+    CHECK(lin16 != lin32);
+    CHECK(taped16 == lin32);
+    for (std::size_t i = 0; i < mm16.size(); ++i) REQUIRE(std::abs(mm16[i] - lin32[i]) <= 1e-4f * (1.f + std::abs(lin32[i])));
+
+    // A library without bf16 turns the precision off.
+    cpu::set_gemm_library(cpu::GemmLibrary::Eigen);
+    CHECK(cpu::set_gemm_precision(GemmPrecision::BF16) == GemmPrecision::F32);
+}
+
+TEST_CASE("bf16: the fused IMRAM scorer in bf16 stays close to fp32", "[op][bf16]") {
+    const SettingsGuard guard;
+    const std::int64_t Ni = 4, R = 36, Nc = 24, L = 12, D = 256;
+    const Tensor images = randn({Ni, R, D}, 31), captions = randn({Nc, L, D}, 32);
+    std::vector<std::int64_t> lengths;
+    for (std::int64_t j = 0; j < Nc; ++j) lengths.push_back(4 + j % (L - 3));
+    auto unit = [&](std::uint64_t seed) {
+        return MemoryUnitWeights{mul(randn({D, 2 * D}, seed), 0.05), mul(randn({D}, seed + 1), 0.05),
+                                 mul(randn({D, 2 * D}, seed + 2), 0.05), mul(randn({D}, seed + 3), 0.05)};
+    };
+    const MemoryUnitWeights t2i = unit(40), i2t = unit(50);
+    ImramScoreSettings s;
+    s.steps = 3, s.normalize_memory = false;
+    NoGradGuard ng;
+    cpu::set_gemm_precision(GemmPrecision::F32);
+    const std::vector<float> s32 = imram_score_all(images, captions, lengths, t2i, i2t, s).to_vector<float>();
+    if (cpu::set_gemm_precision(GemmPrecision::BF16) != GemmPrecision::BF16) return;  // checked above
+    const std::vector<float> s16 = imram_score_all(images, captions, lengths, t2i, i2t, s).to_vector<float>();
+    REQUIRE(s16.size() == s32.size());
+    double diff = 0, spread = 0;
+    for (std::size_t i = 0; i < s32.size(); ++i) {
+        diff = std::max(diff, static_cast<double>(std::abs(s16[i] - s32[i])));
+        spread = std::max(spread, static_cast<double>(std::abs(s32[i] - s32[0])));
+    }
+    INFO("largest difference " << diff << ", spread of the fp32 scores " << spread);
+    CHECK(diff > 0);
+    CHECK(diff < 0.01 * spread);
+}
