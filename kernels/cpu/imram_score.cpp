@@ -102,16 +102,26 @@ Eigen::Matrix<T, 1, Eigen::Dynamic> stacked_bias(const T* b_lin, const T* b_gate
     return b;
 }
 
-/// Memory update in place: pre (n, 2D) = [W_o x + b_o | W_g x + b_g]; q <- g q + (1 - g) tanh(...).
-template <class T>
-void gate_update(Mat<T>& q, const Mat<T>& pre, bool no_norm) {
+/// The memory update, one pass per row: with p = pre[r] + add(r) = [W_o x + b_o | W_g x + b_g] (2D),
+///   q[r] = g q_in(r) + (1 - g) tanh(p_o),   g = sigmoid(p_g),
+/// then l2-normalised unless no_norm. q_in(r) and add(r) are row pointers (D and 2D values): the
+/// previous query (possibly q[r] itself, updated in place), and the part of the pre-activation
+/// hoisted per item or the bias, so neither is copied into q or pre first. q is (n, D).
+template <class T, class QIn, class Add>
+void gate_rows(Mat<T>& q, const Mat<T>& pre, QIn q_in, Add add, bool no_norm) {
+    using Row = Eigen::Array<T, 1, Eigen::Dynamic>;
+    using CMap = Eigen::Map<const Row>;
     const std::int64_t D = q.cols();
-    const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> o = pre.leftCols(D).array().tanh();
-    const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> g =
-        (T(1) + (-pre.rightCols(D).array()).exp()).inverse();
-    q = (o + g * (q.array() - o)).matrix();  // g q + (1 - g) o
-    if (!no_norm) {
-        for (std::int64_t r = 0; r < q.rows(); ++r) q.row(r) /= (q.row(r).norm() + T(kEps));
+    thread_local Row o;
+    o.resize(D);
+    for (std::int64_t r = 0; r < q.rows(); ++r) {
+        const T* p = pre.data() + r * 2 * D;
+        const T* b = add(r);
+        const CMap qi(q_in(r), D), po(p, D), pg(p + D, D), bo(b, D), bg(b + D, D);
+        Eigen::Map<Row> out(q.data() + r * D, D);
+        o = (po + bo).tanh();
+        out = o + (T(1) + (-(pg + bg)).exp()).inverse() * (qi - o);  // g q + (1 - g) o
+        if (!no_norm) out /= (out.matrix().norm() + T(kEps));
     }
 }
 
@@ -236,19 +246,18 @@ void imram_score_all(const ImramScoreArgs<T>& a) {
             S1_blk.resize(c.rows, ni * R);
             mm<T>(S1_blk.data(), c.X.data(), c.rows, D, a.images + i0 * R * D, true, ni * R, T(0));
             for (std::int64_t i = i0; i < i0 + ni; ++i) {
-            const auto Vi = matrix_map(a.images + i * R * D, R, D, D);
             const Mat<T>& Gi = img.G[i];
             const auto vn = img.vnorm.segment(i * R, R);
             const Mat<T> S1 = S1_blk.middleCols((i - i0) * R, R);  // (rows, R): chunk words vs regions
             std::vector<T> total(c.count, T(0));
 
             if (a.t2i) {  // words attend to regions
-                if (mem) Q = c.X;  // the queries evolve only through the memory unit
-                const Mat<T>& Qk = mem ? Q : c.X;
+                // The queries: the words at step 1, then Q, which only the memory unit writes.
                 Sk.resize(c.rows, R);
                 alpha.resize(c.rows, R);
-                if (mem) pre.resize(c.rows, 2 * D);
+                if (mem) pre.resize(c.rows, 2 * D), Q.resize(c.rows, D);
                 for (std::int64_t k = 0; k < a.K; ++k) {
+                    const Mat<T>& Qk = mem && k > 0 ? Q : c.X;
                     if (k > 0) mm<T>(Sk.data(), Qk.data(), c.rows, D, a.images + i * R * D, true, R, T(0));
                     const Mat<T>& logits = k == 0 ? S1 : Sk;
                     alpha = logits.array().max(T(0.1) * logits.array()).matrix();  // LeakyReLU(0.1)
@@ -266,13 +275,19 @@ void imram_score_all(const ImramScoreArgs<T>& a) {
                     for (std::int64_t j = 0; j < c.count; ++j)
                         total[j] += pool<T>(cosv.segment(c.off[j], a.lengths[c.j0 + j]), a.pool, a.lambda_lse);
                     if (mem && k + 1 < a.K) {
-                        if (k == 0) pre = c.pq_t2i;
-                        else {
+                        // pre = alpha (V W_c) [+ Q W_q]; the hoisted X W_q + b (step 1) or b comes in the gate.
+                        if (k > 0)
                             mm<T>(pre.data(), Q.data(), c.rows, D, wq_t2i.data(), false, 2 * D, T(0), data_or_null(wq_t2i_16));
-                            pre.rowwise() += b_t2i;
-                        }
-                        mm<T>(pre.data(), alpha.data(), c.rows, R, img.pc_t2i.data() + i * R * 2 * D, false, 2 * D, T(1));
-                        gate_update<T>(Q, pre, a.no_norm);
+                        mm<T>(pre.data(), alpha.data(), c.rows, R, img.pc_t2i.data() + i * R * 2 * D, false, 2 * D,
+                              k > 0 ? T(1) : T(0));
+                        if (k == 0)
+                            gate_rows<T>(
+                                Q, pre, [&](std::int64_t r) { return c.X.data() + r * D; },
+                                [&](std::int64_t r) { return c.pq_t2i.data() + r * 2 * D; }, a.no_norm);
+                        else
+                            gate_rows<T>(
+                                Q, pre, [&](std::int64_t r) { return Q.data() + r * D; },
+                                [&](std::int64_t) { return b_t2i.data(); }, a.no_norm);
                     }
                 }
             }
@@ -285,7 +300,10 @@ void imram_score_all(const ImramScoreArgs<T>& a) {
                         const auto S1j = S1.middleRows(c.off[j], Lj);  // (Lj, R) words x regions
                         Mat<T> Sk;
                         if (k == 0) Sk = S1j;
-                        else Sk.noalias() = c.X.middleRows(c.off[j], Lj) * Qs.middleRows(j * R, R).transpose();
+                        else {
+                            Sk.resize(Lj, R);
+                            mm<T>(Sk.data(), c.X.data() + c.off[j] * D, Lj, D, Qs.data() + j * R * D, true, R, T(0));
+                        }
                         Mat<T> A = Sk.array().max(T(0.1) * Sk.array()).matrix();
                         for (std::int64_t s = 0; s < Lj; ++s) A.row(s) /= (A.row(s).norm() + T(kEps));  // over regions
                         Mat<T>& al = alphas[j];
@@ -299,21 +317,23 @@ void imram_score_all(const ImramScoreArgs<T>& a) {
                         total[j] += pool<T>(cosv, a.pool, a.lambda_lse);
                     }
                     if (mem && k + 1 < a.K) {
-                        if (k == 0) {
-                            Qs.resize(c.count * R, D);
-                            pre.resize(c.count * R, 2 * D);
-                            for (std::int64_t j = 0; j < c.count; ++j) {
-                                Qs.middleRows(j * R, R) = Vi;
-                                pre.middleRows(j * R, R) = img.pq_i2t.middleRows(i * R, R);
-                            }
-                        } else {
-                            mm<T>(pre.data(), Qs.data(), c.count * R, D, wq_i2t.data(), false, 2 * D, T(0), data_or_null(wq_i2t_16));
-                            pre.rowwise() += b_i2t;
-                        }
+                        // pre = alpha (X W_c) [+ Qs W_q] per caption; the hoisted V W_q + b (step 1) or b
+                        // comes in the gate, and step 1's queries are the regions themselves.
+                        if (k == 0) Qs.resize(c.count * R, D), pre.resize(c.count * R, 2 * D);
+                        else
+                            mm<T>(pre.data(), Qs.data(), c.count * R, D, wq_i2t.data(), false, 2 * D, T(0),
+                                  data_or_null(wq_i2t_16));
                         for (std::int64_t j = 0; j < c.count; ++j)
-                            pre.middleRows(j * R, R).noalias() +=
-                                alphas[j] * c.pc_i2t.middleRows(c.off[j], a.lengths[c.j0 + j]);
-                        gate_update<T>(Qs, pre, a.no_norm);
+                            mm<T>(pre.data() + j * R * 2 * D, alphas[j].data(), R, a.lengths[c.j0 + j],
+                                  c.pc_i2t.data() + c.off[j] * 2 * D, false, 2 * D, k > 0 ? T(1) : T(0));
+                        if (k == 0)
+                            gate_rows<T>(
+                                Qs, pre, [&](std::int64_t r) { return a.images + (i * R + r % R) * D; },
+                                [&](std::int64_t r) { return img.pq_i2t.data() + (i * R + r % R) * 2 * D; }, a.no_norm);
+                        else
+                            gate_rows<T>(
+                                Qs, pre, [&](std::int64_t r) { return Qs.data() + r * D; },
+                                [&](std::int64_t) { return b_i2t.data(); }, a.no_norm);
                     }
                 }
             }
