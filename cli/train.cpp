@@ -155,6 +155,9 @@ struct TrainCommand {
                        "training captions: each word becomes <unk> with this probability, then this share of the "
                        "words is deleted (PCME's caption drop; default 0.1 for pcme, 0 for the others)")
             ->check(CLI::Range(0.0, 0.999999));
+        tr->add_flag("--bf16_mining,--bf16-mining", to.bf16_mining,
+                     "score each batch's pairs for the hardest negatives with bf16 weight products (CPUs with AVX-512 "
+                     "BF16 or AMX; the gradients stay fp32; docs/PERFORMANCE.md, \"bf16\")");
         tr->add_option("--momentum", to.momentum, "sgd: momentum (default 0.9)")->check(finite_number(true));
         tr->add_option("--weight_decay,--weight-decay", to.weight_decay, "sgd, adamp: weight decay (default 0)")
             ->check(finite_number(true));
@@ -352,6 +355,7 @@ struct TrainCommand {
             // Runs written before caption drop existed had none, whatever the family's default is now.
             if (!last.metadata.count("caption_drop") && !given("--caption_drop")) to.caption_drop = 0;
             stored("caption_drop", "--caption_drop", to.caption_drop);
+            stored("bf16_mining", "--bf16_mining", to.bf16_mining);
             if (!given("--num_epochs")) stored("num_epochs", "--num_epochs", to.num_epochs);  // may be extended
             to.seed = tc.seed;
         }

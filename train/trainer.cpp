@@ -26,6 +26,8 @@
 #include "dist/communicator.h"
 #include "models/registry.h"
 #include "nn/safetensors.h"
+#include "kernels/cpu/bf16.h"
+#include "kernels/cpu/blas.h"
 #include "train/collapse.h"
 #include "train/curve_svg.h"
 #include "train/optim.h"
@@ -37,6 +39,20 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+/// bf16 precision (kernels/cpu/bf16.h) for one training step when `on`: only the step's no-tape
+/// scoring has weight products that may round; fp32 again when the step ends, however it ends.
+struct MiningPrecision {
+    bool on;
+    explicit MiningPrecision(bool bf16) : on(bf16) {
+        if (on) cpu::set_gemm_precision(cpu::GemmPrecision::BF16);
+    }
+    ~MiningPrecision() {
+        if (on) cpu::set_gemm_precision(cpu::GemmPrecision::F32);
+    }
+    MiningPrecision(const MiningPrecision&) = delete;
+    MiningPrecision& operator=(const MiningPrecision&) = delete;
+};
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -154,7 +170,7 @@ void save_last(const fs::path& run, models::RetrievalModel& model, const NamedPa
         {"weight_decay", format_exact(opt.weight_decay)}, {"nesterov", opt.nesterov ? "1" : "0"},
         {"train_only", opt.train_only}, {"freeze", opt.freeze}, {"lr_schedule", opt.lr_schedule},
         {"one_caption_per_image", opt.one_caption_per_image ? "1" : "0"},
-        {"caption_drop", format_exact(opt.caption_drop)}};
+        {"caption_drop", format_exact(opt.caption_drop)}, {"bf16_mining", opt.bf16_mining ? "1" : "0"}};
     nn::TensorFile moments;
     for (std::size_t i = 0; i < params.size(); ++i)
         for (const auto& [name, t] : optim.state_of(i))
@@ -186,7 +202,8 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, const
              {"grad_clip", opt.grad_clip}, {"warmup_epochs", static_cast<double>(opt.warmup_epochs)},
              {"mask_duplicates", opt.mask_duplicates ? 1.0 : 0.0}, {"momentum", opt.momentum},
              {"weight_decay", opt.weight_decay}, {"nesterov", opt.nesterov ? 1.0 : 0.0},
-             {"one_caption_per_image", opt.one_caption_per_image ? 1.0 : 0.0}, {"caption_drop", opt.caption_drop}}) {
+             {"one_caption_per_image", opt.one_caption_per_image ? 1.0 : 0.0}, {"caption_drop", opt.caption_drop},
+             {"bf16_mining", opt.bf16_mining ? 1.0 : 0.0}}) {
         auto it = f.metadata.find(key);
         IMRAM_CHECK(it == f.metadata.end() || std::stod(it->second) == value, path, ": the run used ", key, " ",
                     it->second, " but this resume asks for ", format_exact(value), "; resume with the same value");
@@ -299,6 +316,15 @@ void sum_gradients(const NamedParameters& params, const dist::Communicator& comm
 }  // namespace
 
 TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const data::Dataset& dev, const TrainerOptions& opt) {
+    // bf16 for the negatives' scoring where the CPU has it; said once where it does not.
+    bool bf16_mining = opt.bf16_mining;
+    if (bf16_mining && (model.device().type != DeviceType::CPU || !cpu::bf16_available())) {
+        std::fprintf(stderr,
+                     "imram: note: --bf16_mining needs the CPU backend on a CPU with AVX-512 BF16 or AMX and the oneDNN "
+                     "GEMM library (here: %s); the negatives are scored in fp32\n",
+                     cpu::gemm_library_description().c_str());
+        bf16_mining = false;
+    }
     IMRAM_CHECK(opt.batch_size >= 2, "train: batch_size must be at least 2, got ", opt.batch_size);
     IMRAM_CHECK(opt.caption_drop >= 0 && opt.caption_drop < 1, "train: caption_drop must be in [0, 1), got ",
                 opt.caption_drop);
@@ -383,7 +409,10 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
             so.chunk_pairs = opt.chunk_pairs;
             so.step = static_cast<std::uint64_t>(st.steps);
             if (opt.mask_duplicates) so.not_negative = pairs_that_belong_together(tr, idx);
-            const models::StepResult r = model.train_step(b.images.to(model.device()), b.ids, b.lengths, so);
+            const models::StepResult r = [&] {
+                const MiningPrecision mining(bf16_mining);  // fp32 again for everything after the step
+                return model.train_step(b.images.to(model.device()), b.ids, b.lengths, so);
+            }();
             // Each process holds the gradient of its share of the step: add them up, in rank order.
             if (comm.size() > 1) sum_gradients(trained, comm);
             const GradClip clip = clip_grad_norm(pointers(clipped), clip_at);

@@ -58,6 +58,9 @@ struct TrainerOptions {
     // Pairs of a batch that belong together (two captions of one image, or word-for-word equal
     // captions) are not used as negatives; the official code uses them (false).
     bool mask_duplicates = false;
+    // The no-tape B x B scoring that picks each step's hardest negatives runs its weight products in
+    // bf16 (kernels/cpu/bf16.h) where the CPU has it; the tape (the loss's gradients) stays fp32.
+    bool bf16_mining = false;
 };
 
 struct TrainSummary {
