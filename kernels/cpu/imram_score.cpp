@@ -26,6 +26,7 @@
 #include "kernels/cpu/bf16.h"
 #include "kernels/cpu/blas.h"
 #include "kernels/cpu/eigen_maps.h"
+#include "kernels/cpu/gate_row.h"
 #include "kernels/kernels.h"
 
 namespace imram::cpu {
@@ -102,27 +103,16 @@ Eigen::Matrix<T, 1, Eigen::Dynamic> stacked_bias(const T* b_lin, const T* b_gate
     return b;
 }
 
-/// The memory update, one pass per row: with p = pre[r] + add(r) = [W_o x + b_o | W_g x + b_g] (2D),
-///   q[r] = g q_in(r) + (1 - g) tanh(p_o),   g = sigmoid(p_g),
-/// then l2-normalised unless no_norm. q_in(r) and add(r) are row pointers (D and 2D values): the
-/// previous query (possibly q[r] itself, updated in place), and the part of the pre-activation
-/// hoisted per item or the bias, so neither is copied into q or pre first. q is (n, D).
+/// The memory update, one pass per row (kernels/cpu/gate_row.h): with p = pre[r] + add(r) =
+/// [W_o x + b_o | W_g x + b_g] (2D), q[r] = g q_in(r) + (1 - g) tanh(p_o), g = sigmoid(p_g), then
+/// l2-normalised unless no_norm. q_in(r) and add(r) are row pointers (D and 2D values): the previous
+/// query (possibly q[r] itself, updated in place), and the part of the pre-activation hoisted per item
+/// or the bias, so neither is copied into q or pre first. q is (n, D).
 template <class T, class QIn, class Add>
 void gate_rows(Mat<T>& q, const Mat<T>& pre, QIn q_in, Add add, bool no_norm) {
-    using Row = Eigen::Array<T, 1, Eigen::Dynamic>;
-    using CMap = Eigen::Map<const Row>;
     const std::int64_t D = q.cols();
-    thread_local Row o;
-    o.resize(D);
-    for (std::int64_t r = 0; r < q.rows(); ++r) {
-        const T* p = pre.data() + r * 2 * D;
-        const T* b = add(r);
-        const CMap qi(q_in(r), D), po(p, D), pg(p + D, D), bo(b, D), bg(b + D, D);
-        Eigen::Map<Row> out(q.data() + r * D, D);
-        o = (po + bo).tanh();
-        out = o + (T(1) + (-(pg + bg)).exp()).inverse() * (qi - o);  // g q + (1 - g) o
-        if (!no_norm) out /= (out.matrix().norm() + T(kEps));
-    }
+    for (std::int64_t r = 0; r < q.rows(); ++r)
+        gate_row(q.data() + r * D, q_in(r), pre.data() + r * 2 * D, add(r), D, !no_norm);
 }
 
 /// Row-wise softmax of lambda * a (rows, cols), in place.

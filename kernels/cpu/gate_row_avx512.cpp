@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// The memory unit's gate row (kernels/cpu/gate_row.h) with AVX-512, 16 floats a step, the tail under a
+// mask. Compiled for the baseline with AVX-512 enabled per function, and called only where the CPU
+// has it. No Eigen here: its templates would be compiled for AVX-512 in this file and could be picked
+// by the linker for the rest of the program.
+//
+// exp: x = n ln2 + r with |r| <= ln2 / 2 (ln2 in two parts), exp(r) by Cephes' degree-6 polynomial for
+// expf, times 2^n; inputs clamped to [-88, 88] (sigmoid and tanh saturate long before). tanh: Cephes'
+// odd polynomial for tanhf below 0.625, else 1 - 2 / (exp(2|x|) + 1) with the sign restored. Both
+// within a few float ulps of the exact values (tests/kernels/cpu/test_gate_row.cpp).
+// GCC 12's AVX-512 intrinsics start from `__m512 __Y = __Y;` (_mm512_undefined_ps), which its own
+// -Wmaybe-uninitialized reports wherever they are inlined (GCC bug 105593, fixed in 13): the pragma
+// covers the code of this header only, as in kernels/cpu/eigen_core.h.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#else
+#include <immintrin.h>
+#endif
+
+#include "kernels/cpu/gate_row.h"
+
+#define IMRAM_AVX512 __attribute__((target("avx512f,avx512dq")))
+
+namespace imram::cpu {
+namespace {
+
+IMRAM_AVX512 inline __m512 exp16(__m512 x) {
+    x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(88.0f)), _mm512_set1_ps(-88.0f));
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);  // x - n ln2, ln2 = C1 + C2
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    const __m512 r2 = _mm512_mul_ps(r, r);
+    const __m512 e = _mm512_add_ps(_mm512_fmadd_ps(p, r2, r), _mm512_set1_ps(1.0f));  // 1 + r + r^2 p(r)
+    return _mm512_scalef_ps(e, n);                                                     // e 2^n
+}
+
+IMRAM_AVX512 inline __m512 sigmoid16(__m512 x) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    return _mm512_div_ps(one, _mm512_add_ps(one, exp16(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
+IMRAM_AVX512 inline __m512 tanh16(__m512 x) {
+    const __m512 sign_mask = _mm512_castsi512_ps(_mm512_set1_epi32(static_cast<int>(0x80000000u)));
+    const __m512 ax = _mm512_andnot_ps(sign_mask, x);
+    // small |x|: x + x^3 P(x^2)
+    const __m512 z = _mm512_mul_ps(x, x);
+    __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
+    const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+    // large |x|: 1 - 2 / (exp(2|x|) + 1), sign of x
+    const __m512 one = _mm512_set1_ps(1.0f);
+    const __m512 e = exp16(_mm512_add_ps(ax, ax));
+    const __m512 big_abs = _mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, one)));
+    const __m512 big = _mm512_or_ps(big_abs, _mm512_and_ps(sign_mask, x));
+    const __mmask16 is_small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
+    return _mm512_mask_blend_ps(is_small, big, small);
+}
+
+}  // namespace
+
+IMRAM_AVX512 void gate_row_avx512(float* out, const float* q_in, const float* pre, const float* add, std::int64_t D,
+                                  bool normalize) {
+    __m512 sq = _mm512_setzero_ps();
+    for (std::int64_t d = 0; d < D; d += 16) {
+        const __mmask16 m = D - d >= 16 ? static_cast<__mmask16>(0xffff)
+                                        : static_cast<__mmask16>((1u << static_cast<unsigned>(D - d)) - 1u);
+        const __m512 po = _mm512_add_ps(_mm512_maskz_loadu_ps(m, pre + d), _mm512_maskz_loadu_ps(m, add + d));
+        const __m512 pg = _mm512_add_ps(_mm512_maskz_loadu_ps(m, pre + D + d), _mm512_maskz_loadu_ps(m, add + D + d));
+        const __m512 o = tanh16(po), g = sigmoid16(pg);
+        const __m512 q = _mm512_maskz_loadu_ps(m, q_in + d);
+        const __m512 y = _mm512_fmadd_ps(g, _mm512_sub_ps(q, o), o);  // g q + (1 - g) o
+        _mm512_mask_storeu_ps(out + d, m, y);
+        sq = _mm512_fmadd_ps(y, y, sq);
+    }
+    if (!normalize) return;
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, sq);
+    double total = 0;
+    for (float v : lanes) total += v;
+    const float scale = static_cast<float>(1.0 / (__builtin_sqrt(total) + 1e-8));
+    const __m512 s = _mm512_set1_ps(scale);
+    for (std::int64_t d = 0; d < D; d += 16) {
+        const __mmask16 m = D - d >= 16 ? static_cast<__mmask16>(0xffff)
+                                        : static_cast<__mmask16>((1u << static_cast<unsigned>(D - d)) - 1u);
+        _mm512_mask_storeu_ps(out + d, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, out + d), s));
+    }
+}
+
+}  // namespace imram::cpu
