@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The memory unit's gate row (kernels/cpu/gate_row.h): the portable kernel and, on a CPU with AVX-512,
 // the hand-vectorised one, against the formula in double; lengths with and without a partial last
-// vector, in place, large and tiny pre-activations, with and without the l2 normalisation.
+// vector, out of place and in place, large and tiny pre-activations, with and without the l2
+// normalisation.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -49,7 +50,9 @@ void check_kernel(Kernel k, const char* name) {
                     INFO(name << ": D " << D << ", scale " << scale << ", normalize " << normalize << ", d " << d
                               << ": got " << out[d] << ", want " << want[d]);
                     REQUIRE(std::abs(out[d] - want[d]) <= 1e-6 * (1 + std::abs(want[d])));
-                    REQUIRE(inplace[d] == out[d]);
+                    // In place: as close (not always the same bits: Eigen's vector and scalar paths
+                    // split a row by the destination's alignment).
+                    REQUIRE(std::abs(inplace[d] - want[d]) <= 1e-6 * (1 + std::abs(want[d])));
                 }
                 REQUIRE(out[D] == -7.f);
             }
