@@ -10,6 +10,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <thread>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "core/autograd.h"
 #include "bench/peak_flops.h"
@@ -41,6 +46,8 @@ void add_shapes(benchmark::internal::Benchmark* b) {
     b->Args({256, 256, 256})->Args({512, 512, 512})->Args({1024, 1024, 1024});
     // IMRAM shapes: regions x features -> embed (B*36, 2048) x (2048, 1024); words x embed.
     b->Args({1152, 1024, 2048})->Args({448, 2048, 1024});
+    // A GRU step of the text encoder: B = 32 hidden states x W_hh^T (1024 -> 3 x 1024).
+    b->Args({32, 3072, 1024});
     b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
@@ -73,6 +80,43 @@ void BM_matmul_library(benchmark::State& st, cpu::GemmLibrary lib) {
 BENCHMARK_CAPTURE(BM_matmul_library, onednn, cpu::GemmLibrary::OneDNN)->Apply(add_shapes);
 BENCHMARK_CAPTURE(BM_matmul_library, openblas, cpu::GemmLibrary::OpenBLAS)->Apply(add_shapes);
 BENCHMARK_CAPTURE(BM_matmul_library, eigen, cpu::GemmLibrary::Eigen)->Apply(add_shapes);
+
+/// One single-threaded product per OpenMP thread, all at once: how the fused scorer and the batched
+/// attention products use the library (blas_gemm inside a parallel region runs on the calling
+/// thread). GFLOP/s counts every thread's work, so it compares with the threaded BM_matmul_library.
+void BM_matmul_library_per_thread(benchmark::State& st, cpu::GemmLibrary lib) {
+    if (!cpu::gemm_library_built(lib)) {
+        st.SkipWithError("not in this build");
+        return;
+    }
+    const cpu::GemmLibrary saved = cpu::gemm_library();
+    cpu::set_gemm_library(lib);
+    const auto M = st.range(0), N = st.range(1), K = st.range(2);
+    int threads = 1;
+#ifdef _OPENMP
+    threads = omp_get_max_threads();
+#endif
+    const Tensor a = randn({M, K}, 1), b = randn({K, N}, 2);
+    std::vector<float> c(static_cast<std::size_t>(threads * M * N));
+    const auto t0 = std::chrono::steady_clock::now();
+    for (auto _ : st) {
+#pragma omp parallel num_threads(threads)
+        {
+            int t = 0;
+#ifdef _OPENMP
+            t = omp_get_thread_num();
+#endif
+            cpu::blas_gemm<float>(false, false, M, N, K, 1.f, a.data<float>(), K, b.data<float>(), N, 0.f,
+                                  c.data() + static_cast<std::size_t>(t) * M * N, N);
+        }
+        benchmark::DoNotOptimize(c.data());
+    }
+    set_flops(st, threads * M, N, K, since(t0));
+    st.SetLabel(cpu::gemm_library_description());
+    cpu::set_gemm_library(saved);
+}
+BENCHMARK_CAPTURE(BM_matmul_library_per_thread, onednn, cpu::GemmLibrary::OneDNN)->Apply(add_shapes);
+BENCHMARK_CAPTURE(BM_matmul_library_per_thread, openblas, cpu::GemmLibrary::OpenBLAS)->Apply(add_shapes);
 
 void BM_matmul_eigen(benchmark::State& st) {
     const auto M = st.range(0), N = st.range(1), K = st.range(2);

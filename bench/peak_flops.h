@@ -4,10 +4,11 @@
 // benchmarks divide by; it is what the FMA units deliver at the clock they reach with all cores busy.
 #pragma once
 
-#include <immintrin.h>
 #include <omp.h>
 
 #include <chrono>
+
+#include "kernels/cpu/x86_intrinsics.h"
 
 namespace imram::bench {
 

@@ -43,8 +43,15 @@ Tensor score_all_shared(const RetrievalModel& model, const Encoded& e) {
     return dist::all_gather_rows(comm, mine);
 }
 
+double elapsed_seconds(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 std::int64_t backprop_pairs(const RetrievalModel& model, const EncodedBatch& b, const PairCoefficients& coef,
-                            std::int64_t chunk_pairs) {
+                            std::int64_t chunk_pairs, StepPhases* phases) {
+    StepPhases local;
+    StepPhases& ph = phases != nullptr ? *phases : local;
+    using Clock = std::chrono::steady_clock;
     IMRAM_CHECK(chunk_pairs > 0, "chunk_pairs must be positive, got ", chunk_pairs);
     std::vector<std::int64_t> ii, cc;
     std::vector<double> seeds;
@@ -58,11 +65,17 @@ std::int64_t backprop_pairs(const RetrievalModel& model, const EncodedBatch& b, 
         const std::size_t end = std::min(static_cast<std::size_t>(last), at + static_cast<std::size_t>(chunk_pairs));
         const std::vector<std::int64_t> ci(ii.begin() + at, ii.begin() + end), cj(cc.begin() + at, cc.begin() + end);
         const std::vector<double> sd(seeds.begin() + at, seeds.begin() + end);
+        auto t0 = Clock::now();
         const Tensor s = model.score_pairs(b.leaves, ci, cj);
+        ph.pairs_forward += elapsed_seconds(t0);
+        t0 = Clock::now();
         s.backward(from_vector(sd, {static_cast<std::int64_t>(sd.size())}, Device::ref()).to(s.dtype()).to(s.device()));
+        ph.pairs_backward += elapsed_seconds(t0);
     }
+    const auto t0 = Clock::now();
     if (b.leaves.images.grad().defined()) b.taped.images.backward(b.leaves.images.grad());
     if (b.leaves.captions.grad().defined()) b.taped.captions.backward(b.leaves.captions.grad());
+    ph.encoders_backward += elapsed_seconds(t0);
     return static_cast<std::int64_t>(ii.size());
 }
 

@@ -7,6 +7,7 @@
 // loss's up to float rounding (and argmax ties).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <utility>
@@ -44,7 +45,12 @@ using PairCoefficients = std::map<std::pair<std::int64_t, std::int64_t>, double>
 /// With several processes (dist::world()) each takes its block of the pairs, so the parameter gradients
 /// are partial sums until the trainer adds them over the processes. Returns the number of pairs
 /// rescored (by all processes).
+/// `phases`, when given, receives the seconds of the pairs' forward, their backward and the encoders'
+/// backward.
 std::int64_t backprop_pairs(const RetrievalModel& model, const EncodedBatch& b, const PairCoefficients& coef,
-                            std::int64_t chunk_pairs);
+                            std::int64_t chunk_pairs, StepPhases* phases = nullptr);
+
+/// Seconds on the steady clock since `t0` (the step phases' stopwatch).
+double elapsed_seconds(std::chrono::steady_clock::time_point t0);
 
 }  // namespace imram::models

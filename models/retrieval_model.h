@@ -50,10 +50,22 @@ struct StepOptions {
     std::uint64_t step = 0;
 };
 
+/// Wall-clock seconds of a training step's phases, for profiling (bench/imram_step); 0 where a family's
+/// step does not measure them. Host time: on CUDA, work still queued when a phase ends is counted in
+/// the phase that waits for it.
+struct StepPhases {
+    double encode = 0;             // both encoders forward, with the tape
+    double score_all = 0;          // every B x B pair without the tape, and the loss's choice of pairs
+    double pairs_forward = 0;      // the chosen pairs scored again with the tape
+    double pairs_backward = 0;     // their backward, down to the encodings
+    double encoders_backward = 0;  // the encodings' gradients through the encoders
+};
+
 struct StepResult {
     double loss = 0;
     Tensor scores;  // (B, B) every pair of the batch, without the tape (for logging and collapse checks)
     std::int64_t pairs_backpropagated = 0;
+    StepPhases phases;
 };
 
 /// The collapsed state of a loss (train/collapse.h): with every score of a batch equal (or nearly),

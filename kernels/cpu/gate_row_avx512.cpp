@@ -8,19 +8,7 @@
 // expf, times 2^n; inputs clamped to [-88, 88] (sigmoid and tanh saturate long before). tanh: Cephes'
 // odd polynomial for tanhf below 0.625, else 1 - 2 / (exp(2|x|) + 1) with the sign restored. Both
 // within a few float ulps of the exact values (tests/kernels/cpu/test_gate_row.cpp).
-// GCC 12's AVX-512 intrinsics start from `__m512 __Y = __Y;` (_mm512_undefined_ps), which its own
-// -Wmaybe-uninitialized reports wherever they are inlined (GCC bug 105593, fixed in 13): the pragma
-// covers the code of this header only, as in kernels/cpu/eigen_core.h.
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-#else
-#include <immintrin.h>
-#endif
-
+#include "kernels/cpu/x86_intrinsics.h"  // <immintrin.h> behind GCC 12's false-positive fence
 #include "kernels/cpu/gate_row.h"
 
 #define IMRAM_AVX512 __attribute__((target("avx512f,avx512dq")))
