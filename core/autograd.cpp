@@ -29,9 +29,20 @@ struct Tape {
 };
 thread_local Tape t_tape;
 
+/// A leaf's gradient is summed in place when nothing else can see it: no other handle on it and no
+/// view of its storage (a caller may hold what grad() returned). A weight used at every step of a
+/// recurrence (the GRU's) then costs one addition per use, not a fresh buffer and a copy of the sum.
 void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
     if (!leaf.grad) {
         leaf.grad = g.clone().impl_ptr();  // own copy: g may be shared with other nodes
+    } else if (leaf.grad.use_count() == 1 && leaf.grad->storage.use_count() == 1 && leaf.grad->dtype == g.dtype() &&
+               leaf.grad->device == g.device() && leaf.grad->shape == g.shape()) {
+        Tensor acc(leaf.grad);
+        if (acc.is_contiguous()) {
+            add_(acc, g);
+            return;
+        }
+        leaf.grad = add(acc, g).impl_ptr();
     } else {
         leaf.grad = add(Tensor(leaf.grad), g).impl_ptr();
     }

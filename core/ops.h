@@ -25,6 +25,9 @@ Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
 /// Scalar right-hand side (a 0-d tensor of a's dtype and device is broadcast).
 Tensor add(const Tensor& a, double b);
+/// acc += g in place, off the tape (gradient accumulation): acc contiguous, g of acc's shape (any
+/// strides), dtype and device.
+void add_(Tensor& acc, const Tensor& g);
 Tensor mul(const Tensor& a, double b);
 Tensor scalar_like(const Tensor& like, double v);
 
@@ -160,6 +163,11 @@ Tensor scaled_dot_attention(const Tensor& q, const Tensor& k, const Tensor& v, c
 ///   r = sigmoid(gi_r + gh_r), z = sigmoid(gi_z + gh_z), n = tanh(gi_n + r gh_n), h' = (1 - z) n + z h.
 /// One fused kernel with its own backward (to gi, gh and h, so the projections stay GEMMs).
 Tensor gru_cell(const Tensor& gi, const Tensor& gh, const Tensor& h);
+/// One GRU direction's recurrence over padded sequences after the hoisted input projection:
+/// gx (B, L, 3H) = x W_ih^T + b_ih, w_hh (3H, H), b_hh (3H), lengths (B, each in [1, L]) -> (B, L, H), the
+/// states h_1..h_len from h_0 = 0 and zeros after each length; gru_cell's gates (PyTorch's order) with
+/// gh_t = h_{t-1} W_hh^T + b_hh. One node of the tape; W_hh's gradient is one GEMM over all words.
+Tensor gru_sequence(const Tensor& gx, const Tensor& w_hh, const Tensor& b_hh, const std::vector<std::int64_t>& lengths);
 
 // ---- the whole (images x captions) score matrix without the tape (evaluation, negative mining)
 /// One gated memory unit (spec 1.4): linear and gate weights (D, 2D) applied to [q; c], biases (D).

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "base/check.h"
+#include "core/host_block_cache.h"
 #include "kernels/cuda/memory.h"
 
 namespace imram {
@@ -28,12 +29,20 @@ Storage::Storage(std::size_t bytes, Device dev) : bytes_(bytes), device_(dev) {
         release_ = [dev, bytes](void* p) { gpu::release(dev, p, bytes); };
         return;
     }
-    // aligned_alloc needs a size that is a multiple of the alignment; never request 0 bytes.
-    const std::size_t rounded = ((bytes + kHostAlign - 1) / kHostAlign) * kHostAlign;
-    data_ = std::aligned_alloc(kHostAlign, rounded == 0 ? kHostAlign : rounded);
-    if (!data_) throw std::bad_alloc();
+    // Large buffers through the block cache (core/host_block_cache.h), the rest from the C allocator.
+    HostBlockCache& cache = host_block_cache();
+    if (bytes >= HostBlockCache::kMinBlock && cache.capacity() > 0) {
+        const HostBlockCache::Block b = cache.allocate(bytes);
+        data_ = b.data;
+        release_ = [b, &cache](void*) { cache.release(b); };
+    } else {
+        // aligned_alloc needs a size that is a multiple of the alignment; never request 0 bytes.
+        const std::size_t rounded = ((bytes + kHostAlign - 1) / kHostAlign) * kHostAlign;
+        data_ = std::aligned_alloc(kHostAlign, rounded == 0 ? kHostAlign : rounded);
+        if (!data_) throw std::bad_alloc();
+        release_ = [](void* p) { std::free(p); };
+    }
     note_alloc(static_cast<std::int64_t>(bytes_));
-    release_ = [](void* p) { std::free(p); };
     counted_ = true;
 }
 

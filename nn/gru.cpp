@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// GRU over padded batches from engine ops (so autograd and every backend come for free): GEMMs for the
-// projections, the fused gru_cell op for the gates of each step. The input projection X W_ih^T + b_ih is
-// hoisted out of the time loop (one GEMM for all steps); each step then costs one (B, H) x (H, 3H) GEMM.
+// GRU over padded batches from engine ops (so autograd and every backend come for free): the input
+// projection X W_ih^T + b_ih for all steps in one GEMM, then the recurrence as the gru_sequence op (one
+// (B, H) x (H, 3H) GEMM and the fused gru_cell gates per step; W_hh's gradient in one GEMM).
 // The reverse direction is the forward recurrence run on each sequence reversed within its own length,
 // then reversed back.
 #include <cmath>
@@ -51,22 +51,7 @@ GRU::GRU(std::int64_t input, std::int64_t hidden, bool bidirectional, Philox& rn
 }
 
 Tensor GRU::run_direction(const Direction& d, const Tensor& x, const std::vector<std::int64_t>& lengths) const {
-    const std::int64_t B = x.size(0), L = x.size(1), H = hidden_;
-    const Tensor gx = linear(x, d.w_ih, d.b_ih);  // (B, L, 3H)
-    Tensor h = zeros({B, H}, x.dtype(), x.device());
-    const Tensor zero = scalar_like(x, 0.0);
-    std::vector<Tensor> outs;
-    for (std::int64_t t = 0; t < L; ++t) {
-        std::vector<std::uint8_t> act(static_cast<std::size_t>(B));
-        for (std::int64_t b = 0; b < B; ++b) act[b] = t < lengths[b] ? 1 : 0;
-        const Tensor active = from_vector(act, {B, 1}, Device::ref()).to(x.device());  // (B, 1)
-        const Tensor gi = reshape(slice(gx, 1, t, t + 1), {B, 3 * H});                 // (B, 3H)
-        const Tensor gh = linear(h, d.w_hh, d.b_hh);                                   // (B, 3H)
-        const Tensor h_new = gru_cell(gi, gh, h);                                      // (B, H)
-        outs.push_back(where(active, h_new, zero));
-        h = where(active, h_new, h);
-    }
-    return stack(outs, 1);  // (B, L, H)
+    return gru_sequence(linear(x, d.w_ih, d.b_ih), d.w_hh, d.b_hh, lengths);  // (B, L, H)
 }
 
 void GRU::check_input(const Tensor& x, const std::vector<std::int64_t>& lengths) const {

@@ -33,6 +33,22 @@ Tensor add(const Tensor& a, const Tensor& b) {
     return out;
 }
 
+void add_(Tensor& acc, const Tensor& g) {
+    detail::check_floating("add_", acc);
+    detail::check_same("add_", acc, {g});
+    IMRAM_CHECK(acc.is_contiguous() && g.shape() == acc.shape(), "add_: the accumulator must be contiguous and of g's "
+                "shape, got ", acc.describe(), " and g ", g.describe());
+    IMRAM_CHECK(!autograd::grad_enabled() || (!acc.requires_grad() && !g.requires_grad()),
+                "add_: in place, so never on the tape; got ", acc.describe(), " and g ", g.describe());
+    // The binary kernel with its output on its first input: every backend reads a[i] and b[i] before it
+    // writes out[i], and nothing else, so the aliasing is safe.
+    const Strided la = detail::broadcast_layout(acc, acc.shape(), "add_");
+    const Strided lg = detail::broadcast_layout(g, acc.shape(), "add_");
+    IMRAM_FLOAT_SWITCH(
+        acc.dtype(), "add_", T,
+        IMRAM_DISPATCH(acc.device(), binary, (BinaryArgs<T>{BinaryOp::Add, acc.data<T>(), la, g.data<T>(), lg, acc.data<T>()})));
+}
+
 Tensor sub(const Tensor& a, const Tensor& b) {
     Tensor out = binary_forward(BinaryOp::Sub, "sub", a, b);
     record("sub", {a, b}, {out}, [sa = a.shape(), sb = b.shape()](const std::vector<Tensor>& g) {

@@ -6,17 +6,7 @@
 namespace imram {
 namespace {
 
-/// out[b] (M, N) = alpha * op(a[b]) op(b[b]) + beta * out[b]; all contiguous, batch strides from shapes.
-void gemm_into(Tensor& out, const Tensor& a, bool ta, const Tensor& b, bool tb, std::int64_t batch, std::int64_t M,
-               std::int64_t N, std::int64_t K, double beta, bool batched_a = true, bool batched_b = true,
-               bool weight_product = false) {
-    IMRAM_FLOAT_SWITCH(
-        out.dtype(), "gemm", T,
-        IMRAM_DISPATCH(
-            out.device(), gemm,
-            (GemmArgs<T>{ta, tb, M, N, K, T(1), a.data<T>(), ta ? M : K, batched_a ? M * K : 0, b.data<T>(), tb ? K : N,
-                         batched_b ? K * N : 0, static_cast<T>(beta), out.data<T>(), N, M * N, batch, weight_product})));
-}
+using detail::gemm_into;
 
 /// Number of rows of a (..., K) tensor: the product of all but the last size (valid when K == 0).
 std::int64_t rows_of(const Tensor& t) {

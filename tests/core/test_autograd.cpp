@@ -16,6 +16,30 @@ TEST_CASE("autograd: gradients accumulate into leaves across backward calls", "[
     CHECK_FALSE(x.grad().defined());
 }
 
+TEST_CASE("autograd: a leaf's gradient is summed in place only when nobody else holds it", "[core][autograd]") {
+    for (const Device dev : {Device::ref(), Device::cpu()}) {
+        Tensor x = from_vector<float>({1, 2, 3}, {3}, dev).set_requires_grad();
+        // One backward where x is used at several nodes (as a recurrent weight is): every use adds into
+        // the same buffer after the first.
+        sum(add(mul(x, 2.0), add(mul(x, x), x))).backward();
+        CHECK(x.grad().to_vector<float>() == std::vector<float>{5, 7, 9});  // 2 + 2x + 1
+        const void* before = x.grad().raw_data();
+        sum(x).backward();
+        CHECK(x.grad().to_vector<float>() == std::vector<float>{6, 8, 10});
+        CHECK(x.grad().raw_data() == before);  // summed in place: nobody held the gradient
+        // A gradient the caller holds is left as it was: the sum goes to a new buffer.
+        const Tensor held = x.grad();
+        sum(mul(x, 3.0)).backward();
+        CHECK(held.to_vector<float>() == std::vector<float>{6, 8, 10});
+        CHECK(x.grad().to_vector<float>() == std::vector<float>{9, 11, 13});
+        // So is one seen through a view of its storage.
+        const Tensor view = reshape(x.grad(), {3, 1});
+        sum(x).backward();
+        CHECK(view.to_vector<float>() == std::vector<float>{9, 11, 13});
+        CHECK(x.grad().to_vector<float>() == std::vector<float>{10, 12, 14});
+    }
+}
+
 TEST_CASE("autograd: shared subexpressions sum their contributions", "[core][autograd]") {
     Tensor x = from_vector<double>({0.5, -1.5}, {2}, Device::ref()).set_requires_grad();
     Tensor y = tanh(x);            // used twice

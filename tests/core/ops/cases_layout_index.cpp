@@ -11,6 +11,14 @@ using V = std::vector<Tensor>;
 // Views are followed by an elementwise op so the parity harness also reads them through kernels.
 IMRAM_OP_CASE({"transpose", "2d", {F({3, 5})}, [](const V& x) { return V{contiguous(transpose(x[0], 0, 1))}; }});
 IMRAM_OP_CASE({"permute", "3d", {F({2, 3, 4})}, [](const V& x) { return V{contiguous(permute(x[0], {2, 0, 1}))}; }});
+// Larger than the CPU copy's 32 x 32 transpose tiles, with partial tiles at both edges, and a batch of
+// transposes (the last two dims swapped) over a strided slice.
+IMRAM_OP_CASE({"transpose", "tiled, partial tiles", {F({45, 70})}, [](const V& x) {
+                   return V{contiguous(transpose(x[0], 0, 1))};
+               }});
+IMRAM_OP_CASE({"permute", "batch of tiled transposes", {F({3, 40, 37})}, [](const V& x) {
+                   return V{contiguous(permute(slice(x[0], 1, 1, 40, 2), {0, 2, 1}))};
+               }});
 IMRAM_OP_CASE({"reshape", "split", {F({4, 6})}, [](const V& x) {
                    return V{mul(reshape(x[0], {2, -1, 3}), x[0].size(0))};
                }});

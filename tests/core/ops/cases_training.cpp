@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Cases for the training ops: hardest_negatives (negative mining), sum_squares (gradient clipping),
-// adam_step_ and sgd_step_ (the optimizers). Not differentiable: parity only, every backend against the f64
-// reference; the integer outputs must match exactly.
+// adam_step_ and sgd_step_ (the optimizers), add_ (gradient accumulation). Not differentiable: parity
+// only, every backend against the f64 reference; the integer outputs must match exactly.
 #include <catch2/catch.hpp>
 
 #include "tests/testing/op_cases.h"
@@ -116,3 +116,14 @@ TEST_CASE("sgd_step_: the momentum buffer starts as the gradient, not at zero; e
     Tensor b32 = zeros({2});
     CHECK_THROWS_WITH(sgd_step_(p, g, b32, SgdStep{0.1, 0.9, 0.0, false, 1.0, false}), Catch::Contains("one dtype"));
 }
+
+// add_: the gradient accumulation of autograd (core/autograd.cpp), the binary kernel writing onto its
+// first input. A strided g, and one longer than a CUDA block.
+V accumulate(const V& x, bool transposed_g) {
+    Tensor acc = x[0].clone();
+    add_(acc, transposed_g ? transpose(x[1], 0, 1) : x[1]);
+    return {acc};
+}
+IMRAM_OP_CASE({"add_", "contiguous", {F({4, 5}), F({4, 5})}, [](const V& x) { return accumulate(x, false); }, false});
+IMRAM_OP_CASE({"add_", "strided g", {F({6, 9}), F({9, 6})}, [](const V& x) { return accumulate(x, true); }, false});
+IMRAM_OP_CASE({"add_", "long", {F({3000}), F({3000})}, [](const V& x) { return accumulate(x, false); }, false});
