@@ -4,7 +4,7 @@
 // computed with the exact shortcuts of docs/IMRAM_SPEC.md 1.4: context projections hoisted per item,
 // the first query projection hoisted, the dead last update dropped, Gram-matrix cosine. No per-pair
 // D-vector is formed except the pair-specific queries the recurrence needs. Parallel over images
-// (OpenMP); stacked GEMMs per caption chunk.
+// (OpenMP); stacked GEMMs per caption chunk, and per group of images when a chunk has few rows.
 //
 // Letters: R regions, L words of one caption, D embedding, n stacked words of a caption chunk.
 // Per item, once:   images   G = V V^T (R, R), |v|, Pc_t2i = V Wc_t2i^T (R, 2D), Pq_i2t = V Wq_i2t^T + b
@@ -35,6 +35,12 @@ namespace {
 constexpr double kEps = 1e-8;
 constexpr std::int64_t kCaptionChunk = 32;  // captions per stacked GEMM
 constexpr std::int64_t kImageBlock = 8;     // images per step-1 logit GEMM
+constexpr std::int64_t kStackRows = 256;    // rows a stacked per-pair projection GEMM aims for
+
+/// Images whose per-pair projections go into one GEMM when an image brings `rows` query rows.
+std::int64_t stack_count(std::int64_t rows) {
+    return rows >= kStackRows ? 1 : (kStackRows + rows - 1) / rows;
+}
 
 template <class T>
 using Mat = RowMajorMatrix<T>;
@@ -119,12 +125,10 @@ Eigen::Matrix<T, 1, Eigen::Dynamic> stacked_bias(const T* b_lin, const T* b_gate
 /// [W_o x + b_o | W_g x + b_g] (2D), q[r] = g q_in(r) + (1 - g) tanh(p_o), g = sigmoid(p_g), then
 /// l2-normalised unless no_norm. q_in(r) and add(r) are row pointers (D and 2D values): the previous
 /// query (possibly q[r] itself, updated in place), and the part of the pre-activation hoisted per item
-/// or the bias, so neither is copied into q or pre first. q is (n, D).
+/// or the bias, so neither is copied into q or pre first. q (rows, D) and pre (rows, 2D), row-major.
 template <class T, class QIn, class Add>
-void gate_rows(Mat<T>& q, const Mat<T>& pre, QIn q_in, Add add, bool no_norm) {
-    const std::int64_t D = q.cols();
-    for (std::int64_t r = 0; r < q.rows(); ++r)
-        gate_row(q.data() + r * D, q_in(r), pre.data() + r * 2 * D, add(r), D, !no_norm);
+void gate_rows(T* q, const T* pre, std::int64_t rows, std::int64_t D, QIn q_in, Add add, bool no_norm) {
+    for (std::int64_t r = 0; r < rows; ++r) gate_row(q + r * D, q_in(r), pre + r * 2 * D, add(r), D, !no_norm);
 }
 
 /// Row-wise softmax of lambda * a (rows, cols), in place.
@@ -234,112 +238,141 @@ void imram_score_all(const ImramScoreArgs<T>& a) {
         // Step-1 logits of a block of images in one GEMM (N = kImageBlock * R keeps BLAS efficient;
         // N = R alone is too narrow), then each image of the block through the epilogue.
         // Blocks shrink when there are few images, so every thread still gets several blocks.
-        const std::int64_t image_block = std::clamp<std::int64_t>(a.Ni / (4 * max_threads()), 1, kImageBlock);
+        // A chunk with few rows (one query caption against its candidates, in re-ranking) instead
+        // stacks the per-pair query projections of a group of images into one GEMM of about
+        // kStackRows rows: image by image, each would stream the whole weight for a dozen rows. A chunk
+        // with the rows runs image by image (a group of one), as the big evaluations always did.
+        const std::int64_t threads = max_threads();
+        const std::int64_t want = mem ? std::max(stack_count(c.rows), stack_count(c.count * R)) : 1;
+        const std::int64_t stack = std::min(want, std::max<std::int64_t>(1, (a.Ni + threads - 1) / threads));
+        const std::int64_t image_block =
+            stack > 1 ? stack : std::clamp<std::int64_t>(a.Ni / (4 * threads), 1, kImageBlock);
+        const std::int64_t group = stack > 1 ? image_block : 1;  // images per stacked projection
         const std::int64_t n_blocks = (a.Ni + image_block - 1) / image_block;
 #pragma omp parallel
         {
         // Per-thread work buffers, reused across images: large fresh allocations would page-fault
-        // on every image.
+        // on every image. Q, pre (t2i) and Qs, pre_i2t (i2t) hold a group's images one after another.
         Mat<T> S1_blk, Q, Sk, alpha, pre, Qs, pre_i2t;
-        std::vector<Mat<T>> alphas(c.count);
+        std::vector<Mat<T>> alphas(c.count), S1s;
+        std::vector<T> total;
 #pragma omp for schedule(dynamic, 1)
         for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
             const std::int64_t i0 = blk * image_block, ni = std::min(image_block, a.Ni - i0);
             S1_blk.resize(c.rows, ni * R);
             mm<T>(S1_blk.data(), c.X.data(), c.rows, D, a.images + i0 * R * D, true, ni * R, T(0));
-            for (std::int64_t i = i0; i < i0 + ni; ++i) {
-            const Mat<T>& Gi = img.G[i];
-            const auto vn = img.vnorm.segment(i * R, R);
-            const Mat<T> S1 = S1_blk.middleCols((i - i0) * R, R);  // (rows, R): chunk words vs regions
-            std::vector<T> total(c.count, T(0));
+            for (std::int64_t g0 = i0; g0 < i0 + ni; g0 += group) {
+            const std::int64_t gn = std::min(group, i0 + ni - g0);
+            S1s.resize(gn);
+            for (std::int64_t gi = 0; gi < gn; ++gi)
+                S1s[gi] = S1_blk.middleCols((g0 + gi - i0) * R, R);  // (rows, R): chunk words vs regions
+            total.assign(gn * c.count, T(0));
 
             if (a.t2i) {  // words attend to regions
                 // The queries: the words at step 1, then Q, which only the memory unit writes.
-                Sk.resize(c.rows, R);
-                alpha.resize(c.rows, R);
-                if (mem) pre.resize(c.rows, 2 * D), Q.resize(c.rows, D);
+                const std::int64_t rows = c.rows;
+                Sk.resize(rows, R);
+                alpha.resize(rows, R);
+                if (mem) pre.resize(gn * rows, 2 * D), Q.resize(gn * rows, D);
                 for (std::int64_t k = 0; k < a.K; ++k) {
-                    const Mat<T>& Qk = mem && k > 0 ? Q : c.X;
-                    if (k > 0) mm<T>(Sk.data(), Qk.data(), c.rows, D, a.images + i * R * D, true, R, T(0));
-                    const Mat<T>& logits = k == 0 ? S1 : Sk;
-                    alpha = logits.array().max(T(0.1) * logits.array()).matrix();  // LeakyReLU(0.1)
-                    for (std::int64_t j = 0; j < c.count; ++j) {
-                        auto blk = alpha.middleRows(c.off[j], a.lengths[c.j0 + j]);
-                        const Eigen::Array<T, 1, Eigen::Dynamic> cn = blk.colwise().norm().array() + T(kEps);
-                        blk.array().rowwise() /= cn;  // l2norm over the query (word) axis
-                    }
-                    softmax_rows<T>(alpha, lam);
-                    const Vec<T> num = (alpha.array() * S1.array()).rowwise().sum();
-                    const Vec<T> cc = ((alpha * Gi).array() * alpha.array()).rowwise().sum();
-                    Vec<T> cosv(c.rows);
-                    for (std::int64_t r = 0; r < c.rows; ++r)
-                        cosv[r] = num[r] / std::max(c.xnorm[r] * std::sqrt(std::max(cc[r], T(0))), T(kEps));
-                    for (std::int64_t j = 0; j < c.count; ++j)
-                        total[j] += pool<T>(cosv.segment(c.off[j], a.lengths[c.j0 + j]), a.pool, a.lambda_lse);
-                    if (mem && k + 1 < a.K) {
-                        // pre = alpha (V W_c) [+ Q W_q]; the hoisted X W_q + b (step 1) or b comes in the gate.
+                    // pre = Q W_q for the whole group before Q moves on (one GEMM, gn * rows rows).
+                    if (mem && k > 0 && k + 1 < a.K)
+                        mm<T>(pre.data(), Q.data(), gn * rows, D, wq_t2i.data(), false, 2 * D, T(0),
+                              data_or_null(wq_t2i_16));
+                    for (std::int64_t gi = 0; gi < gn; ++gi) {
+                        const std::int64_t i = g0 + gi;
+                        const Mat<T>& S1 = S1s[gi];
+                        T* Qi = mem ? Q.data() + gi * rows * D : nullptr;
+                        T* pre_i = mem ? pre.data() + gi * rows * 2 * D : nullptr;
                         if (k > 0)
-                            mm<T>(pre.data(), Q.data(), c.rows, D, wq_t2i.data(), false, 2 * D, T(0), data_or_null(wq_t2i_16));
-                        mm<T>(pre.data(), alpha.data(), c.rows, R, img.pc_t2i.data() + i * R * 2 * D, false, 2 * D,
-                              k > 0 ? T(1) : T(0));
-                        if (k == 0)
-                            gate_rows<T>(
-                                Q, pre, [&](std::int64_t r) { return c.X.data() + r * D; },
-                                [&](std::int64_t r) { return c.pq_t2i.data() + r * 2 * D; }, a.no_norm);
-                        else
-                            gate_rows<T>(
-                                Q, pre, [&](std::int64_t r) { return Q.data() + r * D; },
-                                [&](std::int64_t) { return b_t2i.data(); }, a.no_norm);
+                            mm<T>(Sk.data(), mem ? Qi : c.X.data(), rows, D, a.images + i * R * D, true, R, T(0));
+                        const Mat<T>& logits = k == 0 ? S1 : Sk;
+                        alpha = logits.array().max(T(0.1) * logits.array()).matrix();  // LeakyReLU(0.1)
+                        for (std::int64_t j = 0; j < c.count; ++j) {
+                            auto blk_j = alpha.middleRows(c.off[j], a.lengths[c.j0 + j]);
+                            const Eigen::Array<T, 1, Eigen::Dynamic> cn = blk_j.colwise().norm().array() + T(kEps);
+                            blk_j.array().rowwise() /= cn;  // l2norm over the query (word) axis
+                        }
+                        softmax_rows<T>(alpha, lam);
+                        const Vec<T> num = (alpha.array() * S1.array()).rowwise().sum();
+                        const Vec<T> cc = ((alpha * img.G[i]).array() * alpha.array()).rowwise().sum();
+                        Vec<T> cosv(rows);
+                        for (std::int64_t r = 0; r < rows; ++r)
+                            cosv[r] = num[r] / std::max(c.xnorm[r] * std::sqrt(std::max(cc[r], T(0))), T(kEps));
+                        for (std::int64_t j = 0; j < c.count; ++j)
+                            total[gi * c.count + j] +=
+                                pool<T>(cosv.segment(c.off[j], a.lengths[c.j0 + j]), a.pool, a.lambda_lse);
+                        if (mem && k + 1 < a.K) {
+                            // pre += alpha (V W_c); the hoisted X W_q + b (step 1) or b comes in the gate.
+                            mm<T>(pre_i, alpha.data(), rows, R, img.pc_t2i.data() + i * R * 2 * D, false, 2 * D,
+                                  k > 0 ? T(1) : T(0));
+                            if (k == 0)
+                                gate_rows<T>(
+                                    Qi, pre_i, rows, D, [&](std::int64_t r) { return c.X.data() + r * D; },
+                                    [&](std::int64_t r) { return c.pq_t2i.data() + r * 2 * D; }, a.no_norm);
+                            else
+                                gate_rows<T>(
+                                    Qi, pre_i, rows, D, [&](std::int64_t r) { return Qi + r * D; },
+                                    [&](std::int64_t) { return b_t2i.data(); }, a.no_norm);
+                        }
                     }
                 }
             }
 
             if (a.i2t) {  // regions attend to words; each pair carries its own (R, D) queries
-                Mat<T>& pre = pre_i2t;  // Qs: stacked (count * R, D) queries; pre: (count * R, 2D)
+                const std::int64_t rows = c.count * R;  // an image's stacked queries, R per caption
+                if (mem) Qs.resize(gn * rows, D), pre_i2t.resize(gn * rows, 2 * D);
                 for (std::int64_t k = 0; k < a.K; ++k) {
-                    for (std::int64_t j = 0; j < c.count; ++j) {
-                        const std::int64_t Lj = a.lengths[c.j0 + j];
-                        const auto S1j = S1.middleRows(c.off[j], Lj);  // (Lj, R) words x regions
-                        Mat<T> Sk;
-                        if (k == 0) Sk = S1j;
-                        else {
-                            Sk.resize(Lj, R);
-                            mm<T>(Sk.data(), c.X.data() + c.off[j] * D, Lj, D, Qs.data() + j * R * D, true, R, T(0));
+                    if (mem && k > 0 && k + 1 < a.K)
+                        mm<T>(pre_i2t.data(), Qs.data(), gn * rows, D, wq_i2t.data(), false, 2 * D, T(0),
+                              data_or_null(wq_i2t_16));
+                    for (std::int64_t gi = 0; gi < gn; ++gi) {
+                        const std::int64_t i = g0 + gi;
+                        const auto vn = img.vnorm.segment(i * R, R);
+                        T* Qs_i = mem ? Qs.data() + gi * rows * D : nullptr;
+                        T* pre_i = mem ? pre_i2t.data() + gi * rows * 2 * D : nullptr;
+                        for (std::int64_t j = 0; j < c.count; ++j) {
+                            const std::int64_t Lj = a.lengths[c.j0 + j];
+                            const auto S1j = S1s[gi].middleRows(c.off[j], Lj);  // (Lj, R) words x regions
+                            Mat<T> Skj;
+                            if (k == 0) Skj = S1j;
+                            else {
+                                Skj.resize(Lj, R);
+                                mm<T>(Skj.data(), c.X.data() + c.off[j] * D, Lj, D, Qs_i + j * R * D, true, R, T(0));
+                            }
+                            Mat<T> A = Skj.array().max(T(0.1) * Skj.array()).matrix();
+                            for (std::int64_t s = 0; s < Lj; ++s) A.row(s) /= (A.row(s).norm() + T(kEps));  // over regions
+                            Mat<T>& al = alphas[j];
+                            al = A.transpose();  // (R, Lj)
+                            softmax_rows<T>(al, lam);
+                            const Vec<T> num = (al.array() * S1j.transpose().array()).rowwise().sum();
+                            const Vec<T> cc = ((al * c.H[j]).array() * al.array()).rowwise().sum();
+                            Vec<T> cosv(R);
+                            for (std::int64_t r = 0; r < R; ++r)
+                                cosv[r] = num[r] / std::max(vn[r] * std::sqrt(std::max(cc[r], T(0))), T(kEps));
+                            total[gi * c.count + j] += pool<T>(cosv, a.pool, a.lambda_lse);
                         }
-                        Mat<T> A = Sk.array().max(T(0.1) * Sk.array()).matrix();
-                        for (std::int64_t s = 0; s < Lj; ++s) A.row(s) /= (A.row(s).norm() + T(kEps));  // over regions
-                        Mat<T>& al = alphas[j];
-                        al = A.transpose();  // (R, Lj)
-                        softmax_rows<T>(al, lam);
-                        const Vec<T> num = (al.array() * S1j.transpose().array()).rowwise().sum();
-                        const Vec<T> cc = ((al * c.H[j]).array() * al.array()).rowwise().sum();
-                        Vec<T> cosv(R);
-                        for (std::int64_t r = 0; r < R; ++r)
-                            cosv[r] = num[r] / std::max(vn[r] * std::sqrt(std::max(cc[r], T(0))), T(kEps));
-                        total[j] += pool<T>(cosv, a.pool, a.lambda_lse);
-                    }
-                    if (mem && k + 1 < a.K) {
-                        // pre = alpha (X W_c) [+ Qs W_q] per caption; the hoisted V W_q + b (step 1) or b
-                        // comes in the gate, and step 1's queries are the regions themselves.
-                        if (k == 0) Qs.resize(c.count * R, D), pre.resize(c.count * R, 2 * D);
-                        else
-                            mm<T>(pre.data(), Qs.data(), c.count * R, D, wq_i2t.data(), false, 2 * D, T(0),
-                                  data_or_null(wq_i2t_16));
-                        for (std::int64_t j = 0; j < c.count; ++j)
-                            mm<T>(pre.data() + j * R * 2 * D, alphas[j].data(), R, a.lengths[c.j0 + j],
-                                  c.pc_i2t.data() + c.off[j] * 2 * D, false, 2 * D, k > 0 ? T(1) : T(0));
-                        if (k == 0)
-                            gate_rows<T>(
-                                Qs, pre, [&](std::int64_t r) { return a.images + (i * R + r % R) * D; },
-                                [&](std::int64_t r) { return img.pq_i2t.data() + (i * R + r % R) * 2 * D; }, a.no_norm);
-                        else
-                            gate_rows<T>(
-                                Qs, pre, [&](std::int64_t r) { return Qs.data() + r * D; },
-                                [&](std::int64_t) { return b_i2t.data(); }, a.no_norm);
+                        if (mem && k + 1 < a.K) {
+                            // pre += alpha (X W_c) per caption; the hoisted V W_q + b (step 1) or b comes in
+                            // the gate, and step 1's queries are the regions themselves.
+                            for (std::int64_t j = 0; j < c.count; ++j)
+                                mm<T>(pre_i + j * R * 2 * D, alphas[j].data(), R, a.lengths[c.j0 + j],
+                                      c.pc_i2t.data() + c.off[j] * 2 * D, false, 2 * D, k > 0 ? T(1) : T(0));
+                            if (k == 0)
+                                gate_rows<T>(
+                                    Qs_i, pre_i, rows, D, [&](std::int64_t r) { return a.images + (i * R + r % R) * D; },
+                                    [&](std::int64_t r) { return img.pq_i2t.data() + (i * R + r % R) * 2 * D; },
+                                    a.no_norm);
+                            else
+                                gate_rows<T>(
+                                    Qs_i, pre_i, rows, D, [&](std::int64_t r) { return Qs_i + r * D; },
+                                    [&](std::int64_t) { return b_i2t.data(); }, a.no_norm);
+                        }
                     }
                 }
             }
-            for (std::int64_t j = 0; j < c.count; ++j) a.scores[i * a.Nc + c.j0 + j] = total[j];
+            for (std::int64_t gi = 0; gi < gn; ++gi)
+                for (std::int64_t j = 0; j < c.count; ++j) a.scores[(g0 + gi) * a.Nc + c.j0 + j] = total[gi * c.count + j];
             }
         }
         }  // omp parallel

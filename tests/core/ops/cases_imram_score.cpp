@@ -57,6 +57,12 @@ ImramScoreSettings scan(bool t2i, Pool pool) {
 
 IMRAM_OP_CASE({"imram_score_all", "full IMRAM, K 3", inputs(3, 4, 5, 4, 6),
                scorer({4, 1, 3, 2, 4}, imram_mode(3, true, true, true)), false});
+// One query caption against its candidates (re-ranking): the CPU kernel stacks the per-pair
+// projections of a group of images into one GEMM, here with a partial last group.
+IMRAM_OP_CASE({"imram_score_all", "full IMRAM, K 3, one caption, seven images", inputs(7, 4, 1, 5, 6),
+               scorer({5}, imram_mode(3, true, true, true)), false});
+IMRAM_OP_CASE({"imram_score_all", "full IMRAM, K 4, two captions, nine images", inputs(9, 3, 2, 4, 5),
+               scorer({2, 4}, imram_mode(4, true, true, false)), false});
 IMRAM_OP_CASE({"imram_score_all", "full IMRAM, K 2, no memory norm", inputs(2, 5, 4, 3, 5),
                scorer({3, 2, 1, 3}, imram_mode(2, true, true, false)), false});
 IMRAM_OP_CASE({"imram_score_all", "text IMRAM, K 3", inputs(3, 3, 4, 5, 4),
