@@ -60,22 +60,39 @@ void BM_matmul_engine(benchmark::State& st) {
     set_flops(st, M, N, K, since(t0));
 }
 
+/// For one benchmark's lifetime: the engine's GEMM runs on `lib` (the process's choice is restored
+/// afterwards) and the benchmark is labelled with it; skipped when the build lacks `lib`.
+struct LibraryChoice {
+    LibraryChoice(benchmark::State& st, cpu::GemmLibrary lib) : state(st), saved(cpu::gemm_library()) {
+        built = cpu::gemm_library_built(lib);
+        if (!built) {
+            st.SkipWithError("not in this build");
+            return;
+        }
+        cpu::set_gemm_library(lib);
+    }
+    ~LibraryChoice() {
+        if (!built) return;
+        state.SetLabel(cpu::gemm_library_description());
+        cpu::set_gemm_library(saved);
+    }
+    LibraryChoice(const LibraryChoice&) = delete;
+    LibraryChoice& operator=(const LibraryChoice&) = delete;
+    benchmark::State& state;
+    cpu::GemmLibrary saved;
+    bool built = false;
+};
+
 /// The engine's matmul with one GEMM library (the process's choice is restored afterwards).
 void BM_matmul_library(benchmark::State& st, cpu::GemmLibrary lib) {
-    if (!cpu::gemm_library_built(lib)) {
-        st.SkipWithError("not in this build");
-        return;
-    }
-    const cpu::GemmLibrary saved = cpu::gemm_library();
-    cpu::set_gemm_library(lib);
+    const LibraryChoice use(st, lib);
+    if (!use.built) return;
     const auto M = st.range(0), N = st.range(1), K = st.range(2);
     Tensor a = randn({M, K}, 1), b = randn({K, N}, 2);
     NoGradGuard no_grad;
     const auto t0 = std::chrono::steady_clock::now();
     for (auto _ : st) benchmark::DoNotOptimize(matmul(a, b).raw_data());
     set_flops(st, M, N, K, since(t0));
-    st.SetLabel(cpu::gemm_library_description());
-    cpu::set_gemm_library(saved);
 }
 BENCHMARK_CAPTURE(BM_matmul_library, onednn, cpu::GemmLibrary::OneDNN)->Apply(add_shapes);
 BENCHMARK_CAPTURE(BM_matmul_library, openblas, cpu::GemmLibrary::OpenBLAS)->Apply(add_shapes);
@@ -85,12 +102,8 @@ BENCHMARK_CAPTURE(BM_matmul_library, eigen, cpu::GemmLibrary::Eigen)->Apply(add_
 /// attention products use the library (blas_gemm inside a parallel region runs on the calling
 /// thread). GFLOP/s counts every thread's work, so it compares with the threaded BM_matmul_library.
 void BM_matmul_library_per_thread(benchmark::State& st, cpu::GemmLibrary lib) {
-    if (!cpu::gemm_library_built(lib)) {
-        st.SkipWithError("not in this build");
-        return;
-    }
-    const cpu::GemmLibrary saved = cpu::gemm_library();
-    cpu::set_gemm_library(lib);
+    const LibraryChoice use(st, lib);
+    if (!use.built) return;
     const auto M = st.range(0), N = st.range(1), K = st.range(2);
     int threads = 1;
 #ifdef _OPENMP
@@ -112,8 +125,6 @@ void BM_matmul_library_per_thread(benchmark::State& st, cpu::GemmLibrary lib) {
         benchmark::DoNotOptimize(c.data());
     }
     set_flops(st, threads * M, N, K, since(t0));
-    st.SetLabel(cpu::gemm_library_description());
-    cpu::set_gemm_library(saved);
 }
 BENCHMARK_CAPTURE(BM_matmul_library_per_thread, onednn, cpu::GemmLibrary::OneDNN)->Apply(add_shapes);
 BENCHMARK_CAPTURE(BM_matmul_library_per_thread, openblas, cpu::GemmLibrary::OpenBLAS)->Apply(add_shapes);
