@@ -243,7 +243,11 @@ void imram_score_all(const ImramScoreArgs<T>& a) {
         // kStackRows rows: image by image, each would stream the whole weight for a dozen rows. A chunk
         // with the rows runs image by image (a group of one), as the big evaluations always did.
         const std::int64_t threads = max_threads();
-        const std::int64_t want = mem ? std::max(stack_count(c.rows), stack_count(c.count * R)) : 1;
+        // Only K >= 3 has a per-pair projection (K = 2's one update uses the hoisted ones): otherwise the
+        // blocks stay as they were, and so do the products' shapes and roundings.
+        const bool per_pair_projection = mem && a.K > 2;
+        const std::int64_t want =
+            per_pair_projection ? std::max(stack_count(c.rows), stack_count(c.count * R)) : 1;
         const std::int64_t stack = std::min(want, std::max<std::int64_t>(1, (a.Ni + threads - 1) / threads));
         const std::int64_t image_block =
             stack > 1 ? stack : std::clamp<std::int64_t>(a.Ni / (4 * threads), 1, kImageBlock);
