@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/common.h"
+#include "core/host_block_cache.h"
 #include "dist/communicator.h"
 #include "kernels/cpu/blas.h"
 #include "kernels/cuda/memory.h"
@@ -112,9 +113,11 @@ int main(int argc, char** argv) {
     }
     dist::set_world(mpi.get());
 #endif
-    // The GEMM library is chosen once, here: a wrong IMRAM_GEMM is a usage error before any work.
+    // The GEMM library is chosen once, here: a wrong IMRAM_GEMM is a usage error before any work, and
+    // so is a wrong IMRAM_HOST_CACHE_MB (the host buffer cache is sized on its first use).
     try {
         (void)cpu::gemm_library();
+        (void)host_block_cache();
     } catch (const Error& e) {
         std::fprintf(stderr, "imram: error: %s\n", e.message().c_str());
         return kExitUsage;
