@@ -35,17 +35,16 @@ thread_local Tape t_tape;
 void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
     if (!leaf.grad) {
         leaf.grad = g.clone().impl_ptr();  // own copy: g may be shared with other nodes
-    } else if (leaf.grad.use_count() == 1 && leaf.grad->storage.use_count() == 1 && leaf.grad->dtype == g.dtype() &&
-               leaf.grad->device == g.device() && leaf.grad->shape == g.shape()) {
+        return;
+    }
+    if (leaf.grad.use_count() == 1 && leaf.grad->storage.use_count() == 1) {
         Tensor acc(leaf.grad);
         if (acc.is_contiguous()) {
-            add_(acc, g);
+            add_(acc, g);  // g has the leaf's shape: backward() checks every input gradient's shape
             return;
         }
-        leaf.grad = add(acc, g).impl_ptr();
-    } else {
-        leaf.grad = add(Tensor(leaf.grad), g).impl_ptr();
     }
+    leaf.grad = add(Tensor(leaf.grad), g).impl_ptr();
 }
 
 }  // namespace

@@ -38,10 +38,8 @@ Tensor hardest_negative_bce(const Tensor& s, bool max_violation, const NotNegati
 StepResult hardest_negative_bce_step(const RetrievalModel& model, const Tensor& features, const Tensor& ids,
                                      const std::vector<std::int64_t>& lengths, const StepOptions& opt) {
     const NotNegative& not_negative = opt.not_negative;
-    auto t0 = std::chrono::steady_clock::now();
     const EncodedBatch b = encode_batch(model, features, ids, lengths, "hardest_negative_bce_step");
-    const double encode_seconds = elapsed_seconds(t0);
-    t0 = std::chrono::steady_clock::now();  // the B x B scoring and the loss from here
+    const auto t0 = std::chrono::steady_clock::now();  // the B x B scoring and the loss from here
     const std::int64_t n = b.n;
     check_not_negative(not_negative, n);
     StepResult out;
@@ -78,7 +76,7 @@ StepResult hardest_negative_bce_step(const RetrievalModel& model, const Tensor& 
             for (std::int64_t j = 0; j < n; ++j)
                 if (negative(i, j)) negative_term(i, j, 1.0 / (B * B));
     }
-    out.phases.encode = encode_seconds;
+    out.phases.encode = b.encode_seconds;
     out.phases.score_all = elapsed_seconds(t0);
     out.pairs_backpropagated = backprop_pairs(model, b, coef, opt.chunk_pairs, &out.phases);
     return out;

@@ -23,7 +23,9 @@ Tensor excluded_pairs(std::int64_t n, const NotNegative& not_negative, Device de
 EncodedBatch encode_batch(const RetrievalModel& model, const Tensor& features, const Tensor& ids,
                           const std::vector<std::int64_t>& lengths, const char* who) {
     EncodedBatch b;
+    const auto t0 = std::chrono::steady_clock::now();
     b.taped = model.encode(features, ids, lengths);
+    b.encode_seconds = elapsed_seconds(t0);
     b.n = b.taped.images.size(0);
     IMRAM_CHECK(b.n > 1 && static_cast<std::int64_t>(lengths.size()) == b.n, who,
                 ": expected B > 1 images and B captions, got ", b.n, " and ", lengths.size());

@@ -26,7 +26,8 @@ Tensor excluded_pairs(std::int64_t n, const NotNegative& not_negative, Device de
 /// the scoring works on so their gradients can be collected first.
 struct EncodedBatch {
     Encoded taped, leaves;
-    std::int64_t n = 0;  // B
+    std::int64_t n = 0;         // B
+    double encode_seconds = 0;  // the encoders' forward (StepPhases::encode)
 };
 /// Encodes B images and their B captions (B > 1; `who` names the caller in errors).
 EncodedBatch encode_batch(const RetrievalModel& model, const Tensor& features, const Tensor& ids,

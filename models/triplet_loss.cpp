@@ -69,10 +69,8 @@ SparseLoss contrastive_loss_sparse(const RetrievalModel& model, const Encoded& e
 StepResult contrastive_step(const RetrievalModel& model, const Tensor& features, const Tensor& ids,
                             const std::vector<std::int64_t>& lengths, double margin, const StepOptions& opt) {
     const NotNegative& not_negative = opt.not_negative;
-    auto t0 = std::chrono::steady_clock::now();
     const EncodedBatch b = encode_batch(model, features, ids, lengths, "contrastive_step");
-    const double encode_seconds = elapsed_seconds(t0);
-    t0 = std::chrono::steady_clock::now();  // the B x B scoring and the loss from here
+    const auto t0 = std::chrono::steady_clock::now();  // the B x B scoring and the loss from here
     const std::int64_t n = b.n;
     StepResult out;
     check_not_negative(not_negative, n);
@@ -99,7 +97,7 @@ StepResult contrastive_step(const RetrievalModel& model, const Tensor& features,
             for (std::int64_t j = 0; j < n; ++j)
                 if (i != j) hinge(i, j, i), hinge(i, j, j);  // caption j for image i, image i for caption j
     }
-    out.phases.encode = encode_seconds;
+    out.phases.encode = b.encode_seconds;
     out.phases.score_all = elapsed_seconds(t0);
     out.pairs_backpropagated = backprop_pairs(model, b, coef, opt.chunk_pairs, &out.phases);
     return out;
