@@ -3,10 +3,11 @@
 trained models:
 
     /usr/bin/python3 tools/linear_baseline.py --data_path /work/data --data_name tuxpaint_precomp \
-        [--split test] [--json FILE] [--word_vectors FILE --text wordvec|both]
+        [--split test] [--json FILE] [--save_sims F.npy] [--ngrams N] [--word_vectors FILE --text wordvec|both]
 
 Model. Image vector = mean of its region features, standardised with the train mean / std.
-Caption vector = tf-idf over the train vocabulary (lower-case alphanumeric words; idf from the train
+Caption vector = tf-idf over the train vocabulary (lower-case alphanumeric words, and with --ngrams N
+also their runs of up to N consecutive words, so that word order can count; idf from the train
 captions, smoothed), L2-normalised. Ridge regression (with intercept) maps image vectors to caption
 vectors; each train image's target is the mean of its captions' vectors. The ridge lambda is the one
 with the best rsum on the dev split. score(image, caption) = cosine(predicted vector, caption
@@ -62,20 +63,27 @@ def words(caption):
     return re.findall(r"[a-z0-9]+", caption.lower())
 
 
+def terms(caption, ngrams):
+    """The caption's words and its runs of 2 .. ngrams consecutive words (joined by spaces)."""
+    ws = words(caption)
+    return [" ".join(ws[i:i + n]) for n in range(1, ngrams + 1) for i in range(len(ws) - n + 1)]
+
+
 class TfIdf:
-    def __init__(self, train_caps):
-        vocab = sorted({w for c in train_caps for w in words(c)})
+    def __init__(self, train_caps, ngrams=1):
+        self.ngrams = ngrams
+        vocab = sorted({w for c in train_caps for w in terms(c, ngrams)})
         self.index = {w: i for i, w in enumerate(vocab)}
         df = np.zeros(len(vocab))
         for c in train_caps:
-            for w in set(words(c)):
+            for w in set(terms(c, ngrams)):
                 df[self.index[w]] += 1
         self.idf = np.log((1 + len(train_caps)) / (1 + df)) + 1.0
 
     def __call__(self, caps):
         m = np.zeros((len(caps), len(self.index)))
         for r, c in enumerate(caps):
-            for w in words(c):
+            for w in terms(c, self.ngrams):
                 if w in self.index:
                     m[r, self.index[w]] += 1
         m *= self.idf
@@ -192,6 +200,10 @@ def main():
     ap.add_argument("--word_vectors", help="word vectors in GloVe's text layout (for --text wordvec or both)")
     ap.add_argument("--text", choices=("tfidf", "wordvec", "both"), default="tfidf",
                     help="caption vectors: tf-idf (default), mean word vector, or both side by side")
+    ap.add_argument("--save_sims", help="write the reported split's (images, captions) scores as float32 .npy "
+                    "(the layout of imram eval --save-sims)")
+    ap.add_argument("--ngrams", type=int, default=1,
+                    help="tf-idf terms: words and runs of up to N consecutive words (default 1: words)")
     args = ap.parse_args()
     t0 = time.time()
 
@@ -203,7 +215,9 @@ def main():
     sd = np.where(sd > 1e-12, sd, 1.0)
     x_tr, x_dev, x_ev = ((x - mu) / sd for x in (x_tr, x_dev, x_ev))
 
-    tfidf = TfIdf(caps_tr)
+    if args.ngrams < 1:
+        sys.exit("error: --ngrams needs a count >= 1")
+    tfidf = TfIdf(caps_tr, args.ngrams)
     if args.text != "tfidf" and not args.word_vectors:
         sys.exit("error: --text " + args.text + " needs --word_vectors")
     encode = tfidf
@@ -218,12 +232,15 @@ def main():
     dev_rsum = {lam: recalls(cosine_scores(ridge.predict(x_dev, lam), c_dev), div_dev)["rsum"] for lam in LAMBDAS}
     best = max(LAMBDAS, key=lambda lam: (dev_rsum[lam], lam))  # ties: the stronger regularisation
 
-    res = recalls(cosine_scores(ridge.predict(x_ev, best), c_ev), div_ev)
+    scores = cosine_scores(ridge.predict(x_ev, best), c_ev)
+    res = recalls(scores, div_ev)
+    if args.save_sims:
+        np.save(args.save_sims, scores.astype("<f4"))
     ref = chance(len(x_ev), div_ev)
     no_word = int((np.linalg.norm(c_ev, axis=1) == 0).sum())
     print(f"{args.data_name}: train {len(x_tr)} images / {len(caps_tr)} captions, dev {len(x_dev)}, "
           f"{args.split} {len(x_ev)} images / {len(caps_ev)} captions (im_div {div_ev}); "
-          f"tf-idf vocabulary {len(tfidf.index)} words; caption vectors: {args.text}")
+          f"tf-idf vocabulary {len(tfidf.index)} terms (n-grams up to {args.ngrams}); caption vectors: {args.text}")
     print("dev rsum by lambda: " + ", ".join(f"{lam:g}: {r:.1f}" for lam, r in dev_rsum.items()))
     print(f"chosen lambda {best:g} (dev rsum {dev_rsum[best]:.2f}); {args.split} captions without a known "
           f"word (score 0 with every image): {no_word}")

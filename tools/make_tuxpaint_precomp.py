@@ -214,22 +214,32 @@ def vocab_json(captions, threshold):
 # ---------------------------------------------------------------- region features
 
 
-def load_canvas(path):
-    """(premultiplied RGB, alpha) of the stamp fitted into the SIZE x SIZE canvas, floats in [0, 1]."""
+def fitted_stamp(path, box):
+    """The stamp as a premultiplied RGBa image whose longer side is `box` px (aspect kept)."""
     if path.endswith(".svg"):  # rsvg-convert keeps the aspect ratio inside the box with -a
-        png = subprocess.run(["rsvg-convert", "-a", "-w", str(SIZE), "-h", str(SIZE), path],
+        png = subprocess.run(["rsvg-convert", "-a", "-w", str(box), "-h", str(box), path],
                              check=True, capture_output=True).stdout
         im = Image.open(io.BytesIO(png))
     else:
         im = Image.open(path)
     im = im.convert("RGBA").convert("RGBa")  # premultiplied, so transparent pixels do not bleed
     w, h = im.size
-    nw, nh = max(1, round(w * SIZE / max(w, h))), max(1, round(h * SIZE / max(w, h)))
-    im = im.resize((nw, nh), Image.BILINEAR)
-    canvas = Image.new("RGBa", (SIZE, SIZE), (0, 0, 0, 0))
-    canvas.paste(im, ((SIZE - nw) // 2, (SIZE - nh) // 2))
+    nw, nh = max(1, round(w * box / max(w, h))), max(1, round(h * box / max(w, h)))
+    return im.resize((nw, nh), Image.BILINEAR)
+
+
+def canvas_arrays(canvas):
+    """(premultiplied RGB, alpha) of a SIZE x SIZE RGBa canvas, floats in [0, 1]."""
     a = np.asarray(canvas, dtype=np.float64) / 255.0
     return a[..., :3], a[..., 3]
+
+
+def load_canvas(path):
+    """(premultiplied RGB, alpha) of the stamp fitted into the SIZE x SIZE canvas, floats in [0, 1]."""
+    im = fitted_stamp(path, SIZE)
+    canvas = Image.new("RGBa", (SIZE, SIZE), (0, 0, 0, 0))
+    canvas.paste(im, ((SIZE - im.size[0]) // 2, (SIZE - im.size[1]) // 2))
+    return canvas_arrays(canvas)
 
 
 def cells(x):
@@ -239,7 +249,11 @@ def cells(x):
 
 
 def descriptors(path):
-    prgb, alpha = load_canvas(path)
+    return canvas_descriptors(*load_canvas(path))
+
+
+def canvas_descriptors(prgb, alpha):
+    """(36, 34): step 3 of the recipe for a canvas given as (premultiplied RGB, alpha)."""
     comp = prgb + (1.0 - alpha[..., None])  # over white
     rgb = np.where(alpha[..., None] > 0, prgb / np.maximum(alpha, 1e-12)[..., None], 1.0).clip(0, 1)
 
