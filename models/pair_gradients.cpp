@@ -75,8 +75,11 @@ std::int64_t backprop_pairs(const RetrievalModel& model, const EncodedBatch& b, 
         ph.pairs_backward += elapsed_seconds(t0);
     }
     const auto t0 = Clock::now();
-    if (b.leaves.images.grad().defined()) b.taped.images.backward(b.leaves.images.grad());
-    if (b.leaves.captions.grad().defined()) b.taped.captions.backward(b.leaves.captions.grad());
+    // An encoder whose parameters are all held fixed (the trainer's --freeze) has no tape to follow.
+    if (b.leaves.images.grad().defined() && b.taped.images.requires_grad())
+        b.taped.images.backward(b.leaves.images.grad());
+    if (b.leaves.captions.grad().defined() && b.taped.captions.requires_grad())
+        b.taped.captions.backward(b.leaves.captions.grad());
     ph.encoders_backward += elapsed_seconds(t0);
     return static_cast<std::int64_t>(ii.size());
 }

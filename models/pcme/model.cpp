@@ -301,7 +301,7 @@ StepResult PcmeModel::train_step(const Tensor& image_features, const Tensor& cap
     const dist::Communicator& comm = dist::world();
     const auto [first, last] = dist::shard(e.images.size(0), comm.rank(), comm.size());
     const Tensor l = comm.size() == 1 ? loss(e) : loss_rows(e, first, last, comm.rank() == 0);
-    l.backward();
+    if (l.requires_grad()) l.backward();  // false only when every parameter it reaches is held fixed
     StepResult r;
     std::vector<double> value{l.detach().to(Device::cpu()).item<double>()};
     comm.all_reduce_sum(value);

@@ -109,3 +109,38 @@ TEST_CASE("--freeze: a prefix that names nothing, or freezing everything, is ref
     s.opt.freeze = "img_enc,txt_enc,sim";
     CHECK_THROWS_WITH(train::train(*s.model, s.tr, s.dev, s.opt), Catch::Contains("leaves no parameter to train"));
 }
+
+TEST_CASE("--freeze, --train_only: no gradient is computed for what a run holds fixed, and it requires "
+          "gradients again afterwards", "[train]") {
+    // txt_enc.embed: one tensor inside an encoder; all that CAMP's encoded images pass through, so the
+    // image side has no tape to follow; --train_only sim: through the other flag.
+    for (const auto& [freeze, only] : {std::pair<std::string, std::string>{"txt_enc.embed", ""},
+                                       {"img_enc,sim.img_query_fc,sim.img_key_fc", ""},
+                                       {"", "sim"}}) {
+        DYNAMIC_SECTION("freeze '" << freeze << "', train_only '" << only << "'") {
+            Setup s("adam");
+            s.opt.freeze = freeze, s.opt.train_only = only;
+            s.opt.run_dir += "_held_fixed";
+            train::train(*s.model, s.tr, s.dev, s.opt);
+            std::int64_t with_grad = 0, held = 0;
+            for (const auto& [name, p] : s.model->named_parameters()) {
+                INFO(name);
+                CHECK(p->requires_grad());
+                bool fixed = !only.empty() && name.rfind(only, 0) != 0;
+                for (std::size_t at = 0; only.empty() && at < freeze.size();) {  // a comma-separated list
+                    const std::size_t end = std::min(freeze.find(',', at), freeze.size());
+                    fixed = fixed || name.rfind(freeze.substr(at, end - at), 0) == 0;
+                    at = end + 1;
+                }
+                if (fixed) {
+                    ++held;
+                    CHECK_FALSE(p->grad().defined());  // the last step's gradients are still there
+                } else {
+                    with_grad += p->grad().defined();
+                }
+            }
+            CHECK(held >= 1);
+            CHECK(with_grad >= 8);
+        }
+    }
+}
