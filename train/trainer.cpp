@@ -138,8 +138,10 @@ class HeldFixed {
 public:
     HeldFixed(models::RetrievalModel& model, const NamedParameters& trained) {
         for (const auto& np : model.named_parameters()) {
-            const bool is_trained = std::any_of(trained.begin(), trained.end(),
-                                                [&](const auto& t) { return t.second == np.second; });
+            // By storage identity: a parameter tied to a trained one (one tensor under two names) trains.
+            const bool is_trained = std::any_of(trained.begin(), trained.end(), [&](const auto& t) {
+                return t.second->impl_ptr() == np.second->impl_ptr();
+            });
             if (!is_trained && np.second->requires_grad()) {
                 np.second->set_requires_grad(false);
                 np.second->zero_grad();
