@@ -34,6 +34,7 @@ Caption: "<phrase of the left stamp> on the left and <phrase of the right stamp>
 """
 import argparse
 import collections
+import json
 import os
 import re
 import sys
@@ -137,7 +138,7 @@ def main():
     with open(os.path.join(args.out, "vocab", f"{NAME}_vocab.json"), "w", encoding="utf-8") as f:
         f.write(text)
 
-    vocab = set(tux.json.loads(text)["word2idx"])
+    vocab = set(json.loads(text)["word2idx"])
     for s in tux.SPLITS:
         toks = [w for row in rows[s] for w in tux.word_tokenize(row[1])]
         used = {p for row in rows[s] for p in row[0].split("|")[:2]}

@@ -144,7 +144,6 @@ public:
             });
             if (!is_trained && np.second->requires_grad()) {
                 np.second->set_requires_grad(false);
-                np.second->zero_grad();
                 fixed_.push_back(np.second);
             }
         }

@@ -3,7 +3,10 @@
 // does not; the others stay as they were, bit for bit, and a prefix that names nothing is refused.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "base/check.h"
 #include "data/demo_data.h"
@@ -114,24 +117,26 @@ TEST_CASE("--freeze, --train_only: no gradient is computed for what a run holds 
           "gradients again afterwards", "[train]") {
     // txt_enc.embed: one tensor inside an encoder; all that CAMP's encoded images pass through, so the
     // image side has no tape to follow; --train_only sim: through the other flag.
-    for (const auto& [freeze, only] : {std::pair<std::string, std::string>{"txt_enc.embed", ""},
-                                       {"img_enc,sim.img_query_fc,sim.img_key_fc", ""},
-                                       {"", "sim"}}) {
-        DYNAMIC_SECTION("freeze '" << freeze << "', train_only '" << only << "'") {
+    struct Case {
+        std::vector<std::string> freeze;
+        std::string only;
+    };
+    for (const Case& c : {Case{{"txt_enc.embed"}, ""}, Case{{"img_enc", "sim.img_query_fc", "sim.img_key_fc"}, ""},
+                          Case{{}, "sim"}}) {
+        std::string freeze;
+        for (const std::string& f : c.freeze) freeze += (freeze.empty() ? "" : ",") + f;
+        DYNAMIC_SECTION("freeze '" << freeze << "', train_only '" << c.only << "'") {
             Setup s("adam");
-            s.opt.freeze = freeze, s.opt.train_only = only;
+            s.opt.freeze = freeze, s.opt.train_only = c.only;
             s.opt.run_dir += "_held_fixed";
             train::train(*s.model, s.tr, s.dev, s.opt);
             std::int64_t with_grad = 0, held = 0;
             for (const auto& [name, p] : s.model->named_parameters()) {
                 INFO(name);
                 CHECK(p->requires_grad());
-                bool fixed = !only.empty() && name.rfind(only, 0) != 0;
-                for (std::size_t at = 0; only.empty() && at < freeze.size();) {  // a comma-separated list
-                    const std::size_t end = std::min(freeze.find(',', at), freeze.size());
-                    fixed = fixed || name.rfind(freeze.substr(at, end - at), 0) == 0;
-                    at = end + 1;
-                }
+                const bool fixed = c.only.empty() ? std::any_of(c.freeze.begin(), c.freeze.end(),
+                                                                [&](const std::string& f) { return name.rfind(f, 0) == 0; })
+                                                  : name.rfind(c.only, 0) != 0;
                 if (fixed) {
                     ++held;
                     CHECK_FALSE(p->grad().defined());  // the last step's gradients are still there
