@@ -10,9 +10,10 @@
 //     backward; then clip, Adam), with the peak of the engine's host allocator.
 //
 //   imram_step [--mode full_IMRAM|camp|camp_xattn|...] [--K 3 (IMRAM family)] [--batch 32] [--steps 2] [--eval-images 64] [--eval-captions 320]
-//              [--chunk 128] [--tape-pairs 0] [--precision fp32|bf16] [--bf16-mining 0|1]
+//              [--chunk 128] [--tape-pairs 0] [--precision fp32|bf16] [--bf16-mining 0|1] [--bf16-tape 0|1]
 //   --precision bf16 runs the evaluation's weight products in bf16 (kernels/cpu/bf16.h); --bf16-mining 1
-//   runs each training step's no-tape scoring so, as `imram train --bf16_mining` does.
+//   runs each training step's no-tape scoring so, as `imram train --bf16_mining` does; --bf16-tape 1 the
+//   layers' products on the tape, forward and backward, as `imram train --bf16_tape` does.
 //   --tape-pairs P also times the tape path alone: score_pairs forward and backward over P pairs
 //   (what the sparse backward runs on its <= 3B pairs), best of 3.
 #include <sys/resource.h>
@@ -90,7 +91,7 @@ int main(int argc, char** argv) {
     std::string mode = "full_IMRAM", K = "3", precision = "fp32";
     const std::int64_t vocab = 8481;  // Flickr30K
     std::int64_t batch = 32, steps = 2, eval_images = 64, eval_captions = 320, chunk = 128, tape_pairs = 0, eval_reps = 1;
-    bool bf16_mining = false;
+    bool bf16_mining = false, bf16_tape = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
         if (k == "--mode") mode = v;
@@ -104,6 +105,7 @@ int main(int argc, char** argv) {
         else if (k == "--tape-pairs") tape_pairs = std::atoll(v.c_str());
         else if (k == "--precision") precision = v;
         else if (k == "--bf16-mining") bf16_mining = v == "1";
+        else if (k == "--bf16-tape") bf16_tape = v == "1";
         else {
             std::fprintf(stderr, "imram_step: unknown option %s\n", k.c_str());
             return 64;
@@ -165,6 +167,9 @@ int main(int argc, char** argv) {
     if (steps > 0) {
         cpu::set_gemm_precision(bf16_mining ? cpu::GemmPrecision::BF16 : cpu::GemmPrecision::F32);
         if (bf16_mining) std::printf("training: negatives scored with bf16 weight products (--bf16-mining)\n");
+        if (cpu::set_tape_gemm_precision(bf16_tape ? cpu::GemmPrecision::BF16 : cpu::GemmPrecision::F32) ==
+            cpu::GemmPrecision::BF16)
+            std::printf("training: the tape's layer products in bf16, forward and backward (--bf16-tape)\n");
         const Data d = make_data(batch, batch, vocab, 21);
         train::Adam opt(model.parameters(), train::AdamOptions{2e-4});
         for (std::int64_t step = 0; step < steps; ++step) {

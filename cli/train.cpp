@@ -158,6 +158,10 @@ struct TrainCommand {
         tr->add_flag("--bf16_mining,--bf16-mining", to.bf16_mining,
                      "score each batch's pairs for the hardest negatives with bf16 weight products (CPUs with AVX-512 "
                      "BF16 or AMX; the gradients stay fp32; docs/PERFORMANCE.md, \"bf16\")");
+        tr->add_flag("--bf16_tape,--bf16-tape", to.bf16_tape,
+                     "run the layers' products on the training tape, forward and backward, with bf16 inputs and fp32 "
+                     "accumulation (CPUs with AVX-512 BF16 or AMX; weights, gradient sums and the optimizer stay "
+                     "fp32; docs/PERFORMANCE.md, \"bf16\")");
         tr->add_option("--momentum", to.momentum, "sgd: momentum (default 0.9)")->check(finite_number(true));
         tr->add_option("--weight_decay,--weight-decay", to.weight_decay, "sgd, adamp: weight decay (default 0)")
             ->check(finite_number(true));
@@ -356,6 +360,7 @@ struct TrainCommand {
             if (!last.metadata.count("caption_drop") && !given("--caption_drop")) to.caption_drop = 0;
             stored("caption_drop", "--caption_drop", to.caption_drop);
             stored("bf16_mining", "--bf16_mining", to.bf16_mining);
+            stored("bf16_tape", "--bf16_tape", to.bf16_tape);
             if (!given("--num_epochs")) stored("num_epochs", "--num_epochs", to.num_epochs);  // may be extended
             to.seed = tc.seed;
         }

@@ -118,6 +118,9 @@ struct GemmArgs {
     /// CPU backend may round both inputs to bf16. Products of two activations (attention logits,
     /// similarities) never set it.
     bool weight_product = false;
+    /// A weight product that a training tape records (the forward of a taped `linear`) or that its
+    /// backward runs: it follows the tape precision (set_tape_gemm_precision) instead.
+    bool taped = false;
 };
 
 /// index_select: y[o, j, i] = x[o, idx[j], i] with x (O, R, I), idx (n), y (O, n, I).

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "core/autograd.h"
@@ -41,18 +42,20 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-/// bf16 precision (kernels/cpu/bf16.h) for one training step when `on`: only the step's no-tape
-/// scoring has weight products that may round; fp32 again when the step ends, however it ends.
-struct MiningPrecision {
-    bool on;
-    explicit MiningPrecision(bool bf16) : on(bf16) {
-        if (on) cpu::set_gemm_precision(cpu::GemmPrecision::BF16);
+/// bf16 precision (kernels/cpu/bf16.h) for one training step: the no-tape scoring's weight products
+/// when `mining`, the tape's layer products when `tape`; fp32 again when the step ends, however it ends.
+struct StepPrecision {
+    bool mining, tape;
+    StepPrecision(bool bf16_mining, bool bf16_tape) : mining(bf16_mining), tape(bf16_tape) {
+        if (mining) cpu::set_gemm_precision(cpu::GemmPrecision::BF16);
+        if (tape) cpu::set_tape_gemm_precision(cpu::GemmPrecision::BF16);
     }
-    ~MiningPrecision() {
-        if (on) cpu::set_gemm_precision(cpu::GemmPrecision::F32);
+    ~StepPrecision() {
+        if (mining) cpu::set_gemm_precision(cpu::GemmPrecision::F32);
+        if (tape) cpu::set_tape_gemm_precision(cpu::GemmPrecision::F32);
     }
-    MiningPrecision(const MiningPrecision&) = delete;
-    MiningPrecision& operator=(const MiningPrecision&) = delete;
+    StepPrecision(const StepPrecision&) = delete;
+    StepPrecision& operator=(const StepPrecision&) = delete;
 };
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -198,7 +201,8 @@ void save_last(const fs::path& run, models::RetrievalModel& model, const NamedPa
         {"weight_decay", format_exact(opt.weight_decay)}, {"nesterov", opt.nesterov ? "1" : "0"},
         {"train_only", opt.train_only}, {"freeze", opt.freeze}, {"lr_schedule", opt.lr_schedule},
         {"one_caption_per_image", opt.one_caption_per_image ? "1" : "0"},
-        {"caption_drop", format_exact(opt.caption_drop)}, {"bf16_mining", opt.bf16_mining ? "1" : "0"}};
+        {"caption_drop", format_exact(opt.caption_drop)}, {"bf16_mining", opt.bf16_mining ? "1" : "0"},
+        {"bf16_tape", opt.bf16_tape ? "1" : "0"}};
     nn::TensorFile moments;
     for (std::size_t i = 0; i < params.size(); ++i)
         for (const auto& [name, t] : optim.state_of(i))
@@ -231,7 +235,7 @@ RunState load_last(const std::string& path, models::RetrievalModel& model, const
              {"mask_duplicates", opt.mask_duplicates ? 1.0 : 0.0}, {"momentum", opt.momentum},
              {"weight_decay", opt.weight_decay}, {"nesterov", opt.nesterov ? 1.0 : 0.0},
              {"one_caption_per_image", opt.one_caption_per_image ? 1.0 : 0.0}, {"caption_drop", opt.caption_drop},
-             {"bf16_mining", opt.bf16_mining ? 1.0 : 0.0}}) {
+             {"bf16_mining", opt.bf16_mining ? 1.0 : 0.0}, {"bf16_tape", opt.bf16_tape ? 1.0 : 0.0}}) {
         auto it = f.metadata.find(key);
         IMRAM_CHECK(it == f.metadata.end() || std::stod(it->second) == value, path, ": the run used ", key, " ",
                     it->second, " but this resume asks for ", format_exact(value), "; resume with the same value");
@@ -344,15 +348,16 @@ void sum_gradients(const NamedParameters& params, const dist::Communicator& comm
 }  // namespace
 
 TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const data::Dataset& dev, const TrainerOptions& opt) {
-    // bf16 for the negatives' scoring where the CPU has it; said once where it does not.
-    bool bf16_mining = opt.bf16_mining;
-    if (bf16_mining && (model.device().type != DeviceType::CPU || !cpu::bf16_available())) {
-        std::fprintf(stderr,
-                     "imram: note: --bf16_mining needs the CPU backend on a CPU with AVX-512 BF16 or AMX and the oneDNN "
-                     "GEMM library (here: %s); the negatives are scored in fp32\n",
-                     cpu::gemm_library_description().c_str());
-        bf16_mining = false;
-    }
+    // bf16 for the negatives' scoring and the tape's layers where the CPU has it; said once where not.
+    const bool bf16_here = model.device().type == DeviceType::CPU && cpu::bf16_available();
+    const bool bf16_mining = opt.bf16_mining && bf16_here, bf16_tape = opt.bf16_tape && bf16_here;
+    for (const auto& [asked, flag, what] : {std::tuple{opt.bf16_mining, "--bf16_mining", "the negatives are scored"},
+                                            std::tuple{opt.bf16_tape, "--bf16_tape", "the tape runs"}})
+        if (asked && !bf16_here)
+            std::fprintf(stderr,
+                         "imram: note: %s needs the CPU backend on a CPU with AVX-512 BF16 or AMX and the oneDNN "
+                         "GEMM library (here: %s); %s in fp32\n",
+                         flag, cpu::gemm_library_description().c_str(), what);
     IMRAM_CHECK(opt.batch_size >= 2, "train: batch_size must be at least 2, got ", opt.batch_size);
     IMRAM_CHECK(opt.caption_drop >= 0 && opt.caption_drop < 1, "train: caption_drop must be in [0, 1), got ",
                 opt.caption_drop);
@@ -439,7 +444,7 @@ TrainSummary train(models::RetrievalModel& model, const data::Dataset& tr, const
             so.step = static_cast<std::uint64_t>(st.steps);
             if (opt.mask_duplicates) so.not_negative = pairs_that_belong_together(tr, idx);
             const models::StepResult r = [&] {
-                const MiningPrecision mining(bf16_mining);  // fp32 again for everything after the step
+                const StepPrecision precision(bf16_mining, bf16_tape);  // fp32 again after the step
                 return model.train_step(b.images.to(model.device()), b.ids, b.lengths, so);
             }();
             // Each process holds the gradient of its share of the step: add them up, in rank order.

@@ -61,6 +61,10 @@ struct TrainerOptions {
     // The no-tape B x B scoring that picks each step's hardest negatives runs its weight products in
     // bf16 (kernels/cpu/bf16.h) where the CPU has it; the tape (the loss's gradients) stays fp32.
     bool bf16_mining = false;
+    // The tape's layer products (`linear`'s forward and its two backward products) run with bf16
+    // inputs and fp32 accumulation where the CPU has it; weights, gradient sums and the optimizer stay
+    // fp32 (kernels/cpu/bf16.h).
+    bool bf16_tape = false;
 };
 
 struct TrainSummary {

@@ -83,13 +83,15 @@ OuterRInner split_at(const Shape& shape, int dim) {
 }
 
 void gemm_into(Tensor& out, const Tensor& a, bool ta, const Tensor& b, bool tb, std::int64_t batch, std::int64_t M,
-               std::int64_t N, std::int64_t K, double beta, bool batched_a, bool batched_b, bool weight_product) {
+               std::int64_t N, std::int64_t K, double beta, bool batched_a, bool batched_b, bool weight_product,
+               bool taped) {
     IMRAM_FLOAT_SWITCH(
         out.dtype(), "gemm", T,
         IMRAM_DISPATCH(
             out.device(), gemm,
             (GemmArgs<T>{ta, tb, M, N, K, T(1), a.data<T>(), ta ? M : K, batched_a ? M * K : 0, b.data<T>(), tb ? K : N,
-                         batched_b ? K * N : 0, static_cast<T>(beta), out.data<T>(), N, M * N, batch, weight_product})));
+                         batched_b ? K * N : 0, static_cast<T>(beta), out.data<T>(), N, M * N, batch, weight_product,
+                         taped})));
 }
 
 void copy_into(const Tensor& dst, const Tensor& src) {

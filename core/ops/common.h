@@ -40,9 +40,9 @@ void copy_into(const Tensor& dst, const Tensor& src);
 
 /// out[b] (M, N) = op(a[b]) op(b[b]) + beta * out[b] with the gemm kernel of out's device; all
 /// contiguous (views included), batch strides from the shapes unless batched_a / batched_b is false
-/// (then every product reads the same a or b). weight_product: see GemmArgs (kernels/args.h).
+/// (then every product reads the same a or b). weight_product, taped: see GemmArgs (kernels/args.h).
 void gemm_into(Tensor& out, const Tensor& a, bool ta, const Tensor& b, bool tb, std::int64_t batch, std::int64_t M,
                std::int64_t N, std::int64_t K, double beta, bool batched_a = true, bool batched_b = true,
-               bool weight_product = false);
+               bool weight_product = false, bool taped = false);
 
 }  // namespace imram::detail

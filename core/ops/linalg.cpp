@@ -97,10 +97,11 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& bias) {
     } else {
         out = empty(out_shape, x.dtype(), x.device());
     }
-    // A layer's forward without the tape (evaluation, encoding) may run in bf16 (kernels/cpu/bf16.h).
+    // A layer's products may run in bf16 (kernels/cpu/bf16.h): without the tape (evaluation, encoding,
+    // mining) in the GEMM precision, on the tape (forward and both backward products) in the tape's.
     const bool taped = autograd::grad_enabled() && (x_in.requires_grad() || w_in.requires_grad() ||
                                                     (bias.defined() && bias.requires_grad()));
-    gemm_into(out, x, false, w, true, 1, M, N, K, bias.defined() ? 1.0 : 0.0, true, true, !taped);
+    gemm_into(out, x, false, w, true, 1, M, N, K, bias.defined() ? 1.0 : 0.0, true, true, true, taped);
     autograd::record("linear", {x_in, w_in, bias}, {out},
                      [x = x.detach(), w = w.detach(), M, N, K, gx = x_in.requires_grad(), gw = w_in.requires_grad(),
                       gbias = bias.defined() && bias.requires_grad()](const std::vector<Tensor>& g) {
@@ -108,11 +109,11 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& bias) {
                          Tensor dx, dw, db;
                          if (gx) {
                              dx = empty(x.shape(), x.dtype(), x.device());  // (M, K) = dY (M, N) W (N, K)
-                             gemm_into(dx, dy, false, w, false, 1, M, K, N, 0.0);
+                             gemm_into(dx, dy, false, w, false, 1, M, K, N, 0.0, true, true, true, true);
                          }
                          if (gw) {
                              dw = empty(w.shape(), w.dtype(), w.device());  // (N, K) = dY^T (N, M) X (M, K)
-                             gemm_into(dw, dy, true, x, false, 1, N, K, M, 0.0);
+                             gemm_into(dw, dy, true, x, false, 1, N, K, M, 0.0, true, true, true, true);
                          }
                          if (gbias) db = sum(reshape(dy, {M, N}), {0});
                          return std::vector<Tensor>{dx, dw, db};

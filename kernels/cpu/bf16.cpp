@@ -17,7 +17,7 @@
 namespace imram::cpu {
 namespace {
 
-std::atomic<GemmPrecision> g_precision{GemmPrecision::F32};
+std::atomic<GemmPrecision> g_precision{GemmPrecision::F32}, g_tape_precision{GemmPrecision::F32};
 
 /// A rows x cols float matrix with leading dimension ld, rounded into a compact bf16 buffer.
 void to_bf16_matrix(const float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, std::vector<bf16_t>& out) {
@@ -102,6 +102,14 @@ GemmPrecision set_gemm_precision(GemmPrecision p) {
 }
 
 GemmPrecision gemm_precision() { return g_precision.load(std::memory_order_relaxed); }
+
+GemmPrecision set_tape_gemm_precision(GemmPrecision p) {
+    const GemmPrecision effective = p == GemmPrecision::BF16 && !bf16_available() ? GemmPrecision::F32 : p;
+    g_tape_precision.store(effective, std::memory_order_relaxed);
+    return effective;
+}
+
+GemmPrecision tape_gemm_precision() { return g_tape_precision.load(std::memory_order_relaxed); }
 
 void gemm_bf16(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const bf16_t* A,
                std::int64_t lda, const bf16_t* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc) {

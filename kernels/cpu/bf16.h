@@ -7,9 +7,15 @@
 // fused scorers' memory-unit projections) round their two inputs to bf16, multiply them exactly and
 // accumulate in fp32. Everything else stays fp32: products of two activations (attention logits,
 // similarities: what ranks the gallery), softmax, norms, element-wise maths, small products, double,
-// and anything a tape records, so training never runs in bf16. Evaluation, encoding and search may
-// use it (`--precision bf16`). An approximation: each rounded input keeps 8 significant bits (a
-// relative error of up to 2^-9), not 24.
+// and anything a tape records. Evaluation, encoding and search may use it (`--precision bf16`), and
+// training's no-tape scoring of the negatives (`--bf16_mining`).
+//
+// A second setting, the tape precision (set_tape_gemm_precision), does the same for the products a
+// training tape records (GemmArgs::taped): `linear`'s forward and its two backward products, dX = dY W
+// and dW = dY^T X, the mixed precision of other trainers (fp32 master weights, gradients summed and
+// the optimizer run in fp32; `--bf16_tape`). The recurrent products of gru_sequence stay fp32.
+// An approximation: each rounded input keeps 8 significant bits (a relative error of up to 2^-9), not
+// 24.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +44,12 @@ GemmPrecision set_gemm_precision(GemmPrecision p);
 
 /// The precision in effect (F32 unless set_gemm_precision(BF16) succeeded).
 GemmPrecision gemm_precision();
+
+/// As set_gemm_precision for the weight products a tape records (GemmArgs::taped).
+GemmPrecision set_tape_gemm_precision(GemmPrecision p);
+
+/// The tape's precision in effect (F32 unless set_tape_gemm_precision(BF16) succeeded).
+GemmPrecision tape_gemm_precision();
 
 /// Products at least this many multiply-adds go to bf16 in BF16 precision; smaller ones stay fp32
 /// (the rounding of the inputs would cost accuracy and buy no time there).

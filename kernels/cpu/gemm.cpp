@@ -71,7 +71,8 @@ void gemm(const GemmArgs<T>& g) {
     const std::int64_t work = g.M * g.N * std::max<std::int64_t>(g.K, 1);
     if constexpr (std::is_same_v<T, float>) {
         // A layer's weight product in bf16 precision: oneDNN's bf16 matmul (it threads each product).
-        if (g.weight_product && g.K > 0 && work >= kBf16MinWork && gemm_precision() == GemmPrecision::BF16 &&
+        const GemmPrecision precision = g.taped ? tape_gemm_precision() : gemm_precision();
+        if (g.weight_product && g.K > 0 && work >= kBf16MinWork && precision == GemmPrecision::BF16 &&
             bf16_available()) {
             for (std::int64_t b = 0; b < g.batch; ++b)
                 gemm_bf16_ab(g.trans_a, g.trans_b, g.M, g.N, g.K, g.alpha, g.A + b * g.stride_a, g.lda,

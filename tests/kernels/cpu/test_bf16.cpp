@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 // bf16 products (kernels/cpu/bf16.h): the rounding, gemm_bf16 against a double product of the rounded
 // inputs, the process-wide precision (large float products only, never double, and F32 where the
-// CPU or the library cannot), and the fused IMRAM scorer in bf16 against fp32.
+// CPU or the library cannot), the tape precision (linear's forward and backward products), and the
+// fused IMRAM scorer in bf16 against fp32.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "core/autograd.h"
@@ -22,13 +24,14 @@ using cpu::GemmPrecision;
 
 namespace {
 
-/// Restores the process's GEMM library and precision when a test case ends.
+/// Restores the process's GEMM library and precisions when a test case ends.
 struct SettingsGuard {
     cpu::GemmLibrary lib = cpu::gemm_library();
-    GemmPrecision precision = cpu::gemm_precision();
+    GemmPrecision precision = cpu::gemm_precision(), tape_precision = cpu::tape_gemm_precision();
     ~SettingsGuard() {
         cpu::set_gemm_library(lib);
         cpu::set_gemm_precision(precision);
+        cpu::set_tape_gemm_precision(tape_precision);
     }
 };
 
@@ -166,6 +169,99 @@ TEST_CASE("bf16: the process-wide precision routes large weight products only", 
     // A library without bf16 turns the precision off.
     cpu::set_gemm_library(cpu::GemmLibrary::Eigen);
     CHECK(cpu::set_gemm_precision(GemmPrecision::BF16) == GemmPrecision::F32);
+}
+
+namespace {
+
+/// The (M, N) product of a (M, K) and b^T (b: (N, K)), or of a^T and b when the first is given
+/// transposed (a: (K, M), b: (K, N)), in double over the inputs rounded to bf16.
+std::vector<double> rounded_product(const std::vector<float>& a, const std::vector<float>& b, std::int64_t M,
+                                    std::int64_t N, std::int64_t K, bool a_transposed) {
+    std::vector<double> out(static_cast<std::size_t>(M * N), 0.0);
+    for (std::int64_t i = 0; i < M; ++i)
+        for (std::int64_t j = 0; j < N; ++j) {
+            double acc = 0;
+            for (std::int64_t k = 0; k < K; ++k) {
+                const float x = a_transposed ? a[k * M + i] : a[i * K + k], y = a_transposed ? b[k * N + j] : b[j * K + k];
+                acc += static_cast<double>(rounded(x)) * static_cast<double>(rounded(y));
+            }
+            out[i * N + j] = acc;
+        }
+    return out;
+}
+
+/// The largest |got - want| over the largest |want|.
+double relative_gap(const std::vector<float>& got, const std::vector<double>& want) {
+    REQUIRE(got.size() == want.size());
+    double gap = 0, scale = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        gap = std::max(gap, std::abs(static_cast<double>(got[i]) - want[i]));
+        scale = std::max(scale, std::abs(want[i]));
+    }
+    return gap / scale;
+}
+
+}  // namespace
+
+TEST_CASE("bf16: the tape precision rounds linear's forward and both backward products", "[op][bf16]") {
+    const SettingsGuard guard;
+    const std::int64_t M = 96, N = 160, K = 128;  // every product >= 2^20 multiply-adds (kBf16MinWork)
+    const Tensor x0 = randn({M, K}, 61), w0 = randn({N, K}, 62), g0 = randn({M, N}, 63);
+    struct Run {
+        std::vector<float> y, dx, dw, mm;
+    };
+    auto run = [&] {
+        const Tensor x = x0.detach().set_requires_grad(), w = w0.detach().set_requires_grad();
+        const Tensor y = linear(x, w);
+        sum(mul(y, g0)).backward();  // dY = g0: dX = g0 W, dW = g0^T X
+        Run r{y.to_vector<float>(), x.grad().to_vector<float>(), w.grad().to_vector<float>(), {}};
+        const Tensor xm = x0.detach().set_requires_grad();
+        r.mm = matmul(xm, transpose(w0, 0, 1)).to_vector<float>();  // a product of the tape, not a layer's
+        return r;
+    };
+    cpu::set_gemm_precision(GemmPrecision::F32);
+    REQUIRE(cpu::set_tape_gemm_precision(GemmPrecision::F32) == GemmPrecision::F32);
+    const Run f32 = run();
+    // The no-tape precision alone leaves the tape in fp32, bit for bit.
+    if (cpu::set_gemm_precision(GemmPrecision::BF16) == GemmPrecision::BF16) {
+        const Run mining = run();
+        CHECK(mining.y == f32.y);
+        CHECK(mining.dx == f32.dx);
+        CHECK(mining.dw == f32.dw);
+        cpu::set_gemm_precision(GemmPrecision::F32);
+    }
+    const GemmPrecision got = cpu::set_tape_gemm_precision(GemmPrecision::BF16);
+    REQUIRE(cpu::tape_gemm_precision() == got);
+    if (!cpu::bf16_available()) {
+        CHECK(got == GemmPrecision::F32);  // the fallback `imram train --bf16_tape` reports
+        const Run same = run();
+        CHECK(same.y == f32.y);
+        CHECK(same.dw == f32.dw);
+        return;
+    }
+    REQUIRE(got == GemmPrecision::BF16);
+    const Run b16 = run();
+    {  // Without a tape, linear keeps the no-tape precision (fp32 here).
+        NoGradGuard ng;
+        CHECK(linear(x0, w0).to_vector<float>() == f32.y);
+    }
+    CHECK(b16.mm == f32.mm);  // products of two activations stay fp32
+    const std::vector<float> x = x0.to_vector<float>(), w = w0.to_vector<float>(), g = g0.to_vector<float>();
+    // Each product equals the exact product of its rounded inputs up to fp32 accumulation; the fp32
+    // results are off it by the inputs' rounding, a hundred times more.
+    const std::vector<double> y_ref = rounded_product(x, w, M, N, K, false);
+    std::vector<float> w_t(static_cast<std::size_t>(K * N));  // dX = g W: g (M, N) by W (N, K), W^T as "b"
+    for (std::int64_t n = 0; n < N; ++n)
+        for (std::int64_t k = 0; k < K; ++k) w_t[k * N + n] = w[n * K + k];
+    const std::vector<double> dx_ref = rounded_product(g, w_t, M, K, N, false);
+    const std::vector<double> dw_ref = rounded_product(g, x, N, K, M, true);  // dW = g^T X
+    for (const auto& [name, got16, got32, want] :
+         {std::tuple{"y", &b16.y, &f32.y, &y_ref}, std::tuple{"dx", &b16.dx, &f32.dx, &dx_ref},
+          std::tuple{"dw", &b16.dw, &f32.dw, &dw_ref}}) {
+        INFO(name);
+        CHECK(relative_gap(*got16, *want) < 1e-5);
+        CHECK(relative_gap(*got32, *want) > 1e-4);
+    }
 }
 
 TEST_CASE("bf16: the fused IMRAM scorer in bf16 stays close to fp32", "[op][bf16]") {
