@@ -226,6 +226,7 @@ void imram_score_all(const ImramScoreArgs<T>& a) {
         }
         if (mem && a.i2t) mm_threaded(c.pc_i2t, c.X.data(), c.rows, D, wc_i2t);
         c.H.resize(c.count);
+#pragma omp parallel for schedule(static) if (c.count > 1)
         for (std::int64_t j = 0; j < c.count; ++j) {
             const auto Xj = c.X.middleRows(c.off[j], a.lengths[j0 + j]);
             c.H[j].noalias() = Xj * Xj.transpose();
