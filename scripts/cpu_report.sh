@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The CPU figures of docs/PERFORMANCE.md ("Against issue 17's goals") on this machine, in one command:
+# the measured fp32 peak, the engine's SGEMM, full IMRAM K 3 (D 1024) scoring in fp32 and bf16 with
+# the 1K x 5K evaluation it extrapolates to, and the B = 32 training step in fp32 and with bf16
+# GEMMs (--bf16_mining --bf16_tape), each as a fraction of the same run's SGEMM and peak. Runs the
+# two precisions alternated, --rounds times, and prints min-max per figure as a Markdown table with
+# the CPU it ran on. A benchmark, not a test: about a minute a round on 2 cores.
+#
+#   scripts/cpu_report.sh [--rounds 2] [--images 32] [--captions 160] [--steps 4] [--build build/release]
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+rounds=2 images=32 captions=160 steps=4 build=build/release
+while (($#)); do
+    case "$1" in
+        --rounds) rounds=$2; shift ;;
+        --images) images=$2; shift ;;
+        --captions) captions=$2; shift ;;
+        --steps) steps=$2; shift ;;
+        --build) build=$2; shift ;;
+        -h | --help) sed -n '3,10p' "$0"; exit 0 ;;
+        *) echo "cpu_report.sh: unknown option: $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+((steps >= 2)) || { echo "cpu_report.sh: --steps must be at least 2 (the first step pays the warm-up)" >&2; exit 2; }
+
+step_bin="$build/bench/imram_step"
+if [[ ! -f "$build/CMakeCache.txt" ]]; then
+    cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DIMRAM_BUILD_BENCH=ON >/dev/null
+elif ! grep -q '^IMRAM_BUILD_BENCH:BOOL=ON' "$build/CMakeCache.txt"; then
+    cmake -S . -B "$build" -DIMRAM_BUILD_BENCH=ON >/dev/null  # a build without the benchmarks: add them
+fi
+cmake --build "$build" --target imram_step -j"$(nproc)" >/dev/null
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+family=$(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -1)
+model=$(sed -n 's/^model[[:space:]]*: //p' /proc/cpuinfo | head -1)
+flags=""
+for f in avx2 fma avx512f avx512_bf16 amx_bf16; do grep -qw "$f" /proc/cpuinfo && flags+="${flags:+ }$f"; done
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for ((r = 1; r <= rounds; r++)); do
+    for p in fp32 bf16; do
+        extra=()
+        [[ $p == bf16 ]] && extra=(--precision bf16 --bf16-mining 1 --bf16-tape 1)
+        echo "== $p" >>"$log"
+        OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} "$step_bin" --eval-images "$images" --eval-captions "$captions" \
+            --steps "$steps" "${extra[@]}" >>"$log" 2>&1
+    done
+done
+
+# One line per figure and run: "name precision value"; the table gives min-max over the rounds.
+awk '
+    /^== / { p = $2 }
+    /^fp32 peak/ { for (i = 1; i <= NF; i++) if ($i == "GFLOP/s") print "peak", p, $(i - 1) }
+    /^sgemm/ {
+        for (i = 1; i <= NF; i++) {
+            if ($i == "GFLOP/s") print "sgemm", p, $(i - 1)
+            if ($i == "of" && $(i + 1) == "peak") { v = $(i - 1); sub(/%/, "", v); print "sgemm_pct", p, v }
+        }
+    }
+    /^precision: fp32/ { print "nobf16", p, 1 }
+    /^eval:/ {
+        for (i = 1; i <= NF; i++) {
+            if ($i == "us/pair,") print "us_pair", p, $(i - 1)
+            if ($i == "extrapolated:") print "min_1k5k", p, $(i + 1)
+        }
+    }
+    /^scorer:/ {
+        for (i = 1; i <= NF; i++)
+            if ($i == "sgemm" && $(i + 1) == "rate,") { v = $(i - 3); sub(/%/, "", v); print "scorer_pct", p, v }
+    }
+    /^train step [1-9]/ { for (i = 1; i <= NF; i++) if ($i == "s" && $(i - 2) ~ /:$/) { print "step", p, $(i - 1); break } }
+' "$log" >"$log.values"
+trap 'rm -f "$log" "$log.values"' EXIT
+range() {  # range NAME PRECISION: "min-max" of the values, or "-" when there are none
+    awk -v n="$1" -v p="$2" '$1 == n && $2 == p { v = $3 + 0; if (c == 0 || v < lo) lo = v; if (c == 0 || v > hi) hi = v; c++ }
+        END { if (c == 0) print "-"; else if (lo == hi) printf "%g\n", lo; else printf "%g-%g\n", lo, hi }' "$log.values"
+}
+if [[ $(range step fp32) == - || $(range sgemm fp32) == - ]]; then
+    echo "cpu_report.sh: imram_step printed no figures; its output:" >&2
+    cat "$log" >&2
+    exit 1
+fi
+bf16_note=""
+grep -q '^nobf16 bf16' "$log.values" && bf16_note=" This CPU has no fast bf16: the bf16 column ran fp32."
+lib=$(sed -n 's/^GEMM library: //p' "$log" | head -1)
+
+echo "CPU: $cpu (family $family, model $model; $flags), $(nproc) cores; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset};" \
+    "GEMM library: $lib. $rounds rounds, fp32 and bf16 alternated; min-max.$bf16_note"
+echo "Command: scripts/cpu_report.sh --rounds $rounds --images $images --captions $captions --steps $steps"
+echo
+echo "| full IMRAM, K 3, D 1024 | fp32 | bf16 (eval --precision bf16; train --bf16_mining --bf16_tape) |"
+echo "|---|---|---|"
+echo "| measured fp32 peak, GFLOP/s | $(range peak fp32) | |"
+echo "| engine SGEMM (1536 x 1024 x 2048), GFLOP/s | $(range sgemm fp32) ($(range sgemm_pct fp32) % of peak) | |"
+echo "| fused scorer, $images x $captions pairs, us/pair | $(range us_pair fp32) | $(range us_pair bf16) |"
+echo "| its GEMM work's rate, % of the same run's fp32 SGEMM | $(range scorer_pct fp32) | $(range scorer_pct bf16) |"
+echo "| 1K x 5K evaluation extrapolated, min | $(range min_1k5k fp32) | $(range min_1k5k bf16) |"
+echo "| B = 32 training step (steps after the first), s | $(range step fp32) | $(range step bf16) |"
