@@ -118,8 +118,9 @@ struct GemmArgs {
     /// CPU backend may round both inputs to bf16. Products of two activations (attention logits,
     /// similarities) never set it.
     bool weight_product = false;
-    /// A weight product that a training tape records (the forward of a taped `linear`) or that its
-    /// backward runs: it follows the tape precision (set_tape_gemm_precision) instead.
+    /// A product of a taped `linear`: its forward, or one of the two products of its backward (dY W,
+    /// and dY^T X, which is marked weight_product too). It follows the tape precision
+    /// (set_tape_gemm_precision) instead of the GEMM precision.
     bool taped = false;
 };
 

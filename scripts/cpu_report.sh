@@ -42,7 +42,7 @@ flags=""
 for f in avx2 fma avx512f avx512_bf16 amx_bf16; do grep -qw "$f" /proc/cpuinfo && flags+="${flags:+ }$f"; done
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$log.values"' EXIT
 for ((r = 1; r <= rounds; r++)); do
     for p in fp32 bf16; do
         extra=()
@@ -76,7 +76,6 @@ awk '
     }
     /^train step [1-9]/ { for (i = 1; i <= NF; i++) if ($i == "s" && $(i - 2) ~ /:$/) { print "step", p, $(i - 1); break } }
 ' "$log" >"$log.values"
-trap 'rm -f "$log" "$log.values"' EXIT
 range() {  # range NAME PRECISION: "min-max" of the values, or "-" when there are none
     awk -v n="$1" -v p="$2" '$1 == n && $2 == p { v = $3 + 0; if (c == 0 || v < lo) lo = v; if (c == 0 || v > hi) hi = v; c++ }
         END { if (c == 0) print "-"; else if (lo == hi) printf "%g\n", lo; else printf "%g-%g\n", lo, hi }' "$log.values"

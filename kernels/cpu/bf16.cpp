@@ -95,19 +95,22 @@ float from_bf16(bf16_t b) {
 
 bool bf16_available() { return gemm_library() == GemmLibrary::OneDNN && have_fast_bf16(); }
 
-GemmPrecision set_gemm_precision(GemmPrecision p) {
+namespace {
+
+/// Stores p in `setting`, or F32 when BF16 is asked for and bf16_available() is false.
+GemmPrecision set_precision(std::atomic<GemmPrecision>& setting, GemmPrecision p) {
     const GemmPrecision effective = p == GemmPrecision::BF16 && !bf16_available() ? GemmPrecision::F32 : p;
-    g_precision.store(effective, std::memory_order_relaxed);
+    setting.store(effective, std::memory_order_relaxed);
     return effective;
 }
+
+}  // namespace
+
+GemmPrecision set_gemm_precision(GemmPrecision p) { return set_precision(g_precision, p); }
 
 GemmPrecision gemm_precision() { return g_precision.load(std::memory_order_relaxed); }
 
-GemmPrecision set_tape_gemm_precision(GemmPrecision p) {
-    const GemmPrecision effective = p == GemmPrecision::BF16 && !bf16_available() ? GemmPrecision::F32 : p;
-    g_tape_precision.store(effective, std::memory_order_relaxed);
-    return effective;
-}
+GemmPrecision set_tape_gemm_precision(GemmPrecision p) { return set_precision(g_tape_precision, p); }
 
 GemmPrecision tape_gemm_precision() { return g_tape_precision.load(std::memory_order_relaxed); }
 
