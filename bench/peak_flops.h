@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The machine's fp32 peak, measured: every OpenMP thread runs independent fused multiply-adds on the
-// widest vectors the CPU has (AVX-512 when it has it, else AVX2), chosen at run time. The yardstick the
+// widest vectors the project's kernels may use (AVX-512 when the CPU has it and ONEDNN_MAX_CPU_ISA does
+// not cap it, else AVX2; kernels/cpu/cpu_isa.h), chosen at run time. The yardstick the
 // benchmarks divide by; it is what the FMA units deliver at the clock they reach with all cores busy.
 #pragma once
 
@@ -8,6 +9,7 @@
 
 #include <chrono>
 
+#include "kernels/cpu/cpu_isa.h"
 #include "kernels/cpu/x86_intrinsics.h"
 
 namespace imram::bench {
@@ -63,7 +65,7 @@ struct PeakEstimate {
 inline PeakEstimate fp32_peak() {
     static const PeakEstimate peak = [] {
         PeakEstimate p;
-        const bool wide = __builtin_cpu_supports("avx512f");
+        const bool wide = cpu::cpu_may_use_avx512();
         p.vector_bits = wide ? 512 : 256;
         const double flops_per_iter = 2.0 * detail::kChains * (wide ? 16 : 8);
         const long iters = 100'000'000;

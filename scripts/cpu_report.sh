@@ -6,13 +6,16 @@
 # GEMMs (--bf16_mining --bf16_tape), each as a fraction of the same run's SGEMM and peak. Runs the
 # two precisions alternated, --rounds times, and prints min-max per figure as a Markdown table with
 # the CPU it ran on. A benchmark, not a test: about a minute a round on 2 cores.
+# --max-isa AVX2 caps oneDNN and the project's dispatched kernels (ONEDNN_MAX_CPU_ISA, kernels/cpu/cpu_isa.h)
+# and measures the peak with AVX2 FMAs: on an AVX-512 machine, the code an AVX2-only CPU runs.
 #
-#   scripts/cpu_report.sh [--rounds 2] [--images 32] [--captions 160] [--steps 4] [--build build/release]
+#   scripts/cpu_report.sh [--rounds 2] [--images 32] [--captions 160] [--steps 4] [--max-isa AVX2]
+#                         [--build build/release]
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-rounds=2 images=32 captions=160 steps=4 build=build/release
+rounds=2 images=32 captions=160 steps=4 build=build/release max_isa=""
 while (($#)); do
     case "$1" in
         --rounds) rounds=$2; shift ;;
@@ -20,7 +23,8 @@ while (($#)); do
         --captions) captions=$2; shift ;;
         --steps) steps=$2; shift ;;
         --build) build=$2; shift ;;
-        -h | --help) sed -n '3,10p' "$0"; exit 0 ;;
+        --max-isa) max_isa=$2; shift ;;
+        -h | --help) sed -n '3,13p' "$0"; exit 0 ;;
         *) echo "cpu_report.sh: unknown option: $1" >&2; exit 2 ;;
     esac
     shift
@@ -34,6 +38,7 @@ elif ! grep -q '^IMRAM_BUILD_BENCH:BOOL=ON' "$build/CMakeCache.txt"; then
     cmake -S . -B "$build" -DIMRAM_BUILD_BENCH=ON >/dev/null  # a build without the benchmarks: add them
 fi
 cmake --build "$build" --target imram_step -j"$(nproc)" >/dev/null
+[[ -n $max_isa ]] && export ONEDNN_MAX_CPU_ISA=$max_isa
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 family=$(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -56,7 +61,12 @@ done
 # One line per figure and run: "name precision value"; the table gives min-max over the rounds.
 awk '
     /^== / { p = $2 }
-    /^fp32 peak/ { for (i = 1; i <= NF; i++) if ($i == "GFLOP/s") print "peak", p, $(i - 1) }
+    /^fp32 peak/ {
+        for (i = 1; i <= NF; i++) {
+            if ($i == "GFLOP/s") print "peak", p, $(i - 1)
+            if ($i ~ /-bit$/) { v = $i; sub(/-bit/, "", v); print "peak_bits", p, v }
+        }
+    }
     /^sgemm/ {
         for (i = 1; i <= NF; i++) {
             if ($i == "GFLOP/s") print "sgemm", p, $(i - 1)
@@ -86,16 +96,18 @@ if [[ $(range step fp32) == - || $(range sgemm fp32) == - ]]; then
     exit 1
 fi
 bf16_note=""
-grep -q '^nobf16 bf16' "$log.values" && bf16_note=" This CPU has no fast bf16: the bf16 column ran fp32."
+grep -q '^nobf16 bf16' "$log.values" && bf16_note=" No fast bf16 here (the CPU, or the cap): the bf16 column ran fp32."
 lib=$(sed -n 's/^GEMM library: //p' "$log" | head -1)
+cap=""
+[[ -n ${ONEDNN_MAX_CPU_ISA:-} ]] && cap=" ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA;"
 
-echo "CPU: $cpu (family $family, model $model; $flags), $(nproc) cores; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset};" \
+echo "CPU: $cpu (family $family, model $model; $flags), $(nproc) cores; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset};$cap" \
     "GEMM library: $lib. $rounds rounds, fp32 and bf16 alternated; min-max.$bf16_note"
-echo "Command: scripts/cpu_report.sh --rounds $rounds --images $images --captions $captions --steps $steps"
+echo "Command: scripts/cpu_report.sh --rounds $rounds --images $images --captions $captions --steps $steps${max_isa:+ --max-isa $max_isa}"
 echo
 echo "| full IMRAM, K 3, D 1024 | fp32 | bf16 (eval --precision bf16; train --bf16_mining --bf16_tape) |"
 echo "|---|---|---|"
-echo "| measured fp32 peak, GFLOP/s | $(range peak fp32) | |"
+echo "| measured fp32 peak ($(range peak_bits fp32)-bit FMAs), GFLOP/s | $(range peak fp32) | |"
 echo "| engine SGEMM (1536 x 1024 x 2048), GFLOP/s | $(range sgemm fp32) ($(range sgemm_pct fp32) % of peak) | |"
 echo "| fused scorer, $images x $captions pairs, us/pair | $(range us_pair fp32) | $(range us_pair bf16) |"
 echo "| its GEMM work's rate, % of the same run's fp32 SGEMM | $(range scorer_pct fp32) | $(range scorer_pct bf16) |"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "kernels/cpu/gate_row.h"
 
+#include "kernels/cpu/cpu_isa.h"
 #include "kernels/cpu/eigen_core.h"
 
 namespace imram::cpu {
@@ -23,10 +24,7 @@ void gate_row_eigen(T* out, const T* q_in, const T* pre, const T* add, std::int6
 
 }  // namespace
 
-bool gate_row_has_avx512() {
-    static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-    return yes;
-}
+bool gate_row_has_avx512() { return cpu_may_use_avx512(); }
 
 void gate_row_portable(float* out, const float* q_in, const float* pre, const float* add, std::int64_t D,
                        bool normalize) {
