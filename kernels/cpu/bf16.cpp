@@ -148,4 +148,92 @@ void gemm_bf16_ab(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t
     gemm_bf16_a(ta, tb, M, N, K, alpha, A, lda, b.data(), cols, beta, C, ldc);
 }
 
+struct Bf16PackedWeight::Impl {
+    std::vector<bf16_t> plain;  // (K, N) row-major, compact
+#ifdef IMRAM_HAVE_ONEDNN
+    dnnl::memory::desc desc;  // the matmul's preferred weights layout
+    dnnl::memory packed;
+#endif
+};
+
+#ifdef IMRAM_HAVE_ONEDNN
+namespace {
+
+/// The bf16 matmul (M, K) x (K, N) -> f32 (M, N) with row stride ldc whose weights layout oneDNN picks
+/// itself ("any"): the layout Bf16PackedWeight stores, and the primitive that reads it.
+dnnl::matmul::primitive_desc packed_matmul_desc(std::int64_t M, std::int64_t K, std::int64_t N, std::int64_t ldc,
+                                                float beta) {
+    using dt = dnnl::memory::data_type;
+    using dims = dnnl::memory::dims;
+    const dnnl::memory::desc a(dims{M, K}, dt::bf16, dims{K, 1}), b(dims{K, N}, dt::bf16, dnnl::memory::format_tag::any),
+        c(dims{M, N}, dt::f32, dims{ldc, 1});
+    dnnl::primitive_attr attr;
+    if (beta != 0.f) {
+        dnnl::post_ops po;
+        po.append_sum(beta);
+        attr.set_post_ops(po);
+    }
+    return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), attr, cpu_engine());
+}
+
+}  // namespace
+#endif
+
+Bf16PackedWeight::Bf16PackedWeight(const float* B, std::int64_t K, std::int64_t N, std::int64_t ldb) : K_(K), N_(N) {
+    IMRAM_CHECK(K > 0 && N > 0, "Bf16PackedWeight: K and N must be positive, got ", K, " and ", N);
+    IMRAM_CHECK(bf16_available(), "Bf16PackedWeight: this build or CPU has no fast bf16 products; check "
+                                  "bf16_available() first");
+    auto impl = std::make_shared<Impl>();
+    to_bf16_matrix(B, K, N, ldb, impl->plain);
+#ifdef IMRAM_HAVE_ONEDNN
+    // The layout depends on K and N, not on M (checked where it is used: a primitive wanting another
+    // layout takes the plain copy).
+    impl->desc = packed_matmul_desc(256, K, N, N, 0.f).weights_desc();
+    dnnl::engine& eng = cpu_engine();
+    dnnl::stream stream(eng);
+    dnnl::memory plain(dnnl::memory::desc({K, N}, dnnl::memory::data_type::bf16, {N, 1}), eng, impl->plain.data());
+    impl->packed = dnnl::memory(impl->desc, eng);
+    dnnl::reorder(plain, impl->packed).execute(stream, plain, impl->packed);
+    stream.wait();
+#endif
+    impl_ = std::move(impl);
+}
+
+bool gemm_bf16_packed(std::int64_t M, const float* A, std::int64_t lda, const Bf16PackedWeight& B, float beta, float* C,
+                      std::int64_t ldc) {
+    IMRAM_CHECK(!B.empty(), "gemm_bf16_packed: the packed weight is empty");
+    if (M <= 0) return false;
+    const std::int64_t K = B.K(), N = B.N();
+#ifdef IMRAM_HAVE_ONEDNN
+    struct Entry {
+        dnnl::matmul prim;
+        bool reads_packed = false;  // else: the primitive wants another layout; use the plain copy
+    };
+    thread_local std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, float>, Entry> cache;
+    const auto key = std::make_tuple(M, K, N, ldc, beta);
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+        if (cache.size() >= kMaxShapes) cache.clear();
+        const dnnl::matmul::primitive_desc pd = packed_matmul_desc(M, K, N, ldc, beta);
+        Entry e;
+        e.reads_packed = pd.weights_desc() == B.impl().desc;
+        if (e.reads_packed) e.prim = dnnl::matmul(pd);
+        it = cache.emplace(key, std::move(e)).first;
+    }
+    if (it->second.reads_packed) {
+        thread_local std::vector<bf16_t> a;
+        to_bf16_matrix(A, M, K, lda, a);
+        dnnl::engine& eng = cpu_engine();
+        thread_local dnnl::stream stream(eng);
+        dnnl::memory am(dnnl::memory::desc({M, K}, dnnl::memory::data_type::bf16, {K, 1}), eng, a.data());
+        dnnl::memory cm(dnnl::memory::desc({M, N}, dnnl::memory::data_type::f32, {ldc, 1}), eng, C);
+        it->second.prim.execute(stream, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, B.impl().packed}, {DNNL_ARG_DST, cm}});
+        stream.wait();
+        return true;
+    }
+#endif
+    gemm_bf16_a(false, false, M, N, K, 1.f, A, lda, B.impl().plain.data(), N, beta, C, ldc);
+    return false;
+}
+
 }  // namespace imram::cpu

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 namespace imram::cpu {
 
@@ -69,5 +70,33 @@ void gemm_bf16_a(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t 
 /// product of at least kBf16MinWork in BF16 precision).
 void gemm_bf16_ab(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
                   std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc);
+
+/// A weight B (K, N) rounded to bf16 once and stored in the blocked layout oneDNN's bf16 matmul reads
+/// directly. A product with a plain row-major B repacks B on every call: for the fused scorer's
+/// per-pair projections (1152 x 1024 x 2048 on one thread, AMX) that repacking is a quarter of the
+/// time (docs/PERFORMANCE.md, "bf16"). Made once per scorer call; holds the plain bf16 copy too, for
+/// a product whose primitive would want another layout. Empty (default) where bf16 is not available.
+class Bf16PackedWeight {
+public:
+    Bf16PackedWeight() = default;
+    /// Rounds B (K, N, leading dimension ldb) to bf16 and packs it; needs bf16_available().
+    Bf16PackedWeight(const float* B, std::int64_t K, std::int64_t N, std::int64_t ldb);
+    bool empty() const { return impl_ == nullptr; }
+    std::int64_t K() const { return K_; }
+    std::int64_t N() const { return N_; }
+    struct Impl;
+    const Impl& impl() const { return *impl_; }
+
+private:
+    std::int64_t K_ = 0, N_ = 0;
+    std::shared_ptr<const Impl> impl_;
+};
+
+/// Row-major C (M, N) = A (M, K) B + beta C, A float rounded to bf16 on the way, B packed; fp32
+/// accumulation and C. Equal to gemm_bf16_a with B's plain bf16 values. Runs on the calling thread
+/// inside a parallel region. Returns true when it read the packed layout, false when this shape's
+/// primitive wanted another (oneDNN 2.6's blocked kernels need ldc == N) and the plain copy ran.
+bool gemm_bf16_packed(std::int64_t M, const float* A, std::int64_t lda, const Bf16PackedWeight& B, float beta, float* C,
+                      std::int64_t ldc);
 
 }  // namespace imram::cpu

@@ -56,34 +56,31 @@ template <class T>
 using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 
 /// C (M, N) = A (M, K) op(B) + beta C on row-major buffers, on this thread. `B16`, when given, is B
-/// already rounded to bf16 (a weight, converted once per call of the scorer): in bf16 precision
-/// (kernels/cpu/bf16.h) the product then skips B's conversion.
+/// already rounded to bf16 and packed (a weight, once per call of the scorer): in bf16 precision
+/// (kernels/cpu/bf16.h) the product then skips B's conversion and repacking.
 template <class T>
 void mm(T* C, const T* A, std::int64_t M, std::int64_t K, const T* B, bool tb, std::int64_t N, T beta,
-        const bf16_t* B16 = nullptr) {
+        const Bf16PackedWeight* B16 = nullptr) {
     if constexpr (std::is_same_v<T, float>) {
-        if (B16 != nullptr && M * N * K >= kBf16MinWork) {
-            gemm_bf16_a(false, tb, M, N, K, 1.f, A, K, B16, tb ? K : N, beta, C, N);
+        if (B16 != nullptr && !tb && M * N * K >= kBf16MinWork) {
+            gemm_bf16_packed(M, A, K, *B16, beta, C, N);
             return;
         }
     }
     blas_gemm<T>(false, tb, M, N, K, T(1), A, K, B, tb ? K : N, beta, C, N);
 }
 
-/// The weight `w` rounded to bf16 when products run in bf16 precision (else empty: mm uses w itself).
+/// The weight `w` rounded to bf16 and packed when products run in bf16 precision (else empty: mm uses w).
 template <class T>
-std::vector<bf16_t> bf16_weight(const Mat<T>& w) {
-    std::vector<bf16_t> out;
+Bf16PackedWeight bf16_weight(const Mat<T>& w) {
     if constexpr (std::is_same_v<T, float>) {
-        if (w.size() > 0 && gemm_precision() == GemmPrecision::BF16 && bf16_available()) {
-            out.resize(static_cast<std::size_t>(w.size()));
-            to_bf16(w.data(), w.size(), out.data());
-        }
+        if (w.size() > 0 && gemm_precision() == GemmPrecision::BF16 && bf16_available())
+            return Bf16PackedWeight(w.data(), w.rows(), w.cols(), w.cols());
     }
-    return out;
+    return {};
 }
 
-const bf16_t* data_or_null(const std::vector<bf16_t>& v) { return v.empty() ? nullptr : v.data(); }
+const Bf16PackedWeight* data_or_null(const Bf16PackedWeight& w) { return w.empty() ? nullptr : &w; }
 
 /// out = A (M, K) * B (K, N) with the engine's threaded GEMM (for the per-item projections).
 template <class T>
@@ -190,7 +187,7 @@ void imram_score_all(const ImramScoreArgs<T>& a) {
     }
 
     // In bf16 precision the per-pair query projections use weights rounded once, here.
-    const std::vector<bf16_t> wq_t2i_16 = bf16_weight(wq_t2i), wq_i2t_16 = bf16_weight(wq_i2t);
+    const Bf16PackedWeight wq_t2i_16 = bf16_weight(wq_t2i), wq_i2t_16 = bf16_weight(wq_i2t);
 
     // ---- image side, once (mm_threaded: the engine's GEMM threads these big products itself)
     ImageSide<T> img;
