@@ -5,9 +5,8 @@
 // by the linker for the rest of the program.
 //
 // exp: x = n ln2 + r with |r| <= ln2 / 2 (ln2 in two parts), exp(r) by Cephes' degree-6 polynomial for
-// expf, times 2^n; inputs clamped to [-88, 88] (sigmoid and tanh saturate long before). tanh: Cephes'
-// odd polynomial for tanhf below 0.625, else 1 - 2 / (exp(2|x|) + 1) with the sign restored. Both
-// within a few float ulps of the exact values (tests/kernels/cpu/test_gate_row.cpp).
+// expf, times 2^n; inputs clamped to [-88, 88] (sigmoid saturates long before). tanh: a rational
+// function (below). Both within a few float ulps of the exact values (tests/kernels/cpu/test_gate_row.cpp).
 #include "kernels/cpu/x86_intrinsics.h"  // <immintrin.h> behind GCC 12's false-positive fence
 #include "kernels/cpu/gate_row.h"
 
@@ -38,24 +37,30 @@ IMRAM_AVX512 inline __m512 sigmoid16(__m512 x) {
     return _mm512_div_ps(one, _mm512_add_ps(one, exp16(_mm512_sub_ps(_mm512_setzero_ps(), x))));
 }
 
+// tanh as an odd rational function x P(x^2) / Q(x^2) (degrees 13 and 6) of x clamped to +-7.99881172
+// (beyond it tanh rounds to +-1 in float), and x itself where |x| < 4e-4 (tanh x rounds to x): the
+// approximation Eigen's packet tanh uses on FMA machines, so the AVX-512 kernel and the portable one
+// compute the same function. 17 instructions and one division, against about twice that for a
+// polynomial and an exp side by side.
 IMRAM_AVX512 inline __m512 tanh16(__m512 x) {
+    const __m512 c = _mm512_set1_ps(7.99881172180175781f);
+    const __m512 xc = _mm512_max_ps(_mm512_min_ps(x, c), _mm512_sub_ps(_mm512_setzero_ps(), c));
+    const __m512 x2 = _mm512_mul_ps(xc, xc);
+    __m512 p = _mm512_set1_ps(-2.76076847742355e-16f);
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(2.00018790482477e-13f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-8.60467152213735e-11f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(5.12229709037114e-08f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(1.48572235717979e-05f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(6.37261928875436e-04f));
+    p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(4.89352455891786e-03f));
+    p = _mm512_mul_ps(p, xc);
+    __m512 q = _mm512_set1_ps(1.19825839466702e-06f);
+    q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(1.18534705686654e-04f));
+    q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(2.26843463243900e-03f));
+    q = _mm512_fmadd_ps(q, x2, _mm512_set1_ps(4.89352518554385e-03f));
     const __m512 sign_mask = _mm512_castsi512_ps(_mm512_set1_epi32(static_cast<int>(0x80000000u)));
-    const __m512 ax = _mm512_andnot_ps(sign_mask, x);
-    // small |x|: x + x^3 P(x^2)
-    const __m512 z = _mm512_mul_ps(x, x);
-    __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
-    const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
-    // large |x|: 1 - 2 / (exp(2|x|) + 1), sign of x
-    const __m512 one = _mm512_set1_ps(1.0f);
-    const __m512 e = exp16(_mm512_add_ps(ax, ax));
-    const __m512 big_abs = _mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, one)));
-    const __m512 big = _mm512_or_ps(big_abs, _mm512_and_ps(sign_mask, x));
-    const __mmask16 is_small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
-    return _mm512_mask_blend_ps(is_small, big, small);
+    const __mmask16 tiny = _mm512_cmp_ps_mask(_mm512_andnot_ps(sign_mask, x), _mm512_set1_ps(0.0004f), _CMP_LT_OQ);
+    return _mm512_mask_blend_ps(tiny, _mm512_div_ps(p, q), x);
 }
 
 }  // namespace
