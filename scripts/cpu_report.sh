@@ -5,7 +5,8 @@
 # the 1K x 5K evaluation it extrapolates to, and the B = 32 training step in fp32 and with bf16
 # GEMMs (--bf16_mining --bf16_tape), each as a fraction of the same run's SGEMM and peak. Runs the
 # two precisions alternated, --rounds times, and prints min-max per figure as a Markdown table with
-# the CPU it ran on. A benchmark, not a test: about a minute a round on 2 cores.
+# the CPU it ran on, then issue 17's goals scaled to this CPU's peak and whether each measurement met them. A
+# benchmark, not a test: about a minute a round on 2 cores.
 # --max-isa AVX2 caps oneDNN and the project's dispatched kernels (ONEDNN_MAX_CPU_ISA, kernels/cpu/cpu_isa.h)
 # and measures the peak with AVX2 FMAs: on an AVX-512 machine, the code an AVX2-only CPU runs.
 #
@@ -24,7 +25,7 @@ while (($#)); do
         --steps) steps=$2; shift ;;
         --build) build=$2; shift ;;
         --max-isa) max_isa=$2; shift ;;
-        -h | --help) sed -n '3,13p' "$0"; exit 0 ;;
+        -h | --help) sed -n '3,15p' "$0"; exit 0 ;;
         *) echo "cpu_report.sh: unknown option: $1" >&2; exit 2 ;;
     esac
     shift
@@ -113,3 +114,32 @@ echo "| fused scorer, $images x $captions pairs, us/pair | $(range us_pair fp32)
 echo "| its GEMM work's rate, % of the same run's fp32 SGEMM | $(range scorer_pct fp32) | $(range scorer_pct bf16) |"
 echo "| 1K x 5K evaluation extrapolated, min | $(range min_1k5k fp32) | $(range min_1k5k bf16) |"
 echo "| B = 32 training step (steps after the first), s | $(range step fp32) | $(range step bf16) |"
+
+# Issue 17's "Done when", checked for every measurement (each run of a round; each step of it). The
+# goals were set on a Zen 5 whose fp32 peak measured about 538 GFLOP/s; "the same fractions of its
+# peak" on another CPU scales each time by 538 / this peak.
+peak_mean=$(awk '$1 == "peak" { s += $3; n++ } END { if (n) printf "%.1f", s / n }' "$log.values")
+scale=$(awk -v p="$peak_mean" 'BEGIN { printf "%.3f", 538 / p }')
+goal() {  # goal NAME PRECISION le|ge LIMIT: "met in every measurement" / "met in k of n ..." / "not met"
+    awk -v n="$1" -v p="$2" -v op="$3" -v lim="$4" '
+        $1 == n && $2 == p { c++; v = $3 + 0; if ((op == "le" && v <= lim) || (op == "ge" && v >= lim)) k++ }
+        END {
+            if (c == 0) print "-"
+            else if (k == c) printf "met in every measurement\n"
+            else if (k > 0) printf "met in %d of %d measurements\n", k, c
+            else print "not met"
+        }' "$log.values"
+}
+lim() { awk -v t="$1" -v s="$scale" 'BEGIN { printf "%.2f", t * s }'; }
+echo
+echo "Issue 17's goals on this CPU (set on a Zen 5 with a measured fp32 peak of about 538 GFLOP/s; here" \
+    "$peak_mean, so a time goal T is T x $scale):"
+echo
+echo "| goal | here | result |"
+echo "|---|---|---|"
+echo "| engine SGEMM >= 85 % of the measured peak | $(range sgemm_pct fp32) % | $(goal sgemm_pct fp32 ge 85) |"
+echo "| fused scorer >= 85 % of the same run's SGEMM (fp32) | $(range scorer_pct fp32) % | $(goal scorer_pct fp32 ge 85) |"
+echo "| 1K x 5K evaluation, fp32 <= 45 min x $scale = $(lim 45) | $(range min_1k5k fp32) | $(goal min_1k5k fp32 le "$(lim 45)") |"
+echo "| 1K x 5K evaluation, bf16 <= 25 min x $scale = $(lim 25) (recall: docs/PERFORMANCE.md, \"bf16\") | $(range min_1k5k bf16) | $(goal min_1k5k bf16 le "$(lim 25)") |"
+echo "| B = 32 step <= 1.3 s x $scale = $(lim 1.3), fp32 | $(range step fp32) | $(goal step fp32 le "$(lim 1.3)") |"
+echo "| the same, --bf16_mining --bf16_tape | $(range step bf16) | $(goal step bf16 le "$(lim 1.3)") |"
