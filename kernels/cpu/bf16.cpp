@@ -48,6 +48,12 @@ dnnl::engine& cpu_engine() {
     return eng;
 }
 
+/// This thread's stream: products inside a parallel region run on their calling thread.
+dnnl::stream& this_thread_stream() {
+    thread_local dnnl::stream stream(cpu_engine());
+    return stream;
+}
+
 /// Primitives of this thread; at most kMaxShapes (then the oldest set is dropped).
 constexpr std::size_t kMaxShapes = 512;
 
@@ -123,7 +129,7 @@ void gemm_bf16(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K,
 #ifdef IMRAM_HAVE_ONEDNN
     const Bf16Matmul& m = matmul_for(Key{ta, tb, M, N, K, lda, ldb, ldc, alpha, beta});
     dnnl::engine& eng = cpu_engine();
-    thread_local dnnl::stream stream(eng);
+    dnnl::stream& stream = this_thread_stream();
     dnnl::memory a(m.a, eng, const_cast<bf16_t*>(A)), b(m.b, eng, const_cast<bf16_t*>(B)), c(m.c, eng, C);
     m.prim.execute(stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
     stream.wait();
@@ -224,7 +230,7 @@ bool gemm_bf16_packed(std::int64_t M, const float* A, std::int64_t lda, const Bf
         thread_local std::vector<bf16_t> a;
         to_bf16_matrix(A, M, K, lda, a);
         dnnl::engine& eng = cpu_engine();
-        thread_local dnnl::stream stream(eng);
+        dnnl::stream& stream = this_thread_stream();
         dnnl::memory am(dnnl::memory::desc({M, K}, dnnl::memory::data_type::bf16, {K, 1}), eng, a.data());
         dnnl::memory cm(dnnl::memory::desc({M, N}, dnnl::memory::data_type::f32, {ldc, 1}), eng, C);
         it->second.prim.execute(stream, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, B.impl().packed}, {DNNL_ARG_DST, cm}});

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // bf16 products (kernels/cpu/bf16.h): the rounding, gemm_bf16 against a double product of the rounded
-// inputs (and with a packed weight), the process-wide precision (large float products only, never double, and F32 where the
+// inputs (and with a packed weight), the process-wide precision (large float products only, never
+// double, and F32 where the
 // CPU or the library cannot), the tape precision (linear's forward and backward products), and the
 // fused IMRAM scorer in bf16 against fp32.
 #include <catch2/catch.hpp>
@@ -51,6 +52,29 @@ bf16_t one_bf16(float x) {
 
 float rounded(float x) { return cpu::from_bf16(one_bf16(x)); }
 
+/// Requires C (M, N, row stride ldc) = alpha op(A) op(B) + beta C0 to fp32 accumulation of the exact
+/// products of the bf16-rounded inputs (a(i, k), b(k, j) read the float inputs), and C's padding
+/// columns left as they were in C0.
+template <class AAt, class BAt>
+void require_rounded_product(std::int64_t M, std::int64_t N, std::int64_t K, float alpha, float beta, AAt a, BAt b,
+                             const std::vector<float>& C, const std::vector<float>& C0, std::int64_t ldc) {
+    for (std::int64_t i = 0; i < M; ++i) {
+        for (std::int64_t j = 0; j < N; ++j) {
+            double acc = 0, mag = 0;
+            for (std::int64_t k = 0; k < K; ++k) {
+                const double p = double(rounded(a(i, k))) * rounded(b(k, j));
+                acc += p, mag += std::abs(p);
+            }
+            const double c0 = beta == 0.f ? 0.0 : C0[i * ldc + j];
+            const double err = std::abs(C[i * ldc + j] - (alpha * acc + beta * c0));
+            // fp32 accumulation of exact bf16 x bf16 products
+            REQUIRE(err <= 2.0 * (K + 2) * 1.2e-7 * (std::abs(alpha) * mag + std::abs(beta * c0)) + 1e-30);
+        }
+        for (std::int64_t j = N; j < ldc; ++j)  // padding untouched
+            REQUIRE(((std::isnan(C[i * ldc + j]) && std::isnan(C0[i * ldc + j])) || C[i * ldc + j] == C0[i * ldc + j]));
+    }
+}
+
 }  // namespace
 
 TEST_CASE("bf16: rounding to nearest, ties to even", "[op][bf16]") {
@@ -94,25 +118,10 @@ TEST_CASE("bf16: products against a double product of the rounded inputs", "[op]
         if (s.beta == 0.f) std::fill(C.begin(), C.end(), std::numeric_limits<float>::quiet_NaN());
         const std::vector<float> C0 = C;
         cpu::gemm_bf16_ab(s.ta, s.tb, s.M, s.N, s.K, s.alpha, A.data(), a_cols, B.data(), b_cols, s.beta, C.data(), ldc);
-        double worst = 0;
-        for (std::int64_t i = 0; i < s.M; ++i)
-            for (std::int64_t j = 0; j < s.N; ++j) {
-                double acc = 0, mag = 0;
-                for (std::int64_t k = 0; k < s.K; ++k) {
-                    const double a = rounded(s.ta ? A[k * a_cols + i] : A[i * a_cols + k]);
-                    const double b = rounded(s.tb ? B[j * b_cols + k] : B[k * b_cols + j]);
-                    acc += a * b, mag += std::abs(a * b);
-                }
-                const double c0 = s.beta == 0.f ? 0.0 : C0[i * ldc + j];
-                const double want = s.alpha * acc + s.beta * c0;
-                const double err = std::abs(C[i * ldc + j] - want);
-                // fp32 accumulation of exact bf16 x bf16 products
-                REQUIRE(err <= 2.0 * (s.K + 2) * 1.2e-7 * (std::abs(s.alpha) * mag + std::abs(s.beta * c0)) + 1e-30);
-                worst = std::max(worst, err);
-            }
-        for (std::int64_t i = 0; i < s.M; ++i)  // padding untouched
-            for (std::int64_t j = s.N; j < ldc; ++j)
-                REQUIRE(((std::isnan(C[i * ldc + j]) && std::isnan(C0[i * ldc + j])) || C[i * ldc + j] == C0[i * ldc + j]));
+        require_rounded_product(
+            s.M, s.N, s.K, s.alpha, s.beta,
+            [&](std::int64_t i, std::int64_t k) { return s.ta ? A[k * a_cols + i] : A[i * a_cols + k]; },
+            [&](std::int64_t k, std::int64_t j) { return s.tb ? B[j * b_cols + k] : B[k * b_cols + j]; }, C, C0, ldc);
     }
 }
 
@@ -137,19 +146,9 @@ TEST_CASE("bf16: products with a packed weight against a double product of the r
             const std::vector<float> C0 = C;
             const bool read_packed = cpu::gemm_bf16_packed(M, A.data(), lda, packed, beta, C.data(), ldc);
             if (ldc == N && !read_packed) WARN("this CPU's bf16 matmul wants another layout: the plain copy ran");
-            for (std::int64_t i = 0; i < M; ++i) {
-                for (std::int64_t j = 0; j < N; ++j) {
-                    double acc = 0, mag = 0;
-                    for (std::int64_t k = 0; k < K; ++k) {
-                        const double p = double(rounded(A[i * lda + k])) * rounded(W[k * (N + 5) + j]);
-                        acc += p, mag += std::abs(p);
-                    }
-                    const double c0 = beta == 0.f ? 0.0 : C0[i * ldc + j];
-                    REQUIRE(std::abs(C[i * ldc + j] - (acc + beta * c0)) <= 2.0 * (K + 2) * 1.2e-7 * (mag + std::abs(c0)));
-                }
-                for (std::int64_t j = N; j < ldc; ++j)  // padding untouched
-                    REQUIRE(((std::isnan(C[i * ldc + j]) && std::isnan(C0[i * ldc + j])) || C[i * ldc + j] == C0[i * ldc + j]));
-            }
+            require_rounded_product(
+                M, N, K, 1.f, beta, [&](std::int64_t i, std::int64_t k) { return A[i * lda + k]; },
+                [&](std::int64_t k, std::int64_t j) { return W[k * (N + 5) + j]; }, C, C0, ldc);
           }
         }
     }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The instruction-set cap (kernels/cpu/cpu_isa.h): ONEDNN_MAX_CPU_ISA reaches the project's own
 // dispatched kernels, the GEMM library and the bf16 check alike. ctest runs this file twice: as is, and
-// under ONEDNN_MAX_CPU_ISA=AVX2 (the `*_avx2` entries), where an AVX-512 machine must take every AVX2 path.
+// under ONEDNN_MAX_CPU_ISA=AVX2 (the `avx2_path` entry), where an AVX-512 machine must take every AVX2 path.
 #include <catch2/catch.hpp>
 
 #include <string>
